@@ -1,0 +1,128 @@
+# surge — build, test, check, fuzz, bench, demo.
+# `make` builds bin/surge and bin/surge-testbed; `make test` installs what is
+# missing (scripts/deps), builds and runs every test; `make check` runs the same
+# tests built with AddressSanitizer and UndefinedBehaviorSanitizer.
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+BUILD     ?= build
+CC        ?= cc
+PKGS      := openssl jansson zlib libfyaml libjpeg libpng
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+             -Wmissing-prototypes -Wno-unused-parameter
+OPT       ?= -O2 -g
+CFLAGS    ?=
+CFLAGS    += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -Isrc $(PKG_CFLAGS) \
+             -DSURGE_VERSION='"$(VERSION)"' -MMD -MP
+LDLIBS    += $(PKG_LIBS) -lev -lhttp_parser -lpthread -lm
+
+ifeq ($(SANITIZE),1)
+  CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+  LDFLAGS += -fsanitize=address,undefined
+endif
+
+Q := @
+ifeq ($(V),1)
+  Q :=
+endif
+
+# Every src/<stage>/*.c is part of libsurge except the CLI entry point.
+LIB_SRC   := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ  := $(BUILD)/src/cli/main.o
+TB_SRC    := $(wildcard testbed/*.c)
+TB_OBJ    := $(TB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC  := $(wildcard tests/tools/*.c)
+TOOL_BIN  := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+
+SURGE     := $(BUILD)/bin/surge
+TESTBED   := $(BUILD)/bin/surge-testbed
+
+.SECONDARY:
+.PHONY: all deps test check unit integration fuzz bench demo install clean lint
+
+all: $(SURGE) $(TESTBED) bin/surge bin/surge-testbed
+
+bin/surge bin/surge-testbed: bin/%: $(BUILD)/bin/%
+	@mkdir -p bin
+	$(Q)ln -sf ../$(BUILD)/bin/$* $@
+
+$(SURGE): $(MAIN_OBJ) $(BUILD)/libsurge.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(TESTBED): $(TB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libsurge.a: $(LIB_OBJ)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libsurge.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	$(Q)scripts/deps
+
+# The README's test command: install what is missing, build, run every test.
+test: deps
+	$(Q)$(MAKE) --no-print-directory all tests-built
+	$(Q)tests/run $(BUILD)
+
+tests-built: $(UNIT_BIN) $(TOOL_BIN) $(SURGE) $(TESTBED)
+
+# Same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+check: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 OPT="-O1 -g" tests-built
+	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    tests/run build/asan
+
+unit: $(UNIT_BIN)
+	$(Q)tests/run $(BUILD) unit
+
+integration: all tests-built
+	$(Q)tests/run $(BUILD) integration
+
+# libFuzzer targets: build each, run each for FUZZ_SECONDS (default 20).
+FUZZ_SECONDS ?= 20
+fuzz: deps
+	$(Q)scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_SRC)
+
+bench: all
+	$(Q)bench/vs-wrk.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(SURGE) $(TESTBED) $(DESTDIR)$(PREFIX)/bin/
+
+lint:
+	$(Q)scripts/lint
+
+clean:
+	rm -rf build bin surge-demo
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

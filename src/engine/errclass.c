@@ -1,0 +1,20 @@
+/* errclass.c — names of the error classes. */
+#include "engine/errclass.h"
+
+const char *errclass_name(enum errclass e)
+{
+    static const char *const names[ERR__COUNT] = {
+        [ERR_NONE] = "none",
+        [ERR_DNS] = "dns",
+        [ERR_CONNECT_REFUSED] = "connect_refused",
+        [ERR_CONNECT_TIMEOUT] = "connect_timeout",
+        [ERR_CONNECT] = "connect_error",
+        [ERR_TIMEOUT] = "timeout",
+        [ERR_RESET] = "reset",
+        [ERR_CLOSED_EARLY] = "closed_early",
+        [ERR_TLS] = "tls",
+        [ERR_PARSE] = "parse",
+        [ERR_IO] = "io",
+    };
+    return (unsigned)e < ERR__COUNT ? names[e] : "unknown";
+}

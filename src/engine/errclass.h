@@ -1,0 +1,23 @@
+/* errclass.h — the classes a failed request is counted in; never lumped together. */
+#ifndef SURGE_ENGINE_ERRCLASS_H
+#define SURGE_ENGINE_ERRCLASS_H
+
+enum errclass {
+    ERR_NONE = 0,
+    ERR_DNS,             /* host name did not resolve */
+    ERR_CONNECT_REFUSED, /* connect(): ECONNREFUSED */
+    ERR_CONNECT_TIMEOUT, /* no connection within the connect timeout */
+    ERR_CONNECT,         /* connect() failed otherwise (unreachable, no ports, ...) */
+    ERR_TIMEOUT,         /* connected, but no complete response within the timeout */
+    ERR_RESET,           /* connection reset by the peer (ECONNRESET, EPIPE) */
+    ERR_CLOSED_EARLY,    /* peer closed before the response was complete */
+    ERR_TLS,             /* TLS handshake or certificate verification failed */
+    ERR_PARSE,           /* response was not valid HTTP/1.x */
+    ERR_IO,              /* another socket error (errno given in the log) */
+    ERR__COUNT
+};
+
+/* The stable name used in results.json and the summary ("connect_refused"). */
+const char *errclass_name(enum errclass e);
+
+#endif
