@@ -1,0 +1,44 @@
+/* series.h — the per-second time series of a run: what happened in each second
+ * (requests, failures, error classes, latency percentiles, VUs), kept in bounded
+ * memory however long the run is. */
+#ifndef SURGE_STATS_SERIES_H
+#define SURGE_STATS_SERIES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/errclass.h"
+
+struct series_point {
+    uint32_t t;                   /* start of the interval, seconds since the run began */
+    uint32_t span;                /* seconds this point covers (1 until coarsened) */
+    uint64_t requests;            /* requests completed in the interval (ok or failed) */
+    uint64_t failed;              /* of those, errored or status >= 400 */
+    uint64_t bytes_in;            /* response bytes received (head + body) */
+    uint64_t errors[ERR__COUNT];  /* failed requests by error class (ERR_NONE unused) */
+    uint32_t vus;                 /* active virtual users at the end of the interval */
+    double p50_ms, p90_ms, p95_ms, p99_ms, max_ms; /* latency of the interval's requests */
+};
+
+typedef struct series series; /* opaque */
+
+/* A series holding at most max_points points (>= 16; 0 means the default, 4096).
+ * When an append would exceed that, adjacent pairs are merged, halving the
+ * resolution: counters add up exactly; a merged point's percentiles are the
+ * request-weighted mean of the two for p50 and p90 and the larger of the two for
+ * p95, p99 and max (conservative: a coarsened series never hides a bad second).
+ * NULL when out of memory. */
+series *series_new(size_t max_points);
+void series_free(series *s); /* NULL is fine */
+
+/* Append the point for second p->t (p->span is taken as 1). Seconds must come in
+ * increasing order; a gap (seconds with nothing recorded) is stored as explicit
+ * zero points so consumers can plot it. @return 0, -EINVAL when p->t is not after
+ * the last point, -ENOMEM. */
+int series_append(series *s, const struct series_point *p);
+
+size_t series_len(const series *s);
+const struct series_point *series_at(const series *s, size_t i); /* NULL past the end */
+uint32_t series_span(const series *s); /* seconds each point covers now (1, 2, 4, ...) */
+
+#endif
