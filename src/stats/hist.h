@@ -18,7 +18,9 @@ typedef struct hist hist; /* opaque */
 #define HIST_HIGHEST  3600000000LL
 #define HIST_SIGFIGS  3
 
-/* Create a histogram. lowest >= 1, highest >= 2 * lowest, sigfigs in 1..5.
+/* Create a histogram. lowest >= 1, highest >= 2 * lowest, sigfigs in 1..5 (and
+ * lowest * 2^(1 + ceil(log2(10^sigfigs))) must fit in 62 bits). Values below lowest
+ * are still recordable, at a resolution of the largest power of two <= lowest.
  * @return 0 and *out on success, -EINVAL for bad bounds, -ENOMEM. */
 int hist_new(int64_t lowest, int64_t highest, int sigfigs, hist **out);
 
@@ -28,7 +30,8 @@ hist *hist_new_default(void);
 /* Free; NULL is fine. */
 void hist_free(hist *h);
 
-/* Record one value (count times). Negative values are recorded as 0. */
+/* Record one value (count times; count <= 0 records nothing). Negative values are
+ * recorded as 0. O(1), no allocation. */
 void hist_record(hist *h, int64_t value);
 void hist_record_n(hist *h, int64_t value, int64_t count);
 
@@ -49,7 +52,8 @@ double hist_stdev(const hist *h); /* population standard deviation */
 
 /* The value at percentile p (0..100): the smallest recorded value (at the
  * histogram's precision, reported as the highest value equivalent to its bucket)
- * such that at least p% of values are <= it. p=0 gives min, p=100 gives max. */
+ * such that at least p% of values are <= it, but never above max (so the result
+ * is non-decreasing in p). p=0 gives min, p=100 gives max. */
 int64_t hist_percentile(const hist *h, double p);
 
 /* Walk the non-empty buckets in increasing order: fn(value, count, ud) where value
