@@ -26,15 +26,19 @@ typedef struct series series; /* opaque */
  * When an append would exceed that, adjacent pairs are merged, halving the
  * resolution: counters add up exactly; a merged point's percentiles are the
  * request-weighted mean of the two for p50 and p90 and the larger of the two for
- * p95, p99 and max (conservative: a coarsened series never hides a bad second).
- * NULL when out of memory. */
+ * p95, p99 and max (conservative: a coarsened series never hides a bad second);
+ * vus is the later point's. Points are aligned: point i covers seconds
+ * [i * span, (i + 1) * span), so the series starts at second 0. max_points below 16
+ * is taken as 16. NULL when out of memory. */
 series *series_new(size_t max_points);
 void series_free(series *s); /* NULL is fine */
 
 /* Append the point for second p->t (p->span is taken as 1). Seconds must come in
- * increasing order; a gap (seconds with nothing recorded) is stored as explicit
- * zero points so consumers can plot it. @return 0, -EINVAL when p->t is not after
- * the last point, -ENOMEM. */
+ * increasing order; a gap (seconds with nothing recorded, including any before the
+ * first append) is stored as explicit zero points so consumers can plot it; once
+ * coarsened, a second falling in the last point is merged into it. @return 0,
+ * -EINVAL when p->t is not after the last appended second (or s or p is NULL),
+ * -ENOMEM (the series is unchanged). */
 int series_append(series *s, const struct series_point *p);
 
 size_t series_len(const series *s);
