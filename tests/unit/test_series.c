@@ -1,0 +1,289 @@
+/* test_series.c — the per-second series against a dense model: gaps, order, coarsening. */
+#include "unit.h"
+#include "stats/series.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+static uint64_t rng_state = 0x5EED5EED5EEDULL; /* xorshift64: deterministic */
+
+static uint64_t rng_next(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+/* A point for second t with made-up but consistent values (requests >= 1). */
+static struct series_point make_point(uint32_t t)
+{
+    struct series_point p;
+    memset(&p, 0, sizeof p);
+    p.t = t;
+    p.span = 7; /* ignored: taken as 1 */
+    p.requests = 1 + rng_next() % 1000;
+    p.failed = rng_next() % (p.requests + 1);
+    p.bytes_in = p.requests * (100 + rng_next() % 900);
+    for (uint64_t k = 0; k < p.failed; k++)
+        p.errors[1 + rng_next() % (ERR__COUNT - 1)]++;
+    p.vus = 1 + (uint32_t)(rng_next() % 500);
+    p.p50_ms = 1 + (double)(rng_next() % 10000) / 100;
+    p.p90_ms = p.p50_ms * 2;
+    p.p95_ms = p.p50_ms * 3;
+    p.p99_ms = p.p50_ms * 4 + (double)(rng_next() % 100);
+    p.max_ms = p.p99_ms + (double)(rng_next() % 1000);
+    return p;
+}
+
+static int near(double a, double b)
+{
+    return fabs(a - b) <= 1e-9 * (fabs(b) > 1 ? fabs(b) : 1);
+}
+
+/* The model: dense[0..n) holds every second up to the last append (gaps zero). */
+static int check_against(const series *s, const struct series_point *dense, size_t n)
+{
+    uint32_t span = series_span(s);
+    size_t len = series_len(s);
+    int ok = span >= 1 && (span & (span - 1)) == 0;
+    ok = ok && len == (n + span - 1) / span && series_at(s, len) == NULL;
+    for (size_t i = 0; ok && i < len; i++) {
+        const struct series_point *p = series_at(s, i);
+        size_t from = i * span, to = from + span < n ? from + span : n;
+        struct series_point want;
+        memset(&want, 0, sizeof want);
+        double w50 = 0, w90 = 0;
+        for (size_t k = from; k < to; k++) {
+            const struct series_point *d = &dense[k];
+            want.requests += d->requests;
+            want.failed += d->failed;
+            want.bytes_in += d->bytes_in;
+            for (int e = 0; e < ERR__COUNT; e++)
+                want.errors[e] += d->errors[e];
+            w50 += d->p50_ms * (double)d->requests;
+            w90 += d->p90_ms * (double)d->requests;
+            want.p95_ms = fmax(want.p95_ms, d->p95_ms);
+            want.p99_ms = fmax(want.p99_ms, d->p99_ms);
+            want.max_ms = fmax(want.max_ms, d->max_ms);
+        }
+        want.vus = dense[to - 1].vus;
+        if (want.requests) {
+            want.p50_ms = w50 / (double)want.requests;
+            want.p90_ms = w90 / (double)want.requests;
+        } /* else: only gap seconds, all zero */
+        ok = p && p->t == from && p->span == span && p->requests == want.requests &&
+             p->failed == want.failed && p->bytes_in == want.bytes_in &&
+             !memcmp(p->errors, want.errors, sizeof want.errors) && p->vus == want.vus &&
+             near(p->p50_ms, want.p50_ms) && near(p->p90_ms, want.p90_ms) &&
+             p->p95_ms == want.p95_ms && p->p99_ms == want.p99_ms && p->max_ms == want.max_ms;
+        if (!ok)
+            printf("    point %zu (t=%u span=%u) differs from the model\n", i, p ? p->t : 0,
+                   span);
+    }
+    return ok;
+}
+
+static void append_len_at(void)
+{
+    series *s = series_new(0);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    CHECK_INT(series_len(s), 0);
+    CHECK(series_at(s, 0) == NULL);
+    CHECK_INT(series_span(s), 1);
+    struct series_point d[3];
+    for (uint32_t t = 0; t < 3; t++) {
+        d[t] = make_point(t);
+        CHECK_INT(series_append(s, &d[t]), 0);
+    }
+    CHECK_INT(series_len(s), 3);
+    CHECK_INT(series_span(s), 1);
+    for (size_t i = 0; i < 3; i++) {
+        const struct series_point *p = series_at(s, i);
+        CHECK(p != NULL);
+        if (!p)
+            continue;
+        CHECK_INT(p->t, i);
+        CHECK_INT(p->span, 1);
+        CHECK_INT(p->requests, d[i].requests);
+        CHECK_INT(p->vus, d[i].vus);
+        CHECK(p->p99_ms == d[i].p99_ms);
+    }
+    CHECK(series_at(s, 3) == NULL);
+    for (int i = 0; i < 3; i++)
+        d[i].span = 1;
+    CHECK(check_against(s, d, 3));
+    series_free(s);
+}
+
+static void gaps(void)
+{
+    series *s = series_new(0);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    struct series_point dense[10];
+    memset(dense, 0, sizeof dense);
+    /* First point at second 3: seconds 0..2 are gaps too (the series starts at 0). */
+    dense[3] = make_point(3);
+    dense[4] = make_point(4);
+    dense[9] = make_point(9);
+    CHECK_INT(series_append(s, &dense[3]), 0);
+    CHECK_INT(series_len(s), 4);
+    CHECK_INT(series_append(s, &dense[4]), 0);
+    CHECK_INT(series_append(s, &dense[9]), 0);
+    CHECK_INT(series_len(s), 10);
+    for (size_t i = 0; i < 10; i++) {
+        const struct series_point *p = series_at(s, i);
+        CHECK(p && p->t == i && p->span == 1);
+        if (p && (i < 3 || (i > 4 && i < 9)))
+            CHECK(p->requests == 0 && p->failed == 0 && p->vus == 0 && p->max_ms == 0);
+    }
+    CHECK(check_against(s, dense, 10));
+    series_free(s);
+}
+
+static void out_of_order(void)
+{
+    series *s = series_new(16);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    struct series_point p = make_point(5), q = make_point(5), r = make_point(2);
+    CHECK_INT(series_append(s, &p), 0);
+    CHECK_INT(series_append(s, &q), -EINVAL); /* same second */
+    CHECK_INT(series_append(s, &r), -EINVAL); /* earlier */
+    CHECK_INT(series_len(s), 6);
+    CHECK_INT(series_at(s, 5)->requests, p.requests);
+    CHECK_INT(series_append(s, NULL), -EINVAL);
+    CHECK_INT(series_append(NULL, &p), -EINVAL);
+    q.t = 6;
+    CHECK_INT(series_append(s, &q), 0);
+    CHECK_INT(series_len(s), 7);
+    /* Out of order after coarsening: the last second, not the last point, counts. */
+    for (uint32_t t = 7; t < 40; t++) {
+        struct series_point x = make_point(t);
+        CHECK_INT(series_append(s, &x), 0);
+    }
+    CHECK(series_span(s) > 1);
+    r.t = 39;
+    CHECK_INT(series_append(s, &r), -EINVAL);
+    r.t = 38;
+    CHECK_INT(series_append(s, &r), -EINVAL);
+    series_free(s);
+}
+
+/* Append seconds [0, n) (or a sparse subset when sparse) to a series of max points
+ * and compare it with the dense model after every append. */
+static int coarsen_run(size_t max, uint32_t n, int sparse)
+{
+    series *s = series_new(max);
+    struct series_point *dense = calloc(n, sizeof *dense);
+    int ok = s && dense;
+    uint64_t req = 0, failed = 0, err[ERR__COUNT] = {0};
+    double max_ms = 0;
+    uint32_t last = 0;
+    for (uint32_t t = 0; ok && t < n; t++) {
+        if (sparse && rng_next() % 4 == 0)
+            continue; /* a gap second */
+        dense[t] = make_point(t);
+        req += dense[t].requests;
+        failed += dense[t].failed;
+        for (int e = 0; e < ERR__COUNT; e++)
+            err[e] += dense[t].errors[e];
+        max_ms = fmax(max_ms, dense[t].max_ms);
+        ok = series_append(s, &dense[t]) == 0 && check_against(s, dense, t + 1) &&
+             series_len(s) <= (max < 16 ? 16 : max);
+        last = t;
+    }
+    if (ok) { /* totals across the whole series */
+        uint64_t sreq = 0, sfailed = 0, serr[ERR__COUNT] = {0};
+        double smax = 0;
+        for (size_t i = 0; i < series_len(s); i++) {
+            const struct series_point *p = series_at(s, i);
+            sreq += p->requests;
+            sfailed += p->failed;
+            for (int e = 0; e < ERR__COUNT; e++)
+                serr[e] += p->errors[e];
+            smax = fmax(smax, p->max_ms);
+        }
+        ok = sreq == req && sfailed == failed && !memcmp(serr, err, sizeof err) &&
+             smax == max_ms && series_len(s) * series_span(s) > last;
+    }
+    series_free(s);
+    free(dense);
+    return ok;
+}
+
+static void coarsening(void)
+{
+    CHECK(coarsen_run(16, 100, 0));
+    CHECK(coarsen_run(16, 1000, 1));
+    CHECK(coarsen_run(17, 333, 1)); /* odd max: odd lengths when pairing */
+    CHECK(coarsen_run(3, 70, 0));   /* below the minimum: 16 is used */
+
+    series *s = series_new(16);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    for (uint32_t t = 0; t < 100; t++) {
+        struct series_point p = make_point(t);
+        CHECK_INT(series_append(s, &p), 0);
+    }
+    CHECK(series_len(s) <= 16);
+    CHECK_INT(series_span(s), 8); /* 100 seconds in 16 points: 8-second points */
+    CHECK_INT(series_len(s), 13);
+    series_free(s);
+}
+
+static void default_max_and_far_seconds(void)
+{
+    series *s = series_new(0);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    for (uint32_t t = 0; t < 5000; t++) {
+        struct series_point p = make_point(t);
+        CHECK_INT(series_append(s, &p), 0);
+    }
+    CHECK_INT(series_span(s), 2); /* default max is 4096 points */
+    CHECK_INT(series_len(s), 2500);
+    series_free(s);
+
+    /* A second far in the future: gap filling stays bounded by coarsening. */
+    s = series_new(16);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    struct series_point p = make_point(1), q = make_point(4000000000u);
+    CHECK_INT(series_append(s, &p), 0);
+    CHECK_INT(series_append(s, &q), 0);
+    CHECK(series_len(s) <= 16);
+    const struct series_point *last = series_at(s, series_len(s) - 1);
+    CHECK(last && last->t <= 4000000000u && 4000000000u - last->t < last->span);
+    CHECK_INT(last->requests, q.requests);
+    CHECK_INT(series_at(s, 0)->requests, p.requests);
+    series_free(s);
+}
+
+static void free_null(void)
+{
+    series_free(NULL);
+    CHECK_INT(series_len(NULL), 0);
+    CHECK(series_at(NULL, 0) == NULL);
+}
+
+int main(void)
+{
+    RUN(append_len_at);
+    RUN(gaps);
+    RUN(out_of_order);
+    RUN(coarsening);
+    RUN(default_max_and_far_seconds);
+    RUN(free_null);
+    UNIT_EXIT();
+}
