@@ -1,7 +1,12 @@
-/* main.c — surge's entry point (grows into the CLI). */
+/* main.c — surge's entry point: subcommands, or quick mode for `surge [options] URL`. */
+#include <signal.h>
 #include <stdio.h>
-int main(void)
+
+#include "cli/quick_cmd.h"
+
+int main(int argc, char **argv)
 {
-    puts("surge " SURGE_VERSION);
-    return 0;
+    signal(SIGPIPE, SIG_IGN); /* a peer that closes is an error class, not a signal */
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    return quick_cmd(argc, argv);
 }

@@ -30,7 +30,7 @@ int http1_write_head(char *buf, size_t cap, const char *method, const char *path
                      int64_t body_len);
 
 /* Parse "Name: value" as typed after -H ("X-A:b", "X-A:  b  "); name must be a
- * token and non-empty. On success *name/*value point into a malloc'd copy returned
+ * token and non-empty. On success *name and *value point into a malloc'd copy returned
  * in *owned (free it). @return 0, or -1 with a reason in err. */
 int http1_parse_header_arg(const char *arg, char **owned, const char **name,
                            const char **value, char *err, int errlen);

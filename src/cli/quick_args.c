@@ -1,0 +1,256 @@
+/* quick_args.c — quick mode's flags: parsing, defaults and checks. */
+#include "cli/quick_args.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/units.h"
+
+const char *quick_args_usage(void)
+{
+    return "usage: surge [options] URL\n"
+           "  -c, --connections N     connections to keep open (default 10)\n"
+           "  -t, --threads N         worker threads (default: one per core, at most N)\n"
+           "  -d, --duration D        test duration: 500ms, 10s, 2m, 1h (default 10s)\n"
+           "  -n, --requests N        stop after exactly N requests\n"
+           "  -R, --rate R            open model: R requests/s in total, latency from\n"
+           "                          each request's intended send time\n"
+           "      --no-co-correction  with -R, report service time instead\n"
+           "  -m, --method M          request method (default GET)\n"
+           "  -H, --header 'N: V'     add a request header (repeatable)\n"
+           "      --body @FILE|TEXT   request body from a file, or the text itself\n"
+           "      --timeout D         whole-request timeout (default 60s)\n"
+           "      --connect-timeout D connect timeout (default 10s)\n"
+           "  -k, --insecure          do not verify TLS certificates\n"
+           "      --cacert FILE       trust this CA (PEM) too\n"
+           "      --latency           print the latency distribution\n"
+           "      --json FILE         write results.json to FILE ('-' for stdout)\n"
+           "  -q, --quiet             no summary on stdout\n"
+           "  -h, --help              this help;   -v, --version   the version\n"
+           "exit status: 0 run completed, 1 run failed to start, 2 bad usage or input,\n"
+           "             130 interrupted (results so far are still written)\n";
+}
+
+static int bad(char *err, int errlen, const char *fmt, const char *a, const char *b)
+{
+    snprintf(err, (size_t)errlen, fmt, a, b);
+    return -1;
+}
+
+static int parse_count(const char *s, long long max, long long *out)
+{
+    char *end;
+    if (!s || !isdigit((unsigned char)*s))
+        return -1;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || v < 1 || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static const char *flag_name(int c, const struct option *longs, int idx)
+{
+    static char buf[40];
+    if (idx >= 0 && c == longs[idx].val && c > 255)
+        snprintf(buf, sizeof buf, "--%s", longs[idx].name);
+    else
+        snprintf(buf, sizeof buf, "-%c", c);
+    return buf;
+}
+
+enum { O_LATENCY = 256, O_BODY, O_TIMEOUT, O_CONNECT_TIMEOUT, O_JSON, O_CACERT, O_NO_CO };
+
+int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int errlen)
+{
+    static const struct option longs[] = {
+        {"connections", required_argument, NULL, 'c'},
+        {"threads", required_argument, NULL, 't'},
+        {"duration", required_argument, NULL, 'd'},
+        {"requests", required_argument, NULL, 'n'},
+        {"rate", required_argument, NULL, 'R'},
+        {"method", required_argument, NULL, 'm'},
+        {"header", required_argument, NULL, 'H'},
+        {"insecure", no_argument, NULL, 'k'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'v'},
+        {"latency", no_argument, NULL, O_LATENCY},
+        {"body", required_argument, NULL, O_BODY},
+        {"timeout", required_argument, NULL, O_TIMEOUT},
+        {"connect-timeout", required_argument, NULL, O_CONNECT_TIMEOUT},
+        {"json", required_argument, NULL, O_JSON},
+        {"cacert", required_argument, NULL, O_CACERT},
+        {"no-co-correction", no_argument, NULL, O_NO_CO},
+        {NULL, 0, NULL, 0},
+    };
+    memset(a, 0, sizeof *a);
+    a->connections = 10;
+    a->method = "GET";
+    a->timeout_us = 60000000;
+    a->connect_timeout_us = 10000000;
+    a->co_correct = 1;
+    int threads_set = 0, duration_set = 0;
+    long long v;
+    opterr = 0;
+    optind = 0; /* full re-initialisation, so tests can parse twice */
+    for (;;) {
+        int idx = -1;
+        int c = getopt_long(argc, argv, ":c:t:d:n:R:m:H:kqhv", longs, &idx);
+        if (c == -1)
+            break;
+        const char *flag = flag_name(c, longs, idx);
+        switch (c) {
+        case 'c':
+            if (parse_count(optarg, 1000000, &v))
+                return bad(err, errlen, "bad value '%s' for %s (a number of connections >= 1)",
+                           optarg, flag);
+            a->connections = (int)v;
+            break;
+        case 't':
+            if (parse_count(optarg, 1024, &v))
+                return bad(err, errlen, "bad value '%s' for %s (1 to 1024 threads)", optarg,
+                           flag);
+            a->threads = (int)v;
+            threads_set = 1;
+            break;
+        case 'd':
+            if (units_parse_duration(optarg, 1000000, &a->duration_us) || !a->duration_us)
+                return bad(err, errlen, "bad duration '%s' for %s (use 500ms, 10s, 2m, 1h)",
+                           optarg, flag);
+            duration_set = 1;
+            break;
+        case 'n':
+            if (parse_count(optarg, (long long)1e15, &v))
+                return bad(err, errlen, "bad value '%s' for %s (a request count >= 1)", optarg,
+                           flag);
+            a->count = (uint64_t)v;
+            break;
+        case 'R': {
+            char *end;
+            errno = 0;
+            double r = strtod(optarg, &end);
+            if (errno || *end || end == optarg || !(r > 0) || r > 1e8)
+                return bad(err, errlen, "bad rate '%s' for %s (requests per second > 0)",
+                           optarg, flag);
+            a->rate = r;
+            break;
+        }
+        case 'm': {
+            size_t n = strlen(optarg);
+            for (size_t i = 0; i < n; i++)
+                if (!isupper((unsigned char)optarg[i]) && optarg[i] != '-' && optarg[i] != '_')
+                    n = 0;
+            if (!n || n > 20)
+                return bad(err, errlen, "bad method '%s' for %s (e.g. GET, POST, PUT)", optarg,
+                           flag);
+            a->method = optarg;
+            break;
+        }
+        case 'H': {
+            if (a->nheaders >= QUICK_MAX_HEADERS)
+                return bad(err, errlen, "too many headers (at most %s) at %s", "64", flag);
+            char e2[200];
+            int i = a->nheaders;
+            if (http1_parse_header_arg(optarg, &a->hdr_owned[i], &a->headers[i].name,
+                                       &a->headers[i].value, e2, sizeof e2))
+                return bad(err, errlen, "%s for %s", e2, flag);
+            a->nheaders++;
+            break;
+        }
+        case 'k':
+            a->insecure = 1;
+            break;
+        case 'q':
+            a->quiet = 1;
+            break;
+        case 'h':
+            a->help = 1;
+            return 0;
+        case 'v':
+            a->version = 1;
+            return 0;
+        case O_LATENCY:
+            a->latency = 1;
+            break;
+        case O_BODY:
+            a->body = optarg;
+            break;
+        case O_TIMEOUT:
+            if (units_parse_duration(optarg, 1000000, &a->timeout_us) || !a->timeout_us)
+                return bad(err, errlen, "bad duration '%s' for %s (use 500ms, 10s, 2m, 1h)",
+                           optarg, flag);
+            break;
+        case O_CONNECT_TIMEOUT:
+            if (units_parse_duration(optarg, 1000000, &a->connect_timeout_us) ||
+                !a->connect_timeout_us)
+                return bad(err, errlen, "bad duration '%s' for %s (use 500ms, 10s, 2m, 1h)",
+                           optarg, flag);
+            break;
+        case O_JSON:
+            a->json_path = optarg;
+            break;
+        case O_CACERT:
+            a->cacert = optarg;
+            break;
+        case O_NO_CO:
+            a->co_correct = 0;
+            break;
+        case ':':
+            if (optopt)
+                return bad(err, errlen, "option -%c needs a value%s", (char[]){(char)optopt, 0},
+                           "");
+            return bad(err, errlen, "option %s needs a value%s", argv[optind - 1], "");
+        default:
+            if (optopt && optopt < 256)
+                return bad(err, errlen, "unknown option -%s%s (see surge --help)",
+                           (char[]){(char)optopt, 0}, "");
+            return bad(err, errlen, "unknown option '%s' (see surge --help)%s",
+                       argv[optind - 1], "");
+        }
+    }
+    if (optind >= argc)
+        return bad(err, errlen, "no URL given (usage: surge [options] URL)%s%s", "", "");
+    if (optind + 1 < argc)
+        return bad(err, errlen, "unexpected argument '%s' after the URL '%s'", argv[optind + 1],
+                   argv[optind]);
+    a->url = argv[optind];
+    if (!duration_set)
+        a->duration_us = a->count ? 0 : 10000000;
+    if (!threads_set) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        a->threads = n > 0 ? (int)n : 1;
+    }
+    if (a->threads > a->connections) {
+        if (threads_set) {
+            snprintf(err, (size_t)errlen, "more threads (-t %d) than connections (-c %d)",
+                     a->threads, a->connections);
+            return -1;
+        }
+        a->threads = a->connections;
+    }
+    if (a->count && a->count < (uint64_t)a->connections && !a->rate) {
+        /* fewer requests than connections: extra connections would idle */
+        a->connections = (int)a->count;
+        if (a->threads > a->connections)
+            a->threads = a->connections;
+    }
+    if (a->connect_timeout_us > a->timeout_us)
+        a->connect_timeout_us = a->timeout_us;
+    if (!a->co_correct && !a->rate)
+        return bad(err, errlen, "--no-co-correction only applies with -R RATE%s%s", "", "");
+    return 0;
+}
+
+void quick_args_free(struct quick_args *a)
+{
+    for (int i = 0; i < a->nheaders && i < QUICK_MAX_HEADERS; i++)
+        free(a->hdr_owned[i]);
+    a->nheaders = 0;
+}

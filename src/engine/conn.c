@@ -1,0 +1,515 @@
+/* conn.c — the client connection state machine: non-blocking connect, TLS
+ * handshake, writev of a request, response parsing, timeouts and error classes. */
+#include "engine/conn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+
+#include "engine/tls.h"
+#include "util/clock.h"
+
+enum state { ST_CLOSED, ST_CONNECTING, ST_HANDSHAKE, ST_WRITING, ST_READING, ST_IDLE };
+
+/* Transport results: >= 0 bytes, or one of these. */
+enum { TR_RETRY_READ = -1, TR_RETRY_WRITE = -2, TR_EOF = -3, TR_ERROR = -4 };
+
+struct conn {
+    struct ev_loop *loop;
+    const struct conn_target *t;
+    ev_io io;
+    ev_timer timer;
+    int fd;
+    int events;       /* events io is started with (0: stopped) */
+    enum state st;
+    SSL *ssl;         /* TLS transport, or NULL */
+    http1_resp *resp; /* parser, reused for every response */
+
+    /* the request in flight */
+    struct conn_req req;
+    int busy;
+    int idx;          /* iov entry being written */
+    size_t off;       /* bytes of iov[idx] already written */
+    conn_done_fn cb;
+    void *ud;
+    struct conn_result res;
+    uint64_t deadline_us;         /* whole-request deadline (0: none) */
+    uint64_t connect_deadline_us; /* while connecting (0: none) */
+    enum errclass pending_err;    /* error to report from the loop (deferred) */
+    const char *pending_detail;
+
+    uint64_t opens;   /* connections opened */
+    char detail[160]; /* reason of the last error */
+};
+
+/* One read buffer per thread: a response is parsed as it is read, so no
+ * connection needs a buffer of its own (idle connections stay small). */
+static _Thread_local char rbuf[64 * 1024];
+
+static void on_io(struct ev_loop *loop, ev_io *w, int revents);
+static void on_timer(struct ev_loop *loop, ev_timer *w, int revents);
+static void step(conn *c);
+
+conn *conn_new(struct ev_loop *loop, const struct conn_target *t)
+{
+    conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->resp = http1_resp_new();
+    if (!c->resp) {
+        free(c);
+        return NULL;
+    }
+    c->loop = loop;
+    c->t = t;
+    c->fd = -1;
+    ev_init(&c->io, on_io);
+    c->io.data = c;
+    ev_init(&c->timer, on_timer);
+    c->timer.data = c;
+    return c;
+}
+
+static void want(conn *c, int events)
+{
+    if (c->events == events)
+        return;
+    if (c->events)
+        ev_io_stop(c->loop, &c->io);
+    c->events = events;
+    if (events) {
+        ev_io_set(&c->io, c->fd, events);
+        ev_io_start(c->loop, &c->io);
+    }
+}
+
+static void close_fd(conn *c)
+{
+    want(c, 0);
+    if (c->ssl) {
+        SSL_free(c->ssl);
+        c->ssl = NULL;
+    }
+    if (c->fd >= 0) {
+        close(c->fd);
+        c->fd = -1;
+    }
+    c->st = ST_CLOSED;
+}
+
+void conn_free(conn *c)
+{
+    if (!c)
+        return;
+    close_fd(c);
+    ev_timer_stop(c->loop, &c->timer);
+    http1_resp_free(c->resp);
+    free(c);
+}
+
+int conn_busy(const conn *c)
+{
+    return c->busy;
+}
+
+uint64_t conn_opens(const conn *c)
+{
+    return c->opens;
+}
+
+const http1_resp *conn_response(const conn *c)
+{
+    return c->resp;
+}
+
+/* End the request in flight and hand its result to the callback (last thing done:
+ * the callback may send again or free c). */
+static void finish(conn *c, enum errclass err, const char *detail)
+{
+    c->res.err = err;
+    c->res.t_done_us = clock_us();
+    c->res.detail = detail;
+    if (err != ERR_NONE) {
+        c->res.status = 0;
+        close_fd(c);
+    }
+    c->busy = 0;
+    ev_timer_stop(c->loop, &c->timer);
+    if (c->st != ST_CLOSED)
+        c->st = ST_IDLE, want(c, EV_READ); /* notice a server closing it while idle */
+    struct conn_result r = c->res;
+    c->cb(c->ud, c, &r);
+}
+
+static void fail_errno(conn *c, enum errclass err, int e)
+{
+    snprintf(c->detail, sizeof c->detail, "%s", strerror(e));
+    finish(c, err, c->detail);
+}
+
+/* ---- transports -------------------------------------------------------------- */
+
+static int tls_result(conn *c, int n)
+{
+    int e = SSL_get_error(c->ssl, n);
+    switch (e) {
+    case SSL_ERROR_WANT_READ:
+        return TR_RETRY_READ;
+    case SSL_ERROR_WANT_WRITE:
+        return TR_RETRY_WRITE;
+    case SSL_ERROR_ZERO_RETURN:
+        return TR_EOF;
+    case SSL_ERROR_SYSCALL:
+        if (errno == 0 || n == 0)
+            return TR_EOF; /* closed without close_notify */
+        return TR_ERROR;
+    default:
+        errno = EPROTO;
+        return TR_ERROR;
+    }
+}
+
+static ssize_t tr_read(conn *c, char *buf, size_t len)
+{
+    if (c->ssl) {
+        ERR_clear_error();
+        errno = 0;
+        int n = SSL_read(c->ssl, buf, (int)len);
+        return n > 0 ? n : tls_result(c, n);
+    }
+    ssize_t n = read(c->fd, buf, len);
+    if (n > 0)
+        return n;
+    if (n == 0)
+        return TR_EOF;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+        return TR_RETRY_READ;
+    return TR_ERROR;
+}
+
+static ssize_t tr_writev(conn *c, const struct iovec *iov, int cnt)
+{
+    if (c->ssl) {
+        ERR_clear_error();
+        errno = 0;
+        int n = SSL_write(c->ssl, iov[0].iov_base, (int)iov[0].iov_len);
+        return n > 0 ? n : tls_result(c, n);
+    }
+    struct msghdr m = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)cnt};
+    ssize_t n = sendmsg(c->fd, &m, MSG_NOSIGNAL);
+    if (n >= 0)
+        return n;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+        return TR_RETRY_WRITE;
+    return TR_ERROR;
+}
+
+static enum errclass io_errclass(int e)
+{
+    return (e == ECONNRESET || e == EPIPE) ? ERR_RESET : ERR_IO;
+}
+
+/* ---- states ------------------------------------------------------------------ */
+
+static void start_connect(conn *c)
+{
+    const struct conn_target *t = c->t;
+    c->fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (c->fd < 0) {
+        c->pending_err = ERR_CONNECT;
+        snprintf(c->detail, sizeof c->detail, "socket: %s", strerror(errno));
+        c->pending_detail = c->detail;
+        return;
+    }
+    int one = 1;
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    c->opens++;
+    c->res.new_conn = 1;
+    c->st = ST_CONNECTING;
+    if (t->connect_timeout_us)
+        c->connect_deadline_us = c->res.t_start_us + t->connect_timeout_us;
+    if (connect(c->fd, (const struct sockaddr *)&t->addr, t->addrlen) == 0) {
+        c->st = c->ssl || t->tls ? ST_HANDSHAKE : ST_WRITING;
+        return;
+    }
+    if (errno == EINPROGRESS) {
+        want(c, EV_WRITE);
+        return;
+    }
+    c->pending_err = errno == ECONNREFUSED ? ERR_CONNECT_REFUSED : ERR_CONNECT;
+    snprintf(c->detail, sizeof c->detail, "connect: %s", strerror(errno));
+    c->pending_detail = c->detail;
+    close_fd(c);
+}
+
+static void arm_timer(conn *c)
+{
+    uint64_t d = c->deadline_us;
+    if (c->st == ST_CONNECTING && c->connect_deadline_us &&
+        (!d || c->connect_deadline_us < d))
+        d = c->connect_deadline_us;
+    ev_timer_stop(c->loop, &c->timer);
+    if (!d)
+        return;
+    uint64_t now = clock_us();
+    ev_timer_set(&c->timer, d > now ? (double)(d - now) / 1e6 : 0., 0.);
+    ev_timer_start(c->loop, &c->timer);
+}
+
+int conn_send(conn *c, const struct conn_req *req, conn_done_fn cb, void *ud)
+{
+    if (c->busy)
+        return -EBUSY;
+    c->busy = 1;
+    c->req = *req;
+    c->cb = cb;
+    c->ud = ud;
+    c->idx = 0;
+    c->off = 0;
+    memset(&c->res, 0, sizeof c->res);
+    c->res.t_start_us = clock_us();
+    c->deadline_us = req->timeout_us ? c->res.t_start_us + req->timeout_us : 0;
+    c->connect_deadline_us = 0;
+    c->pending_err = ERR_NONE;
+    http1_resp_begin(c->resp, req->is_head);
+    if (req->capture_headers || req->capture_body)
+        http1_resp_capture(c->resp, req->capture_headers, req->capture_body);
+    if (c->st == ST_CLOSED)
+        start_connect(c);
+    else
+        c->st = ST_WRITING;
+    if (c->pending_err != ERR_NONE) {
+        /* report from the loop, not from inside conn_send */
+        ev_timer_stop(c->loop, &c->timer);
+        ev_timer_set(&c->timer, 0., 0.);
+        ev_timer_start(c->loop, &c->timer);
+        return 0;
+    }
+    arm_timer(c);
+    if (c->st == ST_WRITING || c->st == ST_HANDSHAKE)
+        step(c); /* optimistic: the socket is almost always writable */
+    return 0;
+}
+
+static void connected(conn *c)
+{
+    int e = 0;
+    socklen_t len = sizeof e;
+    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
+        e = errno;
+    if (e) {
+        fail_errno(c, e == ECONNREFUSED ? ERR_CONNECT_REFUSED
+                      : e == ETIMEDOUT  ? ERR_CONNECT_TIMEOUT
+                                        : ERR_CONNECT,
+                   e);
+        return;
+    }
+    c->connect_deadline_us = 0;
+    c->st = c->t->tls ? ST_HANDSHAKE : ST_WRITING;
+    arm_timer(c);
+    step(c);
+}
+
+static void handshake(conn *c)
+{
+    if (!c->ssl) {
+        c->ssl = tls_new_conn(c->t->tls, c->fd, c->t->host, c->t->host_is_ip);
+        if (!c->ssl) {
+            finish(c, ERR_TLS, "out of memory");
+            return;
+        }
+    }
+    ERR_clear_error();
+    errno = 0;
+    int n = SSL_do_handshake(c->ssl);
+    if (n == 1) {
+        c->st = ST_WRITING;
+        step(c);
+        return;
+    }
+    int r = tls_result(c, n);
+    if (r == TR_RETRY_READ)
+        want(c, EV_READ);
+    else if (r == TR_RETRY_WRITE)
+        want(c, EV_WRITE);
+    else if (r == TR_ERROR && (errno == ECONNRESET || errno == EPIPE))
+        fail_errno(c, ERR_RESET, errno);
+    else {
+        tls_error_reason(c->ssl, c->detail, sizeof c->detail);
+        if (r == TR_EOF)
+            snprintf(c->detail, sizeof c->detail, "connection closed during the TLS handshake");
+        ERR_clear_error();
+        finish(c, ERR_TLS, c->detail);
+    }
+}
+
+static void write_request(conn *c)
+{
+    if (!c->res.t_write_us)
+        c->res.t_write_us = clock_us();
+    while (c->idx < c->req.iovcnt) {
+        struct iovec v[64];
+        int n = 0;
+        for (int i = c->idx; i < c->req.iovcnt && n < 64; i++, n++)
+            v[n] = c->req.iov[i];
+        v[0].iov_base = (char *)v[0].iov_base + c->off;
+        v[0].iov_len -= c->off;
+        ssize_t w = tr_writev(c, v, n);
+        if (w == TR_RETRY_WRITE || w == TR_RETRY_READ) {
+            want(c, w == TR_RETRY_WRITE ? EV_WRITE : EV_READ);
+            return;
+        }
+        if (w < 0) {
+            if (c->ssl && errno == EPROTO)
+                finish(c, ERR_TLS, "TLS write failed");
+            else
+                fail_errno(c, w == TR_EOF ? ERR_RESET : io_errclass(errno),
+                           w == TR_EOF ? EPIPE : errno);
+            return;
+        }
+        c->res.bytes_out += (uint64_t)w;
+        size_t left = (size_t)w;
+        while (left && c->idx < c->req.iovcnt) {
+            size_t rem = c->req.iov[c->idx].iov_len - c->off;
+            if (left >= rem) {
+                left -= rem;
+                c->idx++;
+                c->off = 0;
+            } else {
+                c->off += left;
+                left = 0;
+            }
+        }
+        while (c->idx < c->req.iovcnt && c->req.iov[c->idx].iov_len == 0)
+            c->idx++;
+    }
+    c->st = ST_READING;
+    want(c, EV_READ);
+}
+
+static void read_response(conn *c)
+{
+    for (;;) {
+        ssize_t n = tr_read(c, rbuf, sizeof rbuf);
+        if (n == TR_RETRY_READ || n == TR_RETRY_WRITE) {
+            want(c, n == TR_RETRY_READ ? EV_READ : EV_WRITE);
+            return;
+        }
+        if (n == TR_EOF) {
+            enum http1_rc rc = http1_resp_eof(c->resp);
+            if (rc == HTTP1_DONE) {
+                c->res.status = http1_resp_status(c->resp);
+                close_fd(c);
+                finish(c, ERR_NONE, NULL);
+            } else {
+                finish(c, ERR_CLOSED_EARLY,
+                       http1_resp_started(c->resp) ? "closed before the response was complete"
+                                                   : "closed without a response");
+            }
+            return;
+        }
+        if (n < 0) {
+            if (c->ssl && errno == EPROTO)
+                finish(c, ERR_TLS, "TLS read failed");
+            else
+                fail_errno(c, io_errclass(errno), errno);
+            return;
+        }
+        c->res.bytes_in += (uint64_t)n;
+        size_t used = 0;
+        enum http1_rc rc = http1_resp_feed(c->resp, rbuf, (size_t)n, &used);
+        if (rc == HTTP1_ERROR) {
+            snprintf(c->detail, sizeof c->detail, "%s", http1_resp_error(c->resp));
+            finish(c, ERR_PARSE, c->detail);
+            return;
+        }
+        if (rc == HTTP1_DONE) {
+            c->res.status = http1_resp_status(c->resp);
+            /* bytes past the response: surge never pipelines, so the stream is out of
+             * step; the response stands but the connection cannot be reused */
+            if (used < (size_t)n || !http1_resp_keep_alive(c->resp))
+                close_fd(c);
+            finish(c, ERR_NONE, NULL);
+            return;
+        }
+        if ((size_t)n < sizeof rbuf && !(c->ssl && SSL_pending(c->ssl)))
+            return; /* drained: wait for the next readable event */
+    }
+}
+
+/* While idle the server may close a kept-alive connection: close our end so the
+ * next request reopens it instead of failing on a dead socket. */
+static void idle_readable(conn *c)
+{
+    ssize_t n = tr_read(c, rbuf, sizeof rbuf);
+    if (n == TR_RETRY_READ || n == TR_RETRY_WRITE)
+        return;
+    close_fd(c); /* EOF, reset, or bytes nobody asked for */
+}
+
+static void step(conn *c)
+{
+    switch (c->st) {
+    case ST_HANDSHAKE:
+        handshake(c);
+        break;
+    case ST_WRITING:
+        write_request(c);
+        break;
+    case ST_READING:
+        read_response(c);
+        break;
+    default:
+        break;
+    }
+}
+
+static void on_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    conn *c = w->data;
+    switch (c->st) {
+    case ST_CONNECTING:
+        connected(c);
+        break;
+    case ST_IDLE:
+        idle_readable(c);
+        break;
+    default:
+        step(c);
+        break;
+    }
+}
+
+static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    conn *c = w->data;
+    if (!c->busy)
+        return;
+    if (c->pending_err != ERR_NONE) {
+        enum errclass e = c->pending_err;
+        c->pending_err = ERR_NONE;
+        finish(c, e, c->pending_detail);
+        return;
+    }
+    uint64_t now = clock_us();
+    if (c->st == ST_CONNECTING && c->connect_deadline_us && now >= c->connect_deadline_us) {
+        finish(c, ERR_CONNECT_TIMEOUT, "no connection within the connect timeout");
+        return;
+    }
+    if (c->deadline_us && now >= c->deadline_us) {
+        finish(c, c->st == ST_CONNECTING ? ERR_CONNECT_TIMEOUT : ERR_TIMEOUT,
+               "no complete response within the timeout");
+        return;
+    }
+    arm_timer(c); /* woke early (timer resolution): wait for the rest */
+}

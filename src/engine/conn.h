@@ -1,0 +1,79 @@
+/* conn.h — one client connection on one thread's event loop: a state machine
+ * (connecting -> TLS handshake -> writing -> reading -> idle) over a plain or TLS
+ * transport, that sends one request at a time and reports how it ended. */
+#ifndef SURGE_ENGINE_CONN_H
+#define SURGE_ENGINE_CONN_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <ev.h>
+#include <openssl/ssl.h>
+
+#include "engine/errclass.h"
+#include "engine/http1.h"
+
+typedef struct conn conn; /* opaque; owned by one thread */
+
+/* Where connections go. Shared read-only by every connection of a run. */
+struct conn_target {
+    struct sockaddr_storage addr; /* resolved once, up front */
+    socklen_t addrlen;
+    SSL_CTX *tls;                 /* NULL: plain TCP */
+    const char *host;             /* SNI and certificate name (TLS only) */
+    int host_is_ip;
+    uint64_t connect_timeout_us;  /* 0: only the request timeout applies */
+};
+
+/* One request to send. iov (head, then body pieces) must stay valid and unchanged
+ * until the completion callback: conn never copies it. */
+struct conn_req {
+    const struct iovec *iov;
+    int iovcnt;
+    int is_head;               /* a HEAD request: the response has no body */
+    uint64_t timeout_us;       /* whole request, connect included; 0: none */
+    int capture_headers;       /* keep the response headers (http1_resp_header*) */
+    size_t capture_body;       /* keep up to this many body bytes */
+};
+
+/* How a request ended. */
+struct conn_result {
+    enum errclass err;    /* ERR_NONE when a complete response arrived */
+    int status;           /* HTTP status; 0 when err != ERR_NONE */
+    int new_conn;         /* the request needed a new connection (first, or reopened) */
+    uint64_t bytes_in;    /* response bytes read, head and body (TLS: plaintext) */
+    uint64_t bytes_out;   /* request bytes written */
+    uint64_t t_start_us;  /* conn_send was called */
+    uint64_t t_write_us;  /* connected: first request byte about to be written */
+    uint64_t t_done_us;   /* response complete, or the error noticed */
+    const char *detail;   /* when err: a short reason ("Connection refused"), valid
+                             only during the callback */
+};
+
+/* Called once per conn_send, from the loop (never from inside conn_send). The
+ * callback may call conn_send again on the same conn, or conn_free it. */
+typedef void (*conn_done_fn)(void *ud, conn *c, const struct conn_result *r);
+
+/* A closed connection to t on loop; it connects on the first send.
+ * @return NULL when out of memory. */
+conn *conn_new(struct ev_loop *loop, const struct conn_target *t);
+
+/* Close and free; an in-flight request is dropped without a callback. NULL is fine. */
+void conn_free(conn *c);
+
+/* Send req and parse its response, connecting (or reconnecting) first when needed.
+ * @return 0, or -EBUSY when a request is already in flight on c. */
+int conn_send(conn *c, const struct conn_req *req, conn_done_fn cb, void *ud);
+
+/* The parsed response of the last completed request (status, captured headers and
+ * body): valid in the callback and until the next conn_send. */
+const http1_resp *conn_response(const conn *c);
+
+/* Whether a request is in flight. */
+int conn_busy(const conn *c);
+
+/* Connections opened so far by c (first connect and every reopen). */
+uint64_t conn_opens(const conn *c);
+
+#endif

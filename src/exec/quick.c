@@ -1,0 +1,308 @@
+/* quick.c — quick mode's executor: connections that repeat one request, closed or
+ * open model, bounded by a duration or an exact count. */
+#include "exec/quick.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/engine.h"
+#include "stats/collect.h"
+#include "util/clock.h"
+
+struct qthread;
+
+/* One connection and the virtual user driving it. */
+struct qconn {
+    conn *c;
+    struct qthread *qt;
+    uint64_t intended_us; /* open model: when the next request should go */
+    ev_timer wait;        /* open model: sleeping until intended_us */
+};
+
+/* Per worker thread; touched only by that thread (details read after join). */
+struct qthread {
+    const struct quick_plan *p;
+    worker *w;
+    int first;             /* global index of this thread's first connection */
+    int n;
+    struct qconn *conns;
+    uint64_t origin_us;    /* the run's clock origin (open-model schedule) */
+    uint64_t quota;        /* requests this thread may start (count mode) */
+    uint64_t started;      /* requests started */
+    int inflight;
+    int stopping;
+    char detail[ERR__COUNT][160]; /* first reason per error class */
+};
+
+struct quick_run {
+    const struct quick_plan *p;
+    struct ev_loop *loop;
+    engine *e;
+    collect *col;
+    struct qthread *qts;
+    uint64_t start_us, end_us;
+    ev_timer duration, second;
+    ev_signal sigint, sigterm;
+    int interrupted;
+    int stopped;
+};
+
+static void send_one(struct qconn *qc);
+
+static void on_done(void *ud, conn *c, const struct conn_result *r)
+{
+    (void)c;
+    struct qconn *qc = ud;
+    struct qthread *qt = qc->qt;
+    const struct quick_plan *p = qt->p;
+    qt->inflight--;
+    struct stats_sample s = {
+        .status = r->status,
+        .err = r->err,
+        .bytes_in = r->bytes_in,
+        .bytes_out = r->bytes_out,
+        .new_conn = r->new_conn,
+    };
+    uint64_t from = r->t_write_us ? r->t_write_us : r->t_start_us;
+    if (p->rate > 0 && p->co_correct)
+        from = qc->intended_us;
+    s.latency_us = r->t_done_us > from ? r->t_done_us - from : 0;
+    shard_record(worker_shard(qt->w), 0, r->t_done_us, &s);
+    if (r->err != ERR_NONE && !qt->detail[r->err][0] && r->detail)
+        snprintf(qt->detail[r->err], sizeof qt->detail[r->err], "%s", r->detail);
+    if (p->rate > 0)
+        qc->intended_us += (uint64_t)llround((double)p->connections * 1e6 / p->rate);
+    send_one(qc);
+}
+
+static void on_wait(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct qconn *qc = t->data;
+    uint64_t now = clock_us();
+    if (now + 50 < qc->intended_us) { /* woke early: sleep the rest */
+        ev_timer_set(&qc->wait, (double)(qc->intended_us - now) / 1e6, 0.);
+        ev_timer_start(worker_loop(qc->qt->w), &qc->wait);
+        return;
+    }
+    send_one(qc);
+}
+
+/* Start the next request of qc, now or (open model) at its intended time. */
+static void send_one(struct qconn *qc)
+{
+    struct qthread *qt = qc->qt;
+    const struct quick_plan *p = qt->p;
+    if (qt->stopping)
+        return;
+    if (qt->quota && qt->started >= qt->quota) {
+        if (qt->inflight == 0)
+            worker_done(qt->w);
+        return;
+    }
+    if (p->rate > 0) {
+        uint64_t now = clock_us();
+        if (qc->intended_us > now + 50) {
+            ev_timer_set(&qc->wait, (double)(qc->intended_us - now) / 1e6, 0.);
+            ev_timer_start(worker_loop(qt->w), &qc->wait);
+            return;
+        }
+    }
+    qt->started++;
+    struct conn_req req = {
+        .iov = p->iov, .iovcnt = p->iovcnt, .is_head = p->is_head, .timeout_us = p->timeout_us};
+    qt->inflight++;
+    conn_send(qc->c, &req, on_done, qc);
+}
+
+static void thread_stop(worker *w, void *ud)
+{
+    (void)w;
+    struct qthread *qt = ud;
+    qt->stopping = 1;
+    for (int i = 0; i < qt->n; i++) {
+        ev_timer_stop(worker_loop(qt->w), &qt->conns[i].wait);
+        conn_free(qt->conns[i].c);
+        qt->conns[i].c = NULL;
+    }
+}
+
+static void thread_start(worker *w, void *ud)
+{
+    struct qthread *qt = &((struct qthread *)ud)[worker_index(w)];
+    const struct quick_plan *p = qt->p;
+    qt->w = w;
+    worker_on_stop(w, thread_stop, qt);
+    for (int i = 0; i < qt->n; i++) {
+        struct qconn *qc = &qt->conns[i];
+        qc->qt = qt;
+        qc->c = conn_new(worker_loop(w), p->target);
+        ev_init(&qc->wait, on_wait);
+        qc->wait.data = qc;
+        /* open model: connection g's k-th request is due at origin + (g + k*C) / R,
+         * so the connections together send evenly at R */
+        if (p->rate > 0)
+            qc->intended_us = qt->origin_us +
+                              (uint64_t)llround((double)(qt->first + i) * 1e6 / p->rate);
+    }
+    for (int i = 0; i < qt->n; i++)
+        if (qt->conns[i].c)
+            send_one(&qt->conns[i]);
+    if (qt->quota && qt->inflight == 0 && qt->started >= qt->quota)
+        worker_done(w);
+}
+
+static void stop_run(quick_run *q)
+{
+    if (q->stopped)
+        return;
+    q->stopped = 1;
+    q->end_us = clock_us();
+    ev_timer_stop(q->loop, &q->duration);
+    engine_stop(q->e);
+}
+
+static void on_all_done(engine *e, void *ud)
+{
+    (void)e;
+    quick_run *q = ud;
+    stop_run(q);
+    ev_break(q->loop, EVBREAK_ALL);
+}
+
+static void on_duration(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)loop;
+    (void)revents;
+    stop_run(t->data);
+}
+
+static void on_second(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)loop;
+    (void)revents;
+    quick_run *q = t->data;
+    collect_poll(q->col, (uint32_t)q->p->connections);
+}
+
+static void on_signal(struct ev_loop *loop, ev_signal *s, int revents)
+{
+    (void)revents;
+    quick_run *q = s->data;
+    if (q->stopped) { /* a second ^C: give up on a clean stop */
+        fprintf(stderr, "surge: interrupted twice, exiting\n");
+        _exit(130);
+    }
+    q->interrupted = 1;
+    stop_run(q);
+    (void)loop;
+}
+
+void quick_run_free(quick_run *q)
+{
+    if (!q)
+        return;
+    collect_free(q->col);
+    engine_free(q->e);
+    if (q->qts)
+        for (int i = 0; i < q->p->threads; i++)
+            free(q->qts[i].conns);
+    free(q->qts);
+    free(q);
+}
+
+quick_run *quick_run_start(const struct quick_plan *p, struct run_result *out, char *err,
+                           int errlen)
+{
+    quick_run *q = calloc(1, sizeof *q);
+    if (!q)
+        goto oom;
+    q->p = p;
+    q->loop = EV_DEFAULT;
+    q->qts = calloc((size_t)p->threads, sizeof *q->qts);
+    if (!q->qts)
+        goto oom;
+    for (int i = 0, first = 0; i < p->threads; i++) {
+        struct qthread *qt = &q->qts[i];
+        qt->p = p;
+        qt->n = p->connections / p->threads + (i < p->connections % p->threads);
+        qt->first = first;
+        first += qt->n;
+        if (p->count)
+            qt->quota = p->count / (uint64_t)p->threads + ((uint64_t)i < p->count % (uint64_t)p->threads);
+        if (!(qt->conns = calloc((size_t)qt->n, sizeof *qt->conns)))
+            goto oom;
+    }
+
+    time_t wall = time(NULL);
+    struct tm tm;
+    gmtime_r(&wall, &tm);
+    strftime(out->started, sizeof out->started, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    q->start_us = clock_us();
+    for (int i = 0; i < p->threads; i++)
+        q->qts[i].origin_us = q->start_us;
+    if (!(q->e = engine_new(q->loop, p->threads, 1, q->start_us, on_all_done, q)))
+        goto oom;
+    if (!(q->col = collect_new(engine_shards(q->e), p->threads, 1)))
+        goto oom;
+
+    ev_signal_init(&q->sigint, on_signal, SIGINT);
+    q->sigint.data = q;
+    ev_signal_start(q->loop, &q->sigint);
+    ev_signal_init(&q->sigterm, on_signal, SIGTERM);
+    q->sigterm.data = q;
+    ev_signal_start(q->loop, &q->sigterm);
+    ev_timer_init(&q->second, on_second, 1.2, 1.0);
+    q->second.data = q;
+    ev_timer_start(q->loop, &q->second);
+    if (p->duration_us) {
+        ev_timer_init(&q->duration, on_duration, (double)p->duration_us / 1e6, 0.);
+        q->duration.data = q;
+        ev_timer_start(q->loop, &q->duration);
+    }
+    ev_now_update(q->loop);
+    int rc = engine_start(q->e, thread_start, q->qts);
+    if (rc) {
+        snprintf(err, (size_t)errlen, "cannot start worker threads: %s", strerror(-rc));
+        goto fail;
+    }
+    ev_run(q->loop, 0);
+    engine_join(q->e);
+    ev_timer_stop(q->loop, &q->second);
+    ev_signal_stop(q->loop, &q->sigint);
+    ev_signal_stop(q->loop, &q->sigterm);
+    collect_finish(q->col, (uint32_t)p->connections);
+
+    struct scenario_result *s = &out->sc[0];
+    snprintf(s->name, sizeof s->name, "quick");
+    snprintf(s->executor, sizeof s->executor, "%s",
+             p->rate > 0 ? "constant-arrival-rate" : "constant-vus");
+    s->duration_s = (double)(q->end_us - q->start_us) / 1e6;
+    s->vus_max = (uint32_t)p->connections;
+    s->rate = p->rate;
+    s->counts = *collect_counts(q->col, 0);
+    s->lat = collect_latency(q->col, 0);
+    s->ser = collect_series(q->col, 0);
+    for (int i = 0; i < p->threads; i++)
+        for (int k = 1; k < ERR__COUNT; k++)
+            if (!s->error_detail[k][0] && q->qts[i].detail[k][0])
+                memcpy(s->error_detail[k], q->qts[i].detail[k], sizeof s->error_detail[k]);
+    out->nscenarios = 1;
+    out->duration_s = s->duration_s;
+    out->interrupted = q->interrupted;
+    out->threads = p->threads;
+    out->connections = p->connections;
+    out->co_corrected = p->rate > 0 && p->co_correct;
+    return q;
+oom:
+    snprintf(err, (size_t)errlen, "out of memory");
+fail:
+    quick_run_free(q);
+    return NULL;
+}

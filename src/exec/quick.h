@@ -1,0 +1,37 @@
+/* quick.h — the executor behind `surge URL`: C connections, each one virtual user
+ * repeating one request, closed (next request when the response is in) or open
+ * (each connection sends at its share of the rate, latency from the intended time). */
+#ifndef SURGE_EXEC_QUICK_H
+#define SURGE_EXEC_QUICK_H
+
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "engine/conn.h"
+#include "report/results.h"
+
+struct quick_plan {
+    const struct conn_target *target;
+    const struct iovec *iov; /* the request: head, then body; shared by all */
+    int iovcnt;
+    int is_head;
+    uint64_t timeout_us;     /* per request */
+    int connections;         /* >= 1 */
+    int threads;             /* 1..connections */
+    uint64_t duration_us;    /* 0: until count is reached */
+    uint64_t count;          /* 0: until the duration ends; else exactly this many */
+    double rate;             /* requests/s over all connections; 0: closed model */
+    int co_correct;          /* open model: latency from the intended send time */
+};
+
+typedef struct quick_run quick_run; /* opaque: keeps the statistics results point at */
+
+/* Run the plan on this thread's default libev loop until the duration ends, the
+ * count is done, or SIGINT/SIGTERM (then out->interrupted is set). Fills out
+ * (one scenario named "quick"); its pointers stay valid until quick_run_free.
+ * @return the run, or NULL with a reason in err (threads or memory). */
+quick_run *quick_run_start(const struct quick_plan *p, struct run_result *out, char *err,
+                           int errlen);
+void quick_run_free(quick_run *q); /* NULL is fine */
+
+#endif

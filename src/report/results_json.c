@@ -1,0 +1,158 @@
+/* results_json.c — results.json (schema surge.results/1), written with jansson. */
+#include "report/results.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+/* Round to microsecond precision so the file reads well and diffs stay small. */
+static json_t *num(double v)
+{
+    if (!isfinite(v))
+        v = 0;
+    return json_real(round(v * 1000.0) / 1000.0);
+}
+
+static json_t *latency_obj(const hist *h)
+{
+    struct latency_ms l;
+    results_latency(h, &l);
+    json_t *o = json_object();
+    json_object_set_new(o, "min", num(l.min));
+    json_object_set_new(o, "avg", num(l.avg));
+    json_object_set_new(o, "stdev", num(l.stdev));
+    json_object_set_new(o, "p50", num(l.p50));
+    json_object_set_new(o, "p90", num(l.p90));
+    json_object_set_new(o, "p95", num(l.p95));
+    json_object_set_new(o, "p99", num(l.p99));
+    json_object_set_new(o, "p999", num(l.p999));
+    json_object_set_new(o, "max", num(l.max));
+    return o;
+}
+
+static json_t *status_obj(const struct stats_counts *c)
+{
+    json_t *o = json_object();
+    for (int i = 0; i < STATS_STATUS_MAX; i++) {
+        if (c->status[i]) {
+            char k[8];
+            snprintf(k, sizeof k, "%d", i);
+            json_object_set_new(o, k, json_integer((json_int_t)c->status[i]));
+        }
+    }
+    return o;
+}
+
+static json_t *errors_obj(const uint64_t *errors)
+{
+    json_t *o = json_object();
+    for (int i = 1; i < ERR__COUNT; i++)
+        if (errors[i])
+            json_object_set_new(o, errclass_name((enum errclass)i),
+                                json_integer((json_int_t)errors[i]));
+    return o;
+}
+
+static json_t *series_arr(const series *s)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; s && i < series_len(s); i++) {
+        const struct series_point *p = series_at(s, i);
+        json_t *o = json_object();
+        json_object_set_new(o, "t", json_integer(p->t));
+        if (p->span != 1)
+            json_object_set_new(o, "span", json_integer(p->span));
+        json_object_set_new(o, "requests", json_integer((json_int_t)p->requests));
+        json_object_set_new(o, "failed", json_integer((json_int_t)p->failed));
+        json_object_set_new(o, "bytes_in", json_integer((json_int_t)p->bytes_in));
+        json_object_set_new(o, "vus", json_integer(p->vus));
+        json_object_set_new(o, "p50_ms", num(p->p50_ms));
+        json_object_set_new(o, "p90_ms", num(p->p90_ms));
+        json_object_set_new(o, "p95_ms", num(p->p95_ms));
+        json_object_set_new(o, "p99_ms", num(p->p99_ms));
+        json_object_set_new(o, "max_ms", num(p->max_ms));
+        json_object_set_new(o, "errors", errors_obj(p->errors));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static json_t *scenario_obj(const struct scenario_result *s)
+{
+    const struct stats_counts *c = &s->counts;
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(s->name));
+    json_object_set_new(o, "executor", json_string(s->executor));
+    json_object_set_new(o, "duration_s", num(s->duration_s));
+    json_object_set_new(o, "vus_max", json_integer(s->vus_max));
+    if (s->rate > 0)
+        json_object_set_new(o, "rate", num(s->rate));
+    json_object_set_new(o, "requests", json_integer((json_int_t)c->requests));
+    json_object_set_new(o, "failed", json_integer((json_int_t)c->failed));
+    json_object_set_new(o, "success_rate", num(results_success_rate(c)));
+    json_object_set_new(o, "rps",
+                        num(s->duration_s > 0 ? (double)c->requests / s->duration_s : 0));
+    json_object_set_new(o, "bytes_in", json_integer((json_int_t)c->bytes_in));
+    json_object_set_new(o, "bytes_out", json_integer((json_int_t)c->bytes_out));
+    json_object_set_new(o, "connects", json_integer((json_int_t)c->connects));
+    json_object_set_new(o, "status", status_obj(c));
+    json_object_set_new(o, "errors", errors_obj(c->errors));
+    json_t *det = json_object();
+    for (int i = 1; i < ERR__COUNT; i++)
+        if (s->error_detail[i][0])
+            json_object_set_new(det, errclass_name((enum errclass)i),
+                                json_string(s->error_detail[i]));
+    json_object_set_new(o, "error_examples", det);
+    json_object_set_new(o, "latency_ms", latency_obj(s->lat));
+    json_object_set_new(o, "series", series_arr(s->ser));
+    return o;
+}
+
+int results_json_write(const struct run_result *r, const char *path, char *err, int errlen)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "schema", json_string("surge.results/1"));
+    json_t *tool = json_object();
+    json_object_set_new(tool, "name", json_string("surge"));
+    json_object_set_new(tool, "version", json_string(SURGE_VERSION));
+    json_object_set_new(root, "tool", tool);
+    json_object_set_new(root, "started", json_string(r->started));
+    json_object_set_new(root, "duration_s", num(r->duration_s));
+    json_object_set_new(root, "interrupted", json_boolean(r->interrupted));
+    if (r->target) {
+        json_t *q = json_object();
+        json_object_set_new(q, "url", json_string(r->target));
+        json_object_set_new(q, "threads", json_integer(r->threads));
+        json_object_set_new(q, "connections", json_integer(r->connections));
+        json_object_set_new(q, "co_corrected", json_boolean(r->co_corrected));
+        json_object_set_new(root, "quick", q);
+    }
+    json_t *sc = json_array();
+    for (int i = 0; i < r->nscenarios; i++)
+        json_array_append_new(sc, scenario_obj(&r->sc[i]));
+    json_object_set_new(root, "scenarios", sc);
+
+    int rc = 0;
+    size_t flags = JSON_INDENT(1) | JSON_REAL_PRECISION(12);
+    if (!strcmp(path, "-")) {
+        rc = json_dumpf(root, stdout, flags);
+        fputc('\n', stdout);
+        fflush(stdout);
+    } else {
+        char tmp[4096];
+        snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+        rc = json_dump_file(root, tmp, flags);
+        if (rc == 0 && rename(tmp, path) != 0)
+            rc = -1;
+        if (rc != 0) {
+            snprintf(err, (size_t)errlen, "cannot write '%s': %s", path, strerror(errno));
+            unlink(tmp);
+        }
+    }
+    json_decref(root);
+    return rc ? -1 : 0;
+}

@@ -1,0 +1,83 @@
+/* summary.c — the terminal summary printed at the end of a run. */
+#include "report/results.h"
+
+#include "util/units.h"
+
+static void ms_cell(FILE *f, double ms)
+{
+    char b[32];
+    fprintf(f, "%10s", units_fmt_us(ms * 1000.0, b, sizeof b));
+}
+
+static void print_scenario(FILE *f, const struct run_result *r, const struct scenario_result *s,
+                           int distribution)
+{
+    const struct stats_counts *c = &s->counts;
+    struct latency_ms l;
+    results_latency(s->lat, &l);
+    char b1[32], b2[32];
+    double dur = s->duration_s > 0 ? s->duration_s : 1e-9;
+    if (r->nscenarios > 1 || !r->target)
+        fprintf(f, "scenario %s (%s)\n", s->name, s->executor);
+    fprintf(f, "  %llu requests in %.2fs, %s read, %s written\n",
+            (unsigned long long)c->requests, s->duration_s,
+            units_fmt_bytes((double)c->bytes_in, b1, sizeof b1),
+            units_fmt_bytes((double)c->bytes_out, b2, sizeof b2));
+    fprintf(f, "  Requests/sec: %10.2f", (double)c->requests / dur);
+    if (s->rate > 0)
+        fprintf(f, "   (target %.2f)", s->rate);
+    fprintf(f, "\n  Transfer/sec: %10s\n", units_fmt_bytes((double)c->bytes_in / dur, b1, sizeof b1));
+    fprintf(f, "  Success:      %9.2f%%  (%llu failed)\n", 100.0 * results_success_rate(c),
+            (unsigned long long)c->failed);
+    fprintf(f, "  Latency%s   %10s%10s%10s%10s%10s%10s\n",
+            r->co_corrected && s->rate > 0 ? "*" : " ", "min", "avg", "stdev", "p50", "p90",
+            "max");
+    fprintf(f, "             ");
+    ms_cell(f, l.min), ms_cell(f, l.avg), ms_cell(f, l.stdev), ms_cell(f, l.p50);
+    ms_cell(f, l.p90), ms_cell(f, l.max);
+    fputc('\n', f);
+    fprintf(f, "  Percentiles  %10s%10s%10s%10s\n", "p95", "p99", "p99.9", "max");
+    fprintf(f, "             ");
+    ms_cell(f, l.p95), ms_cell(f, l.p99), ms_cell(f, l.p999), ms_cell(f, l.max);
+    fputc('\n', f);
+    if (distribution) {
+        static const double ps[] = {50, 75, 90, 95, 99, 99.9, 99.99, 100};
+        fprintf(f, "  Latency distribution\n");
+        for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+            fprintf(f, "    %7.3f%%  %s\n", ps[i],
+                    units_fmt_us((double)hist_percentile(s->lat, ps[i]), b1, sizeof b1));
+    }
+    fprintf(f, "  Status codes:");
+    int any = 0;
+    for (int i = 0; i < STATS_STATUS_MAX; i++)
+        if (c->status[i])
+            fprintf(f, "  %d: %llu", i, (unsigned long long)c->status[i]), any = 1;
+    fprintf(f, "%s\n", any ? "" : "  none");
+    fprintf(f, "  Errors:      ");
+    any = 0;
+    for (int i = 1; i < ERR__COUNT; i++)
+        if (c->errors[i])
+            fprintf(f, "  %s: %llu", errclass_name((enum errclass)i),
+                    (unsigned long long)c->errors[i]),
+                any = 1;
+    fprintf(f, "%s\n", any ? "" : "  none");
+    for (int i = 1; i < ERR__COUNT; i++)
+        if (c->errors[i] && s->error_detail[i][0])
+            fprintf(f, "    %s: e.g. %s\n", errclass_name((enum errclass)i), s->error_detail[i]);
+}
+
+void results_summary_print(FILE *f, const struct run_result *r, int distribution)
+{
+    for (int i = 0; i < r->nscenarios; i++)
+        print_scenario(f, r, &r->sc[i], distribution);
+    if (r->co_corrected)
+        for (int i = 0; i < r->nscenarios; i++)
+            if (r->sc[i].rate > 0) {
+                fprintf(f, "  * latency measured from each request's intended send time "
+                           "(coordinated omission corrected)\n");
+                break;
+            }
+    if (r->interrupted)
+        fprintf(f, "  (interrupted: figures cover the time until the stop)\n");
+    fflush(f);
+}

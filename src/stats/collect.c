@@ -1,0 +1,214 @@
+/* collect.c — per-second merge of the shards' buckets into totals and series. */
+#include "stats/collect.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* A second being assembled from the shards' buckets. */
+struct pending {
+    uint32_t t;
+    struct pending *next;
+    hist **lat;                 /* per key */
+    struct stats_counts *c;     /* per key */
+};
+
+struct collect {
+    shard *const *shards;
+    int n, nkeys;
+    uint32_t *delivered;        /* per shard: seconds handed over (next t expected) */
+    uint32_t done;              /* seconds completed */
+    struct pending *pend;       /* seconds >= done, in order */
+    struct pending *spare;      /* completed, ready for reuse */
+    hist **total_lat;           /* per key */
+    struct stats_counts *total; /* per key */
+    series **ser;               /* per key */
+};
+
+static void pending_free(struct pending *p, int nkeys)
+{
+    if (!p)
+        return;
+    if (p->lat)
+        for (int k = 0; k < nkeys; k++)
+            hist_free(p->lat[k]);
+    free(p->lat);
+    free(p->c);
+    free(p);
+}
+
+static struct pending *pending_get(collect *c, uint32_t t)
+{
+    struct pending **pp = &c->pend;
+    while (*pp && (*pp)->t < t)
+        pp = &(*pp)->next;
+    if (*pp && (*pp)->t == t)
+        return *pp;
+    struct pending *p = c->spare;
+    if (p) {
+        c->spare = p->next;
+        for (int k = 0; k < c->nkeys; k++)
+            hist_reset(p->lat[k]);
+        memset(p->c, 0, sizeof *p->c * (size_t)c->nkeys);
+    } else {
+        p = calloc(1, sizeof *p);
+        if (!p)
+            return NULL;
+        p->lat = calloc((size_t)c->nkeys, sizeof *p->lat);
+        p->c = calloc((size_t)c->nkeys, sizeof *p->c);
+        if (!p->lat || !p->c) {
+            pending_free(p, c->nkeys);
+            return NULL;
+        }
+        for (int k = 0; k < c->nkeys; k++)
+            if (!(p->lat[k] = hist_new_default())) {
+                pending_free(p, c->nkeys);
+                return NULL;
+            }
+    }
+    p->t = t;
+    p->next = *pp;
+    *pp = p;
+    return p;
+}
+
+collect *collect_new(shard *const *shards, int n, int nkeys)
+{
+    collect *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->shards = shards;
+    c->n = n;
+    c->nkeys = nkeys;
+    c->delivered = calloc((size_t)(n ? n : 1), sizeof *c->delivered);
+    c->total_lat = calloc((size_t)nkeys, sizeof *c->total_lat);
+    c->total = calloc((size_t)nkeys, sizeof *c->total);
+    c->ser = calloc((size_t)nkeys, sizeof *c->ser);
+    if (!c->delivered || !c->total_lat || !c->total || !c->ser)
+        goto fail;
+    for (int k = 0; k < nkeys; k++)
+        if (!(c->total_lat[k] = hist_new_default()) || !(c->ser[k] = series_new(0)))
+            goto fail;
+    return c;
+fail:
+    collect_free(c);
+    return NULL;
+}
+
+void collect_free(collect *c)
+{
+    if (!c)
+        return;
+    for (struct pending *p = c->pend, *nx; p; p = nx)
+        nx = p->next, pending_free(p, c->nkeys);
+    for (struct pending *p = c->spare, *nx; p; p = nx)
+        nx = p->next, pending_free(p, c->nkeys);
+    for (int k = 0; c->total_lat && k < c->nkeys; k++)
+        hist_free(c->total_lat[k]);
+    for (int k = 0; c->ser && k < c->nkeys; k++)
+        series_free(c->ser[k]);
+    free(c->total_lat);
+    free(c->total);
+    free(c->ser);
+    free(c->delivered);
+    free(c);
+}
+
+static double ms(int64_t us)
+{
+    return (double)us / 1000.0;
+}
+
+static void complete(collect *c, struct pending *p, uint32_t vus)
+{
+    for (int k = 0; k < c->nkeys; k++) {
+        const hist *h = p->lat[k];
+        const struct stats_counts *s = &p->c[k];
+        struct series_point pt = {
+            .t = p->t,
+            .requests = s->requests,
+            .failed = s->failed,
+            .bytes_in = s->bytes_in,
+            .vus = vus,
+            .p50_ms = ms(hist_percentile(h, 50)),
+            .p90_ms = ms(hist_percentile(h, 90)),
+            .p95_ms = ms(hist_percentile(h, 95)),
+            .p99_ms = ms(hist_percentile(h, 99)),
+            .max_ms = ms(hist_max(h)),
+        };
+        memcpy(pt.errors, s->errors, sizeof pt.errors);
+        series_append(c->ser[k], &pt);
+        hist_merge(c->total_lat[k], h);
+        stats_counts_add(&c->total[k], s);
+    }
+    c->done = p->t + 1;
+}
+
+static void take_all(collect *c)
+{
+    for (int i = 0; i < c->n; i++) {
+        struct stats_bucket *b = shard_take(c->shards[i]), *nx;
+        for (; b; b = nx) {
+            nx = b->next;
+            struct pending *p = b->t >= c->done ? pending_get(c, b->t) : NULL;
+            for (int k = 0; p && k < c->nkeys && k < b->nkeys; k++) {
+                hist_merge(p->lat[k], b->key[k].lat);
+                stats_counts_add(&p->c[k], &b->key[k].c);
+            }
+            if (b->t + 1 > c->delivered[i])
+                c->delivered[i] = b->t + 1;
+            shard_recycle(c->shards[i], b);
+        }
+    }
+}
+
+static int complete_upto(collect *c, uint32_t upto, uint32_t vus)
+{
+    int n = 0;
+    while (c->pend && c->pend->t < upto) {
+        struct pending *p = c->pend;
+        c->pend = p->next;
+        complete(c, p, vus);
+        p->next = c->spare;
+        c->spare = p;
+        n++;
+    }
+    return n;
+}
+
+int collect_poll(collect *c, uint32_t vus)
+{
+    take_all(c);
+    uint32_t upto = UINT32_MAX;
+    for (int i = 0; i < c->n; i++)
+        if (c->delivered[i] < upto)
+            upto = c->delivered[i];
+    if (c->n == 0)
+        upto = c->done;
+    return complete_upto(c, upto, vus);
+}
+
+void collect_finish(collect *c, uint32_t vus)
+{
+    take_all(c);
+    complete_upto(c, UINT32_MAX, vus);
+}
+
+const hist *collect_latency(const collect *c, int key)
+{
+    return c->total_lat[key];
+}
+
+const struct stats_counts *collect_counts(const collect *c, int key)
+{
+    return &c->total[key];
+}
+
+const series *collect_series(const collect *c, int key)
+{
+    return c->ser[key];
+}
+
+uint32_t collect_seconds(const collect *c)
+{
+    return c->done;
+}

@@ -1,0 +1,35 @@
+/* collect.h — the main thread's side of statistics: merges the shards' per-second
+ * buckets into per-key totals and per-second series, once every shard has handed
+ * over a given second. */
+#ifndef SURGE_STATS_COLLECT_H
+#define SURGE_STATS_COLLECT_H
+
+#include <stdint.h>
+
+#include "stats/hist.h"
+#include "stats/series.h"
+#include "stats/shard.h"
+
+typedef struct collect collect; /* opaque */
+
+/* A collector over n shards (kept, not owned) of nkeys keys each.
+ * @return NULL when out of memory. */
+collect *collect_new(shard *const *shards, int n, int nkeys);
+void collect_free(collect *c); /* NULL is fine */
+
+/* Take what the shards handed over; every second that all shards are done with is
+ * merged into the totals and appended to each key's series, stamped with vus.
+ * @return how many seconds were completed by this call. */
+int collect_poll(collect *c, uint32_t vus);
+
+/* After every shard_finish: complete all remaining seconds. */
+void collect_finish(collect *c, uint32_t vus);
+
+/* Results so far, per key (valid until collect_free). */
+const hist *collect_latency(const collect *c, int key);
+const struct stats_counts *collect_counts(const collect *c, int key);
+const series *collect_series(const collect *c, int key);
+/* Seconds completed so far. */
+uint32_t collect_seconds(const collect *c);
+
+#endif

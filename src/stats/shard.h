@@ -1,0 +1,72 @@
+/* shard.h — per-thread statistics: each worker records its samples into its own
+ * per-second bucket (no lock, no atomic); at each second boundary the bucket is
+ * handed to the main thread (one mutex per second, not per request). */
+#ifndef SURGE_STATS_SHARD_H
+#define SURGE_STATS_SHARD_H
+
+#include <stdint.h>
+
+#include "engine/errclass.h"
+#include "stats/hist.h"
+
+#define STATS_STATUS_MAX 1000 /* status codes 0..999 are counted one by one */
+
+/* Counters of one key (scenario, step, ...) over some interval. */
+struct stats_counts {
+    uint64_t requests;                  /* requests that ended (ok or failed) */
+    uint64_t failed;                    /* of those: errored, or status >= 400 */
+    uint64_t bytes_in;                  /* response bytes read */
+    uint64_t bytes_out;                 /* request bytes written */
+    uint64_t connects;                  /* of requests: those that opened a connection */
+    uint64_t errors[ERR__COUNT];        /* failed requests by error class */
+    uint64_t status[STATS_STATUS_MAX];  /* completed responses by status code */
+};
+
+/* One finished sample, as the engine saw it. */
+struct stats_sample {
+    uint64_t latency_us; /* what is reported as latency (from the intended time when open) */
+    int status;          /* 0 when err */
+    enum errclass err;
+    uint64_t bytes_in, bytes_out;
+    int new_conn;
+};
+
+/* A second's worth of one shard: for each key, a latency histogram and counters. */
+struct stats_bucket {
+    uint32_t t;                 /* second since the run's start */
+    int nkeys;
+    struct stats_bucket *next;  /* handoff list */
+    struct stats_key {
+        hist *lat;
+        struct stats_counts c;
+    } key[];
+};
+
+typedef struct shard shard; /* opaque */
+
+/* A shard recording nkeys keys, seconds counted from start_us (the run's common
+ * clock origin). @return NULL when out of memory. */
+shard *shard_new(int nkeys, uint64_t start_us);
+void shard_free(shard *s); /* NULL is fine; call after the worker thread is done */
+
+/* Worker side. Record one sample of key at now_us (the clock_us() it ended). A
+ * sample past the current second first hands the bucket over. A failed request is
+ * one with err != ERR_NONE or status >= 400. */
+void shard_record(shard *s, int key, uint64_t now_us, const struct stats_sample *smp);
+
+/* Worker side, from a timer: hand over every second that has ended by now_us
+ * (even empty ones, so the main thread knows this shard is done with them). */
+void shard_tick(shard *s, uint64_t now_us);
+
+/* Worker side, at the end: hand over the current, partial second too. */
+void shard_finish(shard *s, uint64_t now_us);
+
+/* Main side: take every bucket handed over so far, oldest first (a list through
+ * ->next), and give each back with shard_recycle once merged. */
+struct stats_bucket *shard_take(shard *s);
+void shard_recycle(shard *s, struct stats_bucket *b);
+
+/* Main side: add src's counters into dst. */
+void stats_counts_add(struct stats_counts *dst, const struct stats_counts *src);
+
+#endif
