@@ -177,6 +177,7 @@ struct http1_resp {
     int is_head;         /* the request was HEAD: no body whatever the headers say */
     int started;         /* a byte of this response was fed */
     int interim;         /* on_message_complete saw a 1xx (not 101): parse on */
+    int magic;           /* bytes of "HTTP/" matched at the message start (5: all) */
     int status;          /* final status, set on completion */
     int keep_alive;      /* http_should_keep_alive at completion */
     uint64_t body_len;   /* de-chunked body bytes of the final response */
@@ -361,6 +362,7 @@ static void parser_restart(http1_resp *r)
     http_parser_init(&r->p, HTTP_RESPONSE);
     r->p.data = r;
     r->interim = 0;
+    r->magic = 0;
     r->status = 0;
     r->keep_alive = 0;
     r->body_len = 0;
@@ -417,6 +419,25 @@ static enum http1_rc parser_failed(http1_resp *r)
     return fail_with(r, r->cb_err ? r->cb_err : http_errno_description(e));
 }
 
+/* http-parser outside strict mode takes "HTTX/1.1" for "HTTP/1.1": check the first
+ * five bytes of each message ourselves (leading CR/LF, which it skips, allowed).
+ * @return 0, or -1 when data[0..n) cannot be the start of a status line, with
+ * *bad set to the offending byte's index. */
+static int check_magic(http1_resp *r, const char *data, size_t n, size_t *bad)
+{
+    static const char want[] = "HTTP/";
+    for (size_t i = 0; i < n && r->magic < 5; i++) {
+        if (r->magic == 0 && (data[i] == '\r' || data[i] == '\n'))
+            continue;
+        if (data[i] != want[r->magic]) {
+            *bad = i;
+            return -1;
+        }
+        r->magic++;
+    }
+    return 0;
+}
+
 enum http1_rc http1_resp_feed(http1_resp *r, const char *data, size_t n, size_t *used)
 {
     size_t off = 0;
@@ -427,6 +448,12 @@ enum http1_rc http1_resp_feed(http1_resp *r, const char *data, size_t n, size_t 
     r->started = 1;
     const http_parser_settings *s = r->cap_headers ? &capture_settings : &quick_settings;
     for (;;) {
+        size_t bad;
+        if (r->magic < 5 && check_magic(r, data + off, n - off, &bad) < 0) {
+            off += bad;
+            fail_with(r, http_errno_description(HPE_INVALID_CONSTANT));
+            break;
+        }
         off += http_parser_execute(&r->p, s, data + off, n - off);
         enum http_errno e = HTTP_PARSER_ERRNO(&r->p);
         if (e == HPE_PAUSED && r->interim) {
