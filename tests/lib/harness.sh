@@ -4,6 +4,7 @@
 set -u
 : "${SURGE_BIN:=build/bin/surge}" "${TESTBED_BIN:=build/bin/surge-testbed}"
 T_DIR=$(mktemp -d /tmp/surge-test.XXXXXX)
+chmod 755 "$T_DIR" # nginx workers (user nobody) read files under it
 T_PIDS=()
 
 t_cleanup() {
