@@ -39,7 +39,7 @@ static json_t *status_obj(const struct stats_counts *c)
     json_t *o = json_object();
     for (int i = 0; i < STATS_STATUS_MAX; i++) {
         if (c->status[i]) {
-            char k[8];
+            char k[16];
             snprintf(k, sizeof k, "%d", i);
             json_object_set_new(o, k, json_integer((json_int_t)c->status[i]));
         }
