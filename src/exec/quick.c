@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 
 #include "engine/engine.h"
+#include "engine/ptimer.h"
 #include "stats/collect.h"
 #include "util/clock.h"
 
@@ -21,7 +23,7 @@ struct qconn {
     conn *c;
     struct qthread *qt;
     uint64_t intended_us; /* open model: when the next request should go */
-    ev_timer wait;        /* open model: sleeping until intended_us */
+    struct ptimer_entry wait; /* open model: sleeping until intended_us */
 };
 
 /* Per worker thread; touched only by that thread (details read after join). */
@@ -31,6 +33,7 @@ struct qthread {
     int first;             /* global index of this thread's first connection */
     int n;
     struct qconn *conns;
+    ptimer *timers;        /* precise wake-ups for open-model sends */
     uint64_t origin_us;    /* the run's clock origin (open-model schedule) */
     uint64_t quota;        /* requests this thread may start (count mode) */
     uint64_t started;      /* requests started */
@@ -69,7 +72,9 @@ static void on_done(void *ud, conn *c, const struct conn_result *r)
         .new_conn = r->new_conn,
     };
     uint64_t from = r->t_write_us ? r->t_write_us : r->t_start_us;
-    if (p->rate > 0 && p->co_correct)
+    /* corrected: from the intended time, which is earlier when the request had to
+     * wait for its connection; never later (a timer may send up to 50 us early) */
+    if (p->rate > 0 && p->co_correct && qc->intended_us < from)
         from = qc->intended_us;
     s.latency_us = r->t_done_us > from ? r->t_done_us - from : 0;
     shard_record(worker_shard(qt->w), 0, r->t_done_us, &s);
@@ -80,17 +85,9 @@ static void on_done(void *ud, conn *c, const struct conn_result *r)
     send_one(qc);
 }
 
-static void on_wait(struct ev_loop *loop, ev_timer *t, int revents)
+static void on_wait(struct ptimer_entry *e)
 {
-    (void)loop;
-    (void)revents;
-    struct qconn *qc = t->data;
-    uint64_t now = clock_us();
-    if (now + 50 < qc->intended_us) { /* woke early: sleep the rest */
-        ev_timer_set(&qc->wait, (double)(qc->intended_us - now) / 1e6, 0.);
-        ev_timer_start(worker_loop(qc->qt->w), &qc->wait);
-        return;
-    }
+    struct qconn *qc = (struct qconn *)((char *)e - offsetof(struct qconn, wait));
     send_one(qc);
 }
 
@@ -108,11 +105,9 @@ static void send_one(struct qconn *qc)
     }
     if (p->rate > 0) {
         uint64_t now = clock_us();
-        if (qc->intended_us > now + 50) {
-            ev_timer_set(&qc->wait, (double)(qc->intended_us - now) / 1e6, 0.);
-            ev_timer_start(worker_loop(qt->w), &qc->wait);
+        if (qc->intended_us > now + 20 && qt->timers &&
+            ptimer_arm(qt->timers, &qc->wait, qc->intended_us) == 0)
             return;
-        }
     }
     qt->started++;
     struct conn_req req = {
@@ -127,10 +122,11 @@ static void thread_stop(worker *w, void *ud)
     struct qthread *qt = ud;
     qt->stopping = 1;
     for (int i = 0; i < qt->n; i++) {
-        ev_timer_stop(worker_loop(qt->w), &qt->conns[i].wait);
         conn_free(qt->conns[i].c);
         qt->conns[i].c = NULL;
     }
+    ptimer_free(qt->timers);
+    qt->timers = NULL;
 }
 
 static void thread_start(worker *w, void *ud)
@@ -139,12 +135,13 @@ static void thread_start(worker *w, void *ud)
     const struct quick_plan *p = qt->p;
     qt->w = w;
     worker_on_stop(w, thread_stop, qt);
+    if (p->rate > 0)
+        qt->timers = ptimer_new(worker_loop(w)); /* NULL: sends go out unpaced-late, not lost */
     for (int i = 0; i < qt->n; i++) {
         struct qconn *qc = &qt->conns[i];
         qc->qt = qt;
         qc->c = conn_new(worker_loop(w), p->target);
-        ev_init(&qc->wait, on_wait);
-        qc->wait.data = qc;
+        ptimer_entry_init(&qc->wait, on_wait);
         /* open model: connection g's k-th request is due at origin + (g + k*C) / R,
          * so the connections together send evenly at R */
         if (p->rate > 0)
