@@ -51,9 +51,14 @@ done
 # ---- nginx on a free loopback port ----------------------------------------------
 DIR=$(mktemp -d /tmp/surge-bench.XXXXXX) || die "cannot create a temporary directory"
 chmod 755 "$DIR" # nginx workers (user nobody when started as root) read the files
-NGX_PID=""
+NGX_PID="" TOOL_PID=""
 
+# shellcheck disable=SC2317 # called by the traps
 cleanup() {
+    if [ -n "$TOOL_PID" ]; then
+        kill "$TOOL_PID" 2>/dev/null # timeout(1) passes the signal on to the tool
+        wait "$TOOL_PID" 2>/dev/null
+    fi
     if [ -n "$NGX_PID" ]; then
         kill "$NGX_PID" 2>/dev/null
         wait "$NGX_PID" 2>/dev/null
@@ -101,8 +106,7 @@ http {
 NGX
     "$NGINX" -c "$DIR/nginx.conf" -p "$DIR/nginx" >"$DIR/nginx/stdout" 2>&1 &
     NGX_PID=$!
-    local i
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
         kill -0 "$NGX_PID" 2>/dev/null || break
         if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then return 0; fi
         sleep 0.05
@@ -125,14 +129,27 @@ size=$(curl -s -o /dev/null -w '%{size_download}' "$URL" 2>/dev/null || echo "?"
 [ "$size" = "1024" ] || [ "$size" = "?" ] || die "nginx served $size bytes for $URL, not 1024 (see $DIR/nginx/error.log)"
 
 # ---- one run of each tool ---------------------------------------------------------
+# bounded COMMAND... — run it under timeout(1), in the background so that a signal to
+# this script is handled at once (timeout puts the tool in its own process group, out
+# of reach of the terminal's Ctrl-C; cleanup stops it).
+bounded() {
+    timeout -k 5 "$guard_s" "$@" &
+    TOOL_PID=$!
+    wait "$TOOL_PID"
+    local rc=$?
+    TOOL_PID=""
+    return $rc
+}
+
 # Each sets: RPS REQS CPU_S VALID (1/0) WHY.
 
 cpu_of() { awk 'NF >= 2 && $1 ~ /^[0-9.]+$/ { u = $1; s = $2 } END { if (u == "") exit 1; printf "%.2f", u + s }' "$1"; }
 
 run_surge() {
-    local r=$1 json="$DIR/out/surge.$r.json" tf="$DIR/out/surge.$r.time" log="$DIR/out/surge.$r.log"
+    local r=$1
+    local json="$DIR/out/surge.$r.json" tf="$DIR/out/surge.$r.time" log="$DIR/out/surge.$r.log"
     RPS=0 REQS=0 CPU_S=0 VALID=1 WHY=""
-    timeout -k 5 "$guard_s" "$TIME" -f '%U %S' -o "$tf" \
+    bounded "$TIME" -f '%U %S' -o "$tf" \
         "$SURGE_BIN" -t1 -c"$CONNECTIONS" -d"$DURATION" -q --json "$json" "$URL" >"$log" 2>&1
     local rc=$?
     if [ $rc -ne 0 ] || [ ! -s "$json" ]; then
@@ -151,9 +168,10 @@ run_surge() {
 }
 
 run_wrk() {
-    local r=$1 out="$DIR/out/wrk.$r.out" tf="$DIR/out/wrk.$r.time"
+    local r=$1
+    local out="$DIR/out/wrk.$r.out" tf="$DIR/out/wrk.$r.time"
     RPS=0 REQS=0 CPU_S=0 VALID=1 WHY=""
-    timeout -k 5 "$guard_s" "$TIME" -f '%U %S' -o "$tf" \
+    bounded "$TIME" -f '%U %S' -o "$tf" \
         "$WRK" -t1 -c"$CONNECTIONS" -d"$DURATION" "$URL" >"$out" 2>&1
     local rc=$?
     if [ $rc -ne 0 ]; then VALID=0 WHY="wrk exit $rc: $(tail -c 200 "$out" | tr '\n' ' ')"; return; fi
@@ -175,9 +193,9 @@ echo "  ($(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) CPUs, $(lscpu 2>/dev/null | 
 echo "  surge $("$SURGE_BIN" --version 2>&1 | awk '{print $2}'), $("$WRK" -v 2>&1 | head -1 | awk '{print $1, $2}'), $("$NGINX" -v 2>&1 | sed 's/.*version: //')"
 echo "  order alternates: odd rounds surge first, even rounds wrk first"
 echo
-fmt='%5s  %12s  %12s  %8s  %12s  %12s  %8s  %s\n'
-printf "$fmt" round "surge req/s" "wrk req/s" "s/w" "surge us/req" "wrk us/req" "s/w" ""
-printf "$fmt" ----- ----------- --------- --- ------------ ---------- --- ""
+row() { printf '%5s  %12s  %12s  %8s  %12s  %12s  %8s  %s\n' "$@"; }
+row round "surge req/s" "wrk req/s" "s/w" "surge us/req" "wrk us/req" "s/w" ""
+row ----- ----------- --------- --- ------------ ---------- --- ""
 
 ratios_rps=() ratios_cpu=() s_rps=() w_rps=() s_us=() w_us=() invalid=0
 for r in $(seq 1 "$ROUNDS"); do
@@ -200,7 +218,7 @@ for r in $(seq 1 "$ROUNDS"); do
         invalid=$((invalid + 1))
         note="INVALID: ${SW:-}${SW:+${WW:+; }}${WW:-}"
     fi
-    printf "$fmt" "$r" "$(printf '%.0f' "$SR")" "$(printf '%.0f' "$WR")" "$rr" "$sus" "$wus" "$cr" "$note"
+    row "$r" "$(printf '%.0f' "$SR")" "$(printf '%.0f' "$WR")" "$rr" "$sus" "$wus" "$cr" "$note"
 done
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
@@ -215,7 +233,7 @@ fi
 m_srps=$(median "${s_rps[@]}") m_wrps=$(median "${w_rps[@]}")
 m_sus=$(median "${s_us[@]}") m_wus=$(median "${w_us[@]}")
 m_rr=$(median "${ratios_rps[@]}") m_cr=$(median "${ratios_cpu[@]}")
-printf "$fmt" median "$(printf '%.0f' "$m_srps")" "$(printf '%.0f' "$m_wrps")" "$m_rr" \
+row median "$(printf '%.0f' "$m_srps")" "$(printf '%.0f' "$m_wrps")" "$m_rr" \
     "$(printf '%.2f' "$m_sus")" "$(printf '%.2f' "$m_wus")" "$m_cr" "(over $nvalid valid rounds)"
 [ "$invalid" -gt 0 ] && echo "  $invalid of $ROUNDS rounds invalid (non-2xx or errors): left out of the medians"
 echo "  ratio columns: median of the per-round ratios (s/w = surge / wrk)"
