@@ -1,0 +1,30 @@
+/* fuzz_url.c — libFuzzer target: url_parse on arbitrary strings, checking what it returns. */
+#include "engine/url.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *s = malloc(size + 1);
+    if (!s)
+        return 0;
+    memcpy(s, data, size);
+    s[size] = '\0';
+    struct url u = {0};
+    char err[64];
+    if (url_parse(s, &u, err, (int)(size % 2 ? sizeof err : 8)) == 0) {
+        if (!u.host || !u.path || !u.authority || u.path[0] != '/' || u.port == 0)
+            abort();
+        if (strchr(u.path, '#') || strpbrk(u.authority, " \r\n/@") || strpbrk(u.path, " \r\n"))
+            abort();
+        url_free(&u);
+    } else if (strlen(err) >= sizeof err) {
+        abort();
+    }
+    free(s);
+    return 0;
+}
