@@ -29,6 +29,10 @@ static void print_scenario(FILE *f, const struct run_result *r, const struct sce
     fprintf(f, "\n  Transfer/sec: %10s\n", units_fmt_bytes((double)c->bytes_in / dur, b1, sizeof b1));
     fprintf(f, "  Success:      %9.2f%%  (%llu failed)\n", 100.0 * results_success_rate(c),
             (unsigned long long)c->failed);
+    if (hist_count(s->lat) == 0) {
+        fprintf(f, "  Latency:      no complete responses to time\n");
+        goto counts;
+    }
     fprintf(f, "  Latency%s   %10s%10s%10s%10s%10s%10s\n",
             r->co_corrected && s->rate > 0 ? "*" : " ", "min", "avg", "stdev", "p50", "p90",
             "max");
@@ -47,6 +51,7 @@ static void print_scenario(FILE *f, const struct run_result *r, const struct sce
             fprintf(f, "    %7.3f%%  %s\n", ps[i],
                     units_fmt_us((double)hist_percentile(s->lat, ps[i]), b1, sizeof b1));
     }
+counts:
     fprintf(f, "  Status codes:");
     int any = 0;
     for (int i = 0; i < STATS_STATUS_MAX; i++)
