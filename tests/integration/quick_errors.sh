@@ -5,6 +5,9 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/harness.sh
 S=$SURGE_BIN
 J=$T_DIR/r.json
+# The interpreter itself, not a wrapper (pyenv's shim forks): $! must be the server
+# so that the harness's cleanup stops it.
+PY=$(python3 -c 'import sys; print(sys.executable)')
 
 # bad_input NAME NEEDLE ARGS... — surge ARGS exits 2, prints nothing on stdout and
 # exactly one line on stderr that contains NEEDLE (fixed string).
@@ -21,19 +24,9 @@ bad_input() {
     fi
 }
 
-# A loopback port nothing listens on, below the ephemeral range so that a
-# connect can never meet itself (TCP simultaneous open on a local port).
-refused_port() {
-    local lo p
-    lo=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-    for _ in $(seq 1 50); do
-        p=$((10000 + RANDOM % (lo - 10000)))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-    done
-    return 1
-}
-
-DEAD=http://127.0.0.1:$(refused_port)/
+# A loopback port nothing listens on (free_port takes it below the ephemeral range,
+# so a connect can never meet itself by TCP simultaneous open).
+DEAD=http://127.0.0.1:$(free_port)/
 
 # --- bad input ----------------------------------------------------------------------------
 bad_input unknown_long_flag "--bogus" --bogus "$DEAD"
@@ -112,7 +105,7 @@ time.sleep(0.3)
 print("listening on", port, flush=True)
 time.sleep(120)
 PY
-python3 "$T_DIR/full_backlog.py" >"$T_DIR/fb.log" 2>&1 &
+"$PY" "$T_DIR/full_backlog.py" >"$T_DIR/fb.log" 2>&1 &
 T_PIDS+=($!)
 if wait_line "$T_DIR/fb.log" '^listening on' 15; then
     FB_PORT=$(awk '/^listening on/ {print $3}' "$T_DIR/fb.log")
@@ -140,7 +133,7 @@ while True:
     c, _ = s.accept()
     held.append(c)
 PY
-python3 "$T_DIR/silent.py" >"$T_DIR/silent.log" 2>&1 &
+"$PY" "$T_DIR/silent.py" >"$T_DIR/silent.log" 2>&1 &
 T_PIDS+=($!)
 if wait_line "$T_DIR/silent.log" '^listening on' 15; then
     SI_PORT=$(awk '/^listening on/ {print $3}' "$T_DIR/silent.log")
