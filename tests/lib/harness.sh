@@ -33,11 +33,16 @@ jcheck() {
         fail "$name" "jq '$expr' is false; $(jq -c '.scenarios[0] | del(.series) | del(.steps)' "$file" 2>/dev/null | head -c 1200)"; fi
 }
 
-# free_port — print a TCP port that is free on 127.0.0.1 now.
+# free_port — print a TCP port that is free on 127.0.0.1 now. It is taken below the
+# kernel's ephemeral range: after a load test that range is full of client-side
+# TIME_WAIT sockets that a server cannot bind over (EADDRINUSE, even with
+# SO_REUSEADDR), and a client connecting to a dead ephemeral port can meet itself.
 free_port() {
-    local p
+    local p lo
+    lo=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+    [ "${lo:-0}" -gt 12000 ] 2>/dev/null || lo=32768
     for _ in $(seq 1 50); do
-        p=$((20000 + RANDOM % 30000))
+        p=$((10000 + RANDOM % (lo - 10000)))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
     done
     return 1
@@ -102,5 +107,9 @@ NGX
         (exec 3<>"/dev/tcp/127.0.0.1/$NGX_PORT") 2>/dev/null && break
         sleep 0.05
     done
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$NGX_PORT") 2>/dev/null; then
+        echo "FAIL start_nginx: nginx did not start: $(tail -c 600 "$T_DIR/nginx/error.log" "$T_DIR/nginx/stdout" 2>/dev/null)"
+        exit 1
+    fi
     NGX_URL="http://127.0.0.1:$NGX_PORT"
 }
