@@ -129,8 +129,8 @@ static void conn_flush(struct conn *c)
         }
         if (c->fill_left > 0) {
             iov[k].iov_base = (void *)conn_fill;
-            iov[k++].iov_len = c->fill_left < CONN_FILL_BLOCK ? (size_t)c->fill_left
-                                                              : CONN_FILL_BLOCK;
+            iov[k++].iov_len =
+                c->fill_left < CONN_FILL_BLOCK ? (size_t)c->fill_left : CONN_FILL_BLOCK;
         }
         struct msghdr msg;
         memset(&msg, 0, sizeof msg);
@@ -356,10 +356,18 @@ static void conn_bad_request(struct conn *c)
     int status = c->err_status ? c->err_status : 400;
     const char *why = http_errno_description(e);
     switch (status) {
-    case 413: why = "request body too large"; break;
-    case 414: why = "request target too long"; break;
-    case 431: why = "request headers too large"; break;
-    case 503: why = "out of memory"; break;
+    case 413:
+        why = "request body too large";
+        break;
+    case 414:
+        why = "request target too long";
+        break;
+    case 431:
+        why = "request headers too large";
+        break;
+    case 503:
+        why = "out of memory";
+        break;
     }
     c->busy = 1;
     srv_count_request(c->srv, 1);
@@ -455,7 +463,7 @@ static void conn_on_eof(struct conn *c)
         return;
     }
     if (r->replied || ptm_armed(&r->timer))
-        return; /* the answer is being written or is timed: send it, then close */
+        return;       /* the answer is being written or is timed: send it, then close */
     conn_close(c, 0); /* held with nothing coming: the peer is gone, abort it */
 }
 

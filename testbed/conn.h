@@ -20,8 +20,8 @@
 
 /* A registered route (server.c owns the table). */
 struct srv_route {
-    char *method;   /* NULL = any method */
-    char *path;     /* without the trailing '*' of a prefix route */
+    char *method; /* NULL = any method */
+    char *path;   /* without the trailing '*' of a prefix route */
     size_t path_len;
     int prefix;     /* 1: match paths starting with `path` */
     unsigned flags; /* SRV_ROUTE_* */
@@ -62,14 +62,14 @@ struct conn {
     ev_io rio, wio;
     ev_timer linger; /* bounds the drain after our FIN */
     http_parser parser;
-    int hdr_state;   /* last header callback: 0 none, 1 field, 2 value */
-    char *in;        /* unparsed input; in[in_off..in_len) pending */
+    int hdr_state; /* last header callback: 0 none, 1 field, 2 value */
+    char *in;      /* unparsed input; in[in_off..in_len) pending */
     size_t in_off, in_len, in_cap;
-    tbuf out;           /* bytes to send; out.p[out_off..out.len) pending */
+    tbuf out; /* bytes to send; out.p[out_off..out.len) pending */
     size_t out_off;
-    uint64_t fill_left; /* filler body bytes to send after out */
-    int depth;          /* event callbacks active on the stack; free only at 0 */
-    int err_status;     /* status for a parser-callback failure (413/414/431) */
+    uint64_t fill_left;    /* filler body bytes to send after out */
+    int depth;             /* event callbacks active on the stack; free only at 0 */
+    int err_status;        /* status for a parser-callback failure (413/414/431) */
     unsigned dead : 1;     /* closed; freed when depth reaches 0 */
     unsigned busy : 1;     /* a request is dispatched and its answer not fully written */
     unsigned ready : 1;    /* the parser completed a request not yet dispatched */
@@ -107,8 +107,7 @@ void req_release(struct tb_req *r);
 /* ---- server.c, for conn.c ---- */
 
 /* Route for method/path, or NULL with *status 404 or 405. */
-const struct srv_route *srv_match(tb_server *s, const char *method, const char *path,
-                                  int *status);
+const struct srv_route *srv_match(tb_server *s, const char *method, const char *path, int *status);
 /* A scratch block for reads whose bytes are parsed at once (shared by all connections). */
 char *srv_scratch(tb_server *s, size_t *len);
 void srv_conn_link(tb_server *s, struct conn *c);

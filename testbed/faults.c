@@ -1,4 +1,5 @@
-/* faults.c — the fault routes: each breaks HTTP in one precise way, to test client error classes. */
+/* faults.c — the fault routes: each breaks HTTP in one precise way, to test client error classes.
+ */
 #include "faults.h"
 
 #include <stdio.h>

@@ -16,14 +16,14 @@
 
 struct ptm_queue {
     struct ev_loop *loop;
-    ev_io io;          /* readable when the timerfd expires */
-    ev_idle spin;      /* active while a deadline is less than PTM_SPIN_NS away */
-    int fd;            /* the timerfd (CLOCK_MONOTONIC) */
-    ptm_timer **heap;  /* min-heap on at_ns; heap[i]->slot == i + 1 */
-    size_t n;          /* timers armed (entries in heap) */
-    size_t cap;        /* entries allocated */
-    int64_t armed_ns;  /* deadline the timerfd is set to; 0 = disarmed */
-    int firing;        /* inside ptm_fire: re-arm once at the end instead of per change */
+    ev_io io;         /* readable when the timerfd expires */
+    ev_idle spin;     /* active while a deadline is less than PTM_SPIN_NS away */
+    int fd;           /* the timerfd (CLOCK_MONOTONIC) */
+    ptm_timer **heap; /* min-heap on at_ns; heap[i]->slot == i + 1 */
+    size_t n;         /* timers armed (entries in heap) */
+    size_t cap;       /* entries allocated */
+    int64_t armed_ns; /* deadline the timerfd is set to; 0 = disarmed */
+    int firing;       /* inside ptm_fire: re-arm once at the end instead of per change */
 };
 
 int64_t ptm_now_ns(void)

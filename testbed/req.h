@@ -20,10 +20,10 @@ typedef void (*req_fn)(tb_req *r);
  * All strings returned below are NUL-terminated and valid for the request's lifetime. */
 
 /* ---- reading the request ---- */
-const char *req_method(const tb_req *r);   /* "GET", "POST", ... */
-const char *req_path(const tb_req *r);     /* "/echo" (no query; not %-decoded) */
-const char *req_target(const tb_req *r);   /* the raw request target: "/echo?size=1" */
-int req_http_minor(const tb_req *r);       /* 0 for HTTP/1.0, 1 for HTTP/1.1 */
+const char *req_method(const tb_req *r); /* "GET", "POST", ... */
+const char *req_path(const tb_req *r);   /* "/echo" (no query; not %-decoded) */
+const char *req_target(const tb_req *r); /* the raw request target: "/echo?size=1" */
+int req_http_minor(const tb_req *r);     /* 0 for HTTP/1.0, 1 for HTTP/1.1 */
 
 /* Decoded value of query parameter `name` (first occurrence), or NULL if absent.
  * An undecodable query string counts as absent parameters (routes answer 400 on it via
@@ -52,8 +52,8 @@ uint64_t req_body_bytes(const tb_req *r);
 
 tb_server *req_server(const tb_req *r);
 struct ev_loop *req_loop(const tb_req *r);
-void *req_ctx(const tb_req *r);          /* route data for this request; NULL at start */
-void req_set_ctx(tb_req *r, void *ctx);  /* the route frees it itself (reply or abort hook) */
+void *req_ctx(const tb_req *r);         /* route data for this request; NULL at start */
+void req_set_ctx(tb_req *r, void *ctx); /* the route frees it itself (reply or abort hook) */
 
 /* ---- answering now ---- */
 

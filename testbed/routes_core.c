@@ -4,9 +4,9 @@
 #include <errno.h>
 #include <time.h>
 
-#define CORE_DELAY_MAX_MS 600000.0      /* /echo delay_ms and jitter_ms upper bound (10 min) */
-#define CORE_SIZE_MAX (1LL << 30)       /* /echo size upper bound (1 GiB) */
-#define CORE_PAUSE_MAX_MS 60000.0       /* /admin/pause ms upper bound (1 min) */
+#define CORE_DELAY_MAX_MS 600000.0 /* /echo delay_ms and jitter_ms upper bound (10 min) */
+#define CORE_SIZE_MAX (1LL << 30)  /* /echo size upper bound (1 GiB) */
+#define CORE_PAUSE_MAX_MS 60000.0  /* /admin/pause ms upper bound (1 min) */
 
 /* GET /echo?delay_ms=D&size=B&status=S&jitter_ms=J — answer after D + uniform[0,J] ms with
  * status S (default 200) and exactly B filler bytes (default 0). Any method is accepted; a

@@ -21,14 +21,14 @@
 struct tb_server {
     struct ev_loop *loop;
     ptm_queue *timers;
-    int lfd;                 /* listening socket; -1 before srv_listen */
-    ev_io accept_io;         /* readable listener */
-    ev_timer accept_pause;   /* resumes accepting after EMFILE/ENFILE */
+    int lfd;               /* listening socket; -1 before srv_listen */
+    ev_io accept_io;       /* readable listener */
+    ev_timer accept_pause; /* resumes accepting after EMFILE/ENFILE */
     struct srv_route *routes;
-    size_t nroutes;          /* routes registered */
-    size_t cap_routes;       /* routes allocated */
-    struct conn *conns;      /* open connections, newest first */
-    uint64_t rng;            /* xorshift64* state, never 0 */
+    size_t nroutes;     /* routes registered */
+    size_t cap_routes;  /* routes allocated */
+    struct conn *conns; /* open connections, newest first */
+    uint64_t rng;       /* xorshift64* state, never 0 */
     struct srv_stats stats;
     char scratch[SRV_SCRATCH];
 };
@@ -142,8 +142,7 @@ static int srv_split(const char *hostport, char *host, size_t hostsz, char *port
 /* A listening socket for one resolved address. Returns the fd, or -errno. */
 static int srv_bind_one(const struct addrinfo *ai)
 {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    ai->ai_protocol);
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0)
         return -errno;
     int one = 1;
@@ -239,8 +238,7 @@ int srv_route(tb_server *s, const char *method, const char *path, unsigned flags
     return 0;
 }
 
-const struct srv_route *srv_match(tb_server *s, const char *method, const char *path,
-                                  int *status)
+const struct srv_route *srv_match(tb_server *s, const char *method, const char *path, int *status)
 {
     int path_seen = 0;
     int head = strcmp(method, "HEAD") == 0;

@@ -14,7 +14,8 @@ struct srv_stats {
     uint64_t conns_accepted; /* connections accepted */
     uint64_t conns_open;     /* connections open now (subset of conns_accepted) */
     uint64_t requests;       /* requests dispatched to a route or answered 404/405/400 */
-    uint64_t bad_requests;   /* requests answered 400/413/414/431 by the parser (subset of requests) */
+    uint64_t
+        bad_requests; /* requests answered 400/413/414/431 by the parser (subset of requests) */
 };
 
 /* Route flags. */
@@ -35,9 +36,9 @@ void srv_free(tb_server *s);
 int srv_listen(tb_server *s, const char *hostport, char *url, size_t urlsz);
 
 /* Registers handler fn for requests whose path equals `path`, or starts with it when `path`
- * ends in '*' (e.g. "/api/jobs/" followed by a star). method NULL matches any method; "GET" also matches HEAD.
- * Earlier registrations win. Returns 0, or -ENOMEM. A path that matches with no route for
- * the method is answered 405; no match at all, 404. */
+ * ends in '*' (e.g. "/api/jobs/" followed by a star). method NULL matches any method; "GET" also
+ * matches HEAD. Earlier registrations win. Returns 0, or -ENOMEM. A path that matches with no route
+ * for the method is answered 405; no match at all, 404. */
 int srv_route(tb_server *s, const char *method, const char *path, unsigned flags, req_fn fn);
 
 /* Uniform random number in [0, 1) from the server's generator (xorshift; not crypto). */
