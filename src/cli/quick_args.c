@@ -33,7 +33,7 @@ const char *quick_args_usage(void)
            "  -q, --quiet             no summary on stdout\n"
            "  -h, --help              this help;   -v, --version   the version\n"
            "exit status: 0 run completed, 1 run failed to start, 2 bad usage or input,\n"
-           "             130 interrupted (results so far are still written)\n";
+           "             130/143 interrupted by SIGINT/SIGTERM (results so far are still written)\n";
 }
 
 static int bad(char *err, int errlen, const char *fmt, const char *a, const char *b)
@@ -58,7 +58,7 @@ static int parse_count(const char *s, long long max, long long *out)
 static const char *flag_name(int c, const struct option *longs, int idx)
 {
     static char buf[40];
-    if (idx >= 0 && c == longs[idx].val && c > 255)
+    if (idx >= 0 && c == longs[idx].val) /* typed as --name */
         snprintf(buf, sizeof buf, "--%s", longs[idx].name);
     else
         snprintf(buf, sizeof buf, "-%c", c);
@@ -202,15 +202,13 @@ int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int
         case O_NO_CO:
             a->co_correct = 0;
             break;
-        case ':':
-            if (optopt)
-                return bad(err, errlen, "option -%c needs a value%s", (char[]){(char)optopt, 0},
-                           "");
+        case ':': /* argv[optind - 1] is the option as typed, its value missing */
             return bad(err, errlen, "option %s needs a value%s", argv[optind - 1], "");
         default:
-            if (optopt && optopt < 256)
-                return bad(err, errlen, "unknown option -%s%s (see surge --help)",
-                           (char[]){(char)optopt, 0}, "");
+            if (optopt && optopt < 256) {
+                char opt[3] = {'-', (char)optopt, 0};
+                return bad(err, errlen, "unknown option %s%s (see surge --help)", opt, "");
+            }
             return bad(err, errlen, "unknown option '%s' (see surge --help)%s",
                        argv[optind - 1], "");
         }

@@ -33,10 +33,11 @@ static char *read_file(const char *path, size_t *len)
             }
             buf = nb, cap = nc;
         }
+        errno = 0;
         size_t r = fread(buf + n, 1, cap - n, f);
         n += r;
         if (r == 0) {
-            int e = ferror(f) ? EIO : 0;
+            int e = ferror(f) ? (errno ? errno : EIO) : 0;
             fclose(f);
             if (e) {
                 free(buf);
@@ -105,6 +106,15 @@ int quick_cmd(int argc, char **argv)
                 gai_strerror(rc));
         goto out;
     }
+    if (a.cacert && !u.tls) { /* checked all the same: a typo should not pass silently */
+        FILE *f = fopen(a.cacert, "r");
+        if (!f) {
+            fprintf(stderr, "surge: --cacert: cannot read CA file '%s': %s\n", a.cacert,
+                    strerror(errno));
+            goto out;
+        }
+        fclose(f);
+    }
     if (u.tls) {
         struct tls_opts to = {.insecure = a.insecure, .cacert = a.cacert};
         if (!(tls = tls_ctx_new(&to, err, sizeof err))) {
@@ -148,18 +158,20 @@ int quick_cmd(int argc, char **argv)
         .rate = a.rate,
         .co_correct = a.co_correct,
     };
+    /* with --json - stdout carries the JSON alone; the human text goes to stderr */
+    FILE *human = a.json_path && !strcmp(a.json_path, "-") ? stderr : stdout;
     if (!a.quiet) {
         char dur[32] = "";
         if (a.duration_us)
             snprintf(dur, sizeof dur, "%.3gs ", (double)a.duration_us / 1e6);
-        printf("Running %stest @ %s\n  %d threads and %d connections", dur, a.url, a.threads,
-               a.connections);
+        fprintf(human, "Running %stest @ %s\n  %d threads and %d connections", dur, a.url,
+                a.threads, a.connections);
         if (a.count)
-            printf(", %llu requests", (unsigned long long)a.count);
+            fprintf(human, ", %llu requests", (unsigned long long)a.count);
         if (a.rate > 0)
-            printf(", %.6g requests/s", a.rate);
-        printf("\n");
-        fflush(stdout);
+            fprintf(human, ", %.6g requests/s", a.rate);
+        fprintf(human, "\n");
+        fflush(human);
     }
     struct scenario_result sc = {0};
     struct run_result r = {.target = a.url, .sc = &sc};
@@ -169,8 +181,8 @@ int quick_cmd(int argc, char **argv)
         goto out;
     }
     if (!a.quiet)
-        results_summary_print(stdout, &r, a.latency);
-    status = r.interrupted ? 130 : 0;
+        results_summary_print(human, &r, a.latency);
+    status = r.interrupted ? 128 + r.interrupted : 0;
     if (a.json_path && results_json_write(&r, a.json_path, err, sizeof err)) {
         fprintf(stderr, "surge: --json: %s\n", err);
         status = 1;

@@ -234,11 +234,9 @@ static void start_connect(conn *c)
     c->st = ST_CONNECTING;
     if (t->connect_timeout_us)
         c->connect_deadline_us = c->res.t_start_us + t->connect_timeout_us;
-    if (connect(c->fd, (const struct sockaddr *)&t->addr, t->addrlen) == 0) {
-        c->st = c->ssl || t->tls ? ST_HANDSHAKE : ST_WRITING;
-        return;
-    }
-    if (errno == EINPROGRESS) {
+    /* even an immediate success goes through connected(), on the first writable event */
+    if (connect(c->fd, (const struct sockaddr *)&t->addr, t->addrlen) == 0 ||
+        errno == EINPROGRESS) {
         want(c, EV_WRITE);
         return;
     }
@@ -297,6 +295,18 @@ int conn_send(conn *c, const struct conn_req *req, conn_done_fn cb, void *ud)
     return 0;
 }
 
+/* A connect to a free port in the ephemeral range can succeed against itself (TCP
+ * simultaneous open: the kernel picked the target port as the source). Nothing is
+ * listening there, so that is a refusal, not a peer. */
+static int self_connected(int fd)
+{
+    struct sockaddr_storage a, b;
+    socklen_t la = sizeof a, lb = sizeof b;
+    if (getsockname(fd, (struct sockaddr *)&a, &la) || getpeername(fd, (struct sockaddr *)&b, &lb))
+        return 0;
+    return la == lb && !memcmp(&a, &b, la);
+}
+
 static void connected(conn *c)
 {
     int e = 0;
@@ -308,6 +318,10 @@ static void connected(conn *c)
                       : e == ETIMEDOUT  ? ERR_CONNECT_TIMEOUT
                                         : ERR_CONNECT,
                    e);
+        return;
+    }
+    if (self_connected(c->fd)) {
+        fail_errno(c, ERR_CONNECT_REFUSED, ECONNREFUSED);
         return;
     }
     c->connect_deadline_us = 0;

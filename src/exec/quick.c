@@ -196,7 +196,7 @@ static void on_signal(struct ev_loop *loop, ev_signal *s, int revents)
         fprintf(stderr, "surge: interrupted twice, exiting\n");
         _exit(130);
     }
-    q->interrupted = 1;
+    q->interrupted = s->signum;
     stop_run(q);
     (void)loop;
 }

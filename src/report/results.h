@@ -30,7 +30,7 @@ struct scenario_result {
 struct run_result {
     char started[40];           /* ISO-8601 UTC */
     double duration_s;
-    int interrupted;            /* stopped by a signal before its end */
+    int interrupted;            /* the signal that stopped the run early; 0: ran to its end */
     const char *target;         /* the URL (quick mode) */
     int threads;
     int connections;

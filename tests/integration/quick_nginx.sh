@@ -110,8 +110,6 @@ jcheck nginx_close_client_reconnects "$J" '.scenarios[0].connects == 300'
 "$S" -q -n 20 -c 2 --json - "$NGX_URL/1k" >"$T_DIR/stdout.json"
 jcheck json_stdout_quiet "$T_DIR/stdout.json" '.schema == "surge.results/1" and .scenarios[0].requests == 20'
 # Without -q the summary must not corrupt the JSON on stdout (it belongs on stderr then).
-# SURGE BUG (reported to the lead, not fixed here): with `--json -` and no -q the summary
-# is printed to stdout ahead of the JSON, so stdout is not valid JSON (src/cli/quick_cmd.c).
 "$S" -n 20 -c 2 --json - "$NGX_URL/1k" >"$T_DIR/stdout2.json" 2>/dev/null
 jcheck json_stdout_with_summary "$T_DIR/stdout2.json" '.schema == "surge.results/1" and .scenarios[0].requests == 20'
 
