@@ -1,0 +1,219 @@
+/* plan.h — a load plan as loaded from YAML and validated: target, defaults, vars,
+ * data (payloads), flows of steps, and scenarios with their executors. Built once on
+ * the main thread, then read-only and shared by every worker thread during the run. */
+#ifndef SURGE_PLAN_PLAN_H
+#define SURGE_PLAN_PLAN_H
+
+#include <stdint.h>
+
+struct tmpl;    /* plan/tmpl.h: a compiled "${...}" template */
+struct jpath;   /* flow/jpath.h: a compiled JSON path */
+struct cond;    /* flow/cond.h: a compiled condition ("status == completed") */
+struct payload; /* plan/payload.h: a set of shared payload items (files, generated images) */
+
+/* Where something was written in the plan file (1-based), for messages at run time. */
+struct plan_loc {
+    int line, col;
+};
+
+/* A name and a templated value: headers, query parameters, form fields, vars. */
+struct plan_kv {
+    char *name;
+    struct tmpl *value;
+    struct plan_loc loc;
+};
+
+enum plan_body {
+    BODY_NONE,
+    BODY_TEXT,      /* body: "text with ${vars}" (Content-Type from headers, else text/plain) */
+    BODY_JSON,      /* json: {...}: serialised once, templated strings inside expanded */
+    BODY_PAYLOAD,   /* body: "@name": the first item of a data payload, sent as is */
+    BODY_FORM,      /* form: {k: v}: application/x-www-form-urlencoded */
+    BODY_MULTIPART, /* multipart: [parts]: multipart/form-data */
+};
+
+/* One entry of `multipart:`. Either a text field (value set) or files (payload set):
+ * a payload of N items becomes N parts with the same field name (the seed's 30 images
+ * in one request). */
+struct plan_part {
+    char *name;              /* form field name */
+    struct tmpl *value;      /* text field, or NULL */
+    int payload;             /* index into plan->payloads, or -1 */
+    struct plan_loc loc;
+};
+
+/* Where an extracted value comes from. */
+enum plan_extract_from { EXTRACT_JSON, EXTRACT_HEADER, EXTRACT_REGEX };
+
+struct plan_extract {
+    char *var;               /* the variable it sets for later steps */
+    enum plan_extract_from from;
+    struct jpath *path;      /* EXTRACT_JSON */
+    char *header;            /* EXTRACT_HEADER: header name (case-insensitive) */
+    void *regex;             /* EXTRACT_REGEX: a compiled regex_t (POSIX extended) */
+    int group;               /* EXTRACT_REGEX: capture group (0 = whole match) */
+    struct plan_loc loc;
+};
+
+/* Expectations of a response. A failed one fails the step with a reason. */
+struct plan_expect {
+    uint8_t status[125];     /* bitmap of acceptable codes 0..999; all zero: any < 400 */
+    int has_status;
+    struct tmpl *body_contains; /* or NULL */
+    struct cond *json;          /* or NULL: a condition on the JSON body */
+};
+
+/* `poll:` repeats the request every `every_us` until `until` holds on the JSON body,
+ * failing the step with "poll_timeout" after timeout_us. */
+struct plan_poll {
+    uint64_t every_us;
+    uint64_t timeout_us;
+    struct cond *until;
+};
+
+enum plan_step_kind {
+    STEP_REQUEST,
+    STEP_THINK,      /* pause: think_min_us..think_max_us, uniform */
+    STEP_TXN_BEGIN,  /* start of `transaction: NAME` (txn = its index) */
+    STEP_TXN_END,    /* end of that transaction */
+};
+
+struct plan_step {
+    enum plan_step_kind kind;
+    char *name;              /* labels the step's metrics; unique within the flow */
+    struct plan_loc loc;
+    /* STEP_REQUEST */
+    char *method;            /* "GET", "POST", ... */
+    struct tmpl *url;        /* path ("/api/x") relative to the target, or an absolute URL */
+    struct plan_kv *headers; /* defaults' headers come first, then these */
+    int nheaders;
+    struct plan_kv *query;
+    int nquery;
+    enum plan_body body;
+    struct tmpl *body_text;  /* BODY_TEXT and BODY_JSON (JSON text with templates) */
+    int body_payload;        /* BODY_PAYLOAD: index into plan->payloads */
+    struct plan_kv *form;    /* BODY_FORM */
+    int nform;
+    struct plan_part *parts; /* BODY_MULTIPART */
+    int nparts;
+    struct plan_expect expect;
+    struct plan_extract *extract;
+    int nextract;
+    struct plan_poll *poll;  /* or NULL */
+    uint64_t timeout_us;     /* whole request; from defaults unless set */
+    /* STEP_THINK */
+    uint64_t think_min_us, think_max_us;
+    /* STEP_TXN_BEGIN / STEP_TXN_END */
+    int txn;                 /* index into flow->txns */
+};
+
+struct plan_flow {
+    char *name;
+    struct plan_loc loc;
+    struct plan_step *steps;
+    int nsteps;
+    char **txns;             /* transaction names, indexed by step->txn */
+    int ntxns;
+};
+
+enum plan_exec {
+    EXEC_LADDER,                /* levels of VUs, one after another */
+    EXEC_PER_VU_ITERATIONS,     /* vus x iterations */
+    EXEC_SHARED_ITERATIONS,     /* iterations shared by vus */
+    EXEC_CONSTANT_VUS,          /* vus for duration */
+    EXEC_RAMPING_VUS,           /* stages {vus, for} from start_vus, linear */
+    EXEC_CONSTANT_ARRIVAL_RATE, /* rate iterations per time_unit for duration, open model */
+    EXEC_RAMPING_ARRIVAL_RATE,  /* stages {rate, for} from start_rate, linear, open model */
+};
+
+struct plan_stage {
+    uint64_t dur_us;
+    double target;           /* VUs (ramping-vus) or rate per time_unit (ramping-arrival-rate) */
+};
+
+struct plan_scenario {
+    char *name;
+    struct plan_loc loc;
+    int flow;                /* index into plan->flows */
+    enum plan_exec exec;
+    int vus;                 /* constant-vus, per-vu-iterations, shared-iterations */
+    uint64_t iterations;     /* per-vu-iterations (per VU), shared-iterations (total) */
+    uint64_t duration_us;    /* constant-vus, constant-arrival-rate; 0 when not applicable */
+    int *levels;             /* ladder */
+    int nlevels;
+    uint64_t iterations_per_vu; /* ladder: each VU of a level does this many (default 1) */
+    uint64_t hold_us;        /* ladder: instead, each level runs for this long (0: unused) */
+    uint64_t between_us;     /* ladder: pause between levels */
+    struct plan_stage *stages; /* ramping-* */
+    int nstages;
+    int start_vus;           /* ramping-vus */
+    double rate;             /* constant-arrival-rate: iterations per time_unit */
+    double start_rate;       /* ramping-arrival-rate */
+    uint64_t time_unit_us;   /* arrival rates: default 1s */
+    int pre_allocated_vus;   /* arrival rates: VUs made up front (default: max_vus) */
+    int max_vus;             /* arrival rates: at most this many VUs (iterations beyond: dropped) */
+    uint64_t max_duration_us; /* iteration-count executors: give up after this (default 10m) */
+    uint64_t graceful_stop_us; /* time iterations in flight get to finish at the end (default 30s) */
+    int start_after_previous; /* 1 (default): starts when the previous scenario ended */
+    uint64_t start_us;       /* with start_after_previous 0: offset from the run's start */
+};
+
+/* Everything the plan says about TLS, timeouts and headers for every request. */
+struct plan_defaults {
+    struct plan_kv *headers;
+    int nheaders;
+    uint64_t timeout_us;         /* default 60s */
+    uint64_t connect_timeout_us; /* default 10s */
+    int insecure;
+    char *cacert;
+};
+
+struct plan_payload {
+    char *name;
+    struct plan_loc loc;
+    struct payload *data;    /* loaded (or generated) once at plan load */
+};
+
+struct plan {
+    char *file;              /* path as given, for messages */
+    char *target;            /* base URL (after --target) */
+    struct plan_loc target_loc;
+    struct plan_defaults defaults;
+    struct plan_kv *vars;    /* after --var overrides; values are templates (${env.X}) */
+    int nvars;
+    struct plan_payload *payloads;
+    int npayloads;
+    struct plan_flow *flows;
+    int nflows;
+    struct plan_scenario *scenarios;
+    int nscenarios;
+    /* Sections accepted now and read by later stages (watch, criteria, workload,
+     * report): kept as JSON (jansson json_t *, NULL when absent). */
+    void *watch, *criteria, *workload, *report;
+};
+
+/* Options that override or filter the file (surge run flags). */
+struct plan_overrides {
+    const char *target;          /* --target URL, or NULL */
+    const char *const *vars;     /* --var NAME=VALUE, nvars of them */
+    int nvars;
+    const char *const *scenarios; /* --scenario NAME: keep only these (in plan order) */
+    int nscenarios;
+    double time_scale;           /* --time-scale F (1 when 0): multiplies every duration,
+                                    think time, poll interval and timeout */
+};
+
+/* Load and validate a plan. Every problem found is reported as "FILE:LINE:COL: message"
+ * (one per line, all of them, not only the first) into a malloc'd string *errors; the
+ * caller frees it. Payloads are loaded (generated) here, relative paths taken from the
+ * plan file's directory. @return 0 and *out, or -1 (with *errors set) on any error. */
+int plan_load(const char *path, const struct plan_overrides *ov, struct plan **out,
+              char **errors);
+
+/* Free a plan; NULL is fine. */
+void plan_free(struct plan *p);
+
+/* Names, for results and messages ("ramping-vus"). */
+const char *plan_exec_name(enum plan_exec e);
+
+#endif
