@@ -15,6 +15,10 @@ const char *errclass_name(enum errclass e)
         [ERR_TLS] = "tls",
         [ERR_PARSE] = "parse",
         [ERR_IO] = "io",
+        [ERR_EXPECT] = "expect",
+        [ERR_EXTRACT] = "extract",
+        [ERR_POLL_TIMEOUT] = "poll_timeout",
+        [ERR_TEMPLATE] = "template",
     };
     return (unsigned)e < ERR__COUNT ? names[e] : "unknown";
 }

@@ -14,6 +14,12 @@ enum errclass {
     ERR_TLS,             /* TLS handshake or certificate verification failed */
     ERR_PARSE,           /* response was not valid HTTP/1.x */
     ERR_IO,              /* another socket error (errno given in the log) */
+    /* flow-level reasons: the response arrived (status and latency are kept) but the
+     * step failed on it */
+    ERR_EXPECT,          /* an expectation (status, body, JSON condition) did not hold */
+    ERR_EXTRACT,         /* an extract found nothing */
+    ERR_POLL_TIMEOUT,    /* a poll's condition never held within its timeout */
+    ERR_TEMPLATE,        /* a request could not be built (a variable had no value) */
     ERR__COUNT
 };
 

@@ -70,6 +70,7 @@ static void on_done(void *ud, conn *c, const struct conn_result *r)
         .bytes_in = r->bytes_in,
         .bytes_out = r->bytes_out,
         .new_conn = r->new_conn,
+        .failed = r->err != ERR_NONE || r->status >= 400,
     };
     uint64_t from = r->t_write_us ? r->t_write_us : r->t_start_us;
     /* corrected: from the intended time, which is earlier when the request had to

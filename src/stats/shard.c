@@ -128,15 +128,13 @@ void shard_record(shard *s, int key, uint64_t now_us, const struct stats_sample 
     k->c.bytes_in += smp->bytes_in;
     k->c.bytes_out += smp->bytes_out;
     k->c.connects += smp->new_conn != 0;
-    if (smp->err != ERR_NONE) {
-        k->c.failed++;
+    k->c.failed += smp->failed != 0;
+    if (smp->err != ERR_NONE)
         k->c.errors[smp->err]++;
+    if (smp->status <= 0)
         return; /* no response, no latency: errors are counted, not timed */
-    }
-    if (smp->status >= 0 && smp->status < STATS_STATUS_MAX)
+    if (smp->status < STATS_STATUS_MAX)
         k->c.status[smp->status]++;
-    if (smp->status >= 400)
-        k->c.failed++;
     hist_record(k->lat, (int64_t)smp->latency_us);
 }
 

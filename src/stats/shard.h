@@ -25,8 +25,9 @@ struct stats_counts {
 /* One finished sample, as the engine saw it. */
 struct stats_sample {
     uint64_t latency_us; /* what is reported as latency (from the intended time when open) */
-    int status;          /* 0 when err */
-    enum errclass err;
+    int status;          /* 0 when no response arrived */
+    enum errclass err;   /* why it failed (ERR_NONE: it did not, or only by status) */
+    int failed;          /* the caller's verdict: err, a status >= 400, an unmet expectation */
     uint64_t bytes_in, bytes_out;
     int new_conn;
 };
@@ -50,8 +51,9 @@ shard *shard_new(int nkeys, uint64_t start_us);
 void shard_free(shard *s); /* NULL is fine; call after the worker thread is done */
 
 /* Worker side. Record one sample of key at now_us (the clock_us() it ended). A
- * sample past the current second first hands the bucket over. A failed request is
- * one with err != ERR_NONE or status >= 400. */
+ * sample past the current second first hands the bucket over. A sample with a status
+ * (a response arrived) is timed and counted under its code; one without is counted
+ * under its error class only. */
 void shard_record(shard *s, int key, uint64_t now_us, const struct stats_sample *smp);
 
 /* Worker side, from a timer: hand over every second that has ended by now_us

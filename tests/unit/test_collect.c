@@ -10,7 +10,7 @@
 static struct stats_sample ok(uint64_t lat_us, int status)
 {
     struct stats_sample s = {.latency_us = lat_us, .status = status, .bytes_in = 100,
-                             .bytes_out = 50};
+                             .bytes_out = 50, .failed = status >= 400};
     return s;
 }
 
@@ -20,7 +20,7 @@ static void seconds_and_totals(void)
     shard *sh[2] = {shard_new(2, t0), shard_new(2, t0)};
     collect *c = collect_new(sh, 2, 2);
     CHECK(sh[0] && sh[1] && c);
-    struct stats_sample err = {.err = ERR_TIMEOUT, .bytes_out = 50};
+    struct stats_sample err = {.err = ERR_TIMEOUT, .bytes_out = 50, .failed = 1};
     /* second 0: shard 0 records 3 (one 503), shard 1 records 1 timeout */
     struct stats_sample s1 = ok(1000, 200), s2 = ok(3000, 200), s3 = ok(5000, 503);
     shard_record(sh[0], 0, t0 + 100, &s1);
@@ -92,8 +92,32 @@ static void many_seconds_recycled(void)
     shard_free(sh[0]);
 }
 
+/* A flow step whose response arrived but whose expectation failed: counted under its
+ * status and timed, and failed under the expect class; an expected 404 is not failed. */
+static void failed_with_response(void)
+{
+    shard *sh[1] = {shard_new(1, 0)};
+    collect *c = collect_new(sh, 1, 1);
+    struct stats_sample exp = {.latency_us = 2000, .status = 200, .err = ERR_EXPECT, .failed = 1};
+    struct stats_sample nf = {.latency_us = 1000, .status = 404, .failed = 0};
+    shard_record(sh[0], 0, 10, &exp);
+    shard_record(sh[0], 0, 20, &nf);
+    shard_finish(sh[0], 30);
+    collect_finish(c, 1);
+    const struct stats_counts *k = collect_counts(c, 0);
+    CHECK_INT(k->requests, 2);
+    CHECK_INT(k->failed, 1);
+    CHECK_INT(k->status[200], 1);
+    CHECK_INT(k->status[404], 1);
+    CHECK_INT(k->errors[ERR_EXPECT], 1);
+    CHECK_INT(hist_count(collect_latency(c, 0)), 2);
+    collect_free(c);
+    shard_free(sh[0]);
+}
+
 int main(void)
 {
+    RUN(failed_with_response);
     RUN(seconds_and_totals);
     RUN(many_seconds_recycled);
     UNIT_EXIT();
