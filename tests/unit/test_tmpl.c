@@ -322,7 +322,7 @@ static void errors_with_columns(void)
         {"${env}", 6, "env needs a name"},
         {"${env.}", 7, "expected a name after 'env.', got '}'"},
         {"${env.1}", 7, "after 'env.'"},
-        {"${env.A.B}", 10, "expected '}'"},
+        {"${env.A.B}", 8, "expected '}' to close ${, got '.'"},
         {"${foo(1,2)}", 3, "unknown function 'foo'"},
         {"${uuid()}", 3, "unknown function 'uuid'"},
         {"${random}", 9, "random needs bounds"},
