@@ -1,4 +1,4 @@
-/* body.c — multipart/form-data bodies as iovecs (headers owned, file bytes shared), urlencoded forms. */
+/* body.c — multipart bodies as iovecs (own headers, shared file bytes), urlencoded forms. */
 #include "flow/body.h"
 
 #include <errno.h>
@@ -7,10 +7,10 @@
 #include <string.h>
 
 struct body_part {
-    size_t name_off;                /* offset of the NUL-terminated name in text */
-    size_t value_off;               /* offset of the value in text (text fields) */
+    size_t name_off;                 /* offset of the NUL-terminated name in text */
+    size_t value_off;                /* offset of the value in text (text fields) */
     const struct payload_item *item; /* file parts: the shared item; NULL for text */
-    size_t split;                   /* file parts: where in out the file bytes go */
+    size_t split;                    /* file parts: where in out the file bytes go */
 };
 
 void body_mp_init(struct body_multipart *m, uint64_t seed)
@@ -252,8 +252,8 @@ static int emit(struct body_multipart *m)
             return -1;
         if (p->item) {
             const char *fn = p->item->filename ? p->item->filename : "";
-            const char *ct = p->item->content_type ? p->item->content_type
-                                                   : "application/octet-stream";
+            const char *ct =
+                p->item->content_type ? p->item->content_type : "application/octet-stream";
             if (out_str(m, "; filename=") != 0 || out_quoted(m, fn) != 0 ||
                 out_str(m, "\r\nContent-Type: ") != 0 || out_str(m, ct) != 0 ||
                 out_str(m, "\r\n\r\n") != 0)

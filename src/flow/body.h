@@ -1,4 +1,4 @@
-/* body.h — request bodies: multipart/form-data as iovecs over shared payload bytes, urlencoded forms. */
+/* body.h — request bodies: multipart/form-data as iovecs over shared payloads, urlencoded forms. */
 #ifndef SURGE_FLOW_BODY_H
 #define SURGE_FLOW_BODY_H
 
@@ -37,24 +37,24 @@ struct body_part; /* private to body.c */
  *    are read-only and shared by all threads. */
 struct body_multipart {
     /* Outputs, set by body_mp_finish(): */
-    const struct iovec *iov;  /* the body in order: header runs, file contents, ... */
-    int iovcnt;               /* entries in iov; 0 before body_mp_finish() */
-    uint64_t content_length;  /* sum of iov[].iov_len: the Content-Length value */
-    char content_type[80];    /* "multipart/form-data; boundary=surge-..." */
+    const struct iovec *iov;              /* the body in order: header runs, file contents, ... */
+    int iovcnt;                           /* entries in iov; 0 before body_mp_finish() */
+    uint64_t content_length;              /* sum of iov[].iov_len: the Content-Length value */
+    char content_type[80];                /* "multipart/form-data; boundary=surge-..." */
     char boundary[BODY_BOUNDARY_LEN + 1]; /* the boundary of this body */
 
     /* Private: */
-    uint64_t rng;             /* boundary generator state */
-    int oom;                  /* an add failed for memory since the last reset */
-    char *text;               /* copies of field names and values, NUL-separated */
+    uint64_t rng; /* boundary generator state */
+    int oom;      /* an add failed for memory since the last reset */
+    char *text;   /* copies of field names and values, NUL-separated */
     size_t text_len, text_cap;
-    char *out;                /* emitted boundary lines and part headers */
+    char *out; /* emitted boundary lines and part headers */
     size_t out_len, out_cap;
-    struct body_part *parts;  /* parts in order */
+    struct body_part *parts; /* parts in order */
     size_t nparts, parts_cap;
-    struct iovec *iov_buf;    /* storage behind iov */
+    struct iovec *iov_buf; /* storage behind iov */
     size_t iov_cap;
-    uint64_t files_len;       /* sum of the file parts' lengths */
+    uint64_t files_len; /* sum of the file parts' lengths */
 };
 
 /* Prepare an empty builder; allocates nothing. `seed` starts its boundary generator

@@ -397,10 +397,10 @@ static void png_on_flush(png_structp png)
 static uint64_t png_size(unsigned w, unsigned h)
 {
     uint64_t raw = (uint64_t)h * (3ull * w + 1);
-    uint64_t blocks = (raw + 65534) / 65535;                          /* stored deflate blocks */
-    uint64_t zlen = 2 + raw + 5 * blocks + 4;                         /* zlib stream */
-    uint64_t chunks = (zlen + PNG_IDAT_CHUNK - 1) / PNG_IDAT_CHUNK;   /* IDAT chunks */
-    return 8 + 25 + zlen + 12 * chunks + 12;                          /* sig, IHDR, IDATs, IEND */
+    uint64_t blocks = (raw + 65534) / 65535;                        /* stored deflate blocks */
+    uint64_t zlen = 2 + raw + 5 * blocks + 4;                       /* zlib stream */
+    uint64_t chunks = (zlen + PNG_IDAT_CHUNK - 1) / PNG_IDAT_CHUNK; /* IDAT chunks */
+    return 8 + 25 + zlen + 12 * chunks + 12;                        /* sig, IHDR, IDATs, IEND */
 }
 
 static int png_encode(unsigned w, unsigned h, uint64_t seed, struct membuf *m)
@@ -614,8 +614,7 @@ int payload_generate(const char *type, size_t count, uint64_t size_bytes, uint64
     else if (type && (!strcasecmp(type, "jpeg") || !strcasecmp(type, "jpg")))
         is_png = 0;
     else
-        return fail(err, errlen, "generate: unknown type '%s' (use png or jpeg)",
-                    type ? type : "");
+        return fail(err, errlen, "generate: unknown type '%s' (use png or jpeg)", type ? type : "");
     if (count < 1 || count > PAYLOAD_GEN_MAX_COUNT)
         return fail(err, errlen, "generate: count must be between 1 and %u (got %zu)",
                     PAYLOAD_GEN_MAX_COUNT, count);

@@ -1,4 +1,4 @@
-/* payload.h — request payload sets (files, globs, generated noise images), loaded once, shared read-only. */
+/* payload.h — payload sets (files, globs, generated images): loaded once, shared read-only. */
 #ifndef SURGE_PLAN_PAYLOAD_H
 #define SURGE_PLAN_PAYLOAD_H
 
@@ -9,8 +9,8 @@
  * unchanged, until payload_free(): request bodies point at `data` directly
  * (src/flow/body.h), so it is never copied per virtual user or per request. */
 struct payload_item {
-    const char *filename;     /* base name sent in multipart ("img-001.png", "photo.jpg") */
-    const char *content_type; /* guessed from the extension ("image/png"), static string */
+    const char *filename;      /* base name sent in multipart ("img-001.png", "photo.jpg") */
+    const char *content_type;  /* guessed from the extension ("image/png"), static string */
     const unsigned char *data; /* the bytes; NULL only when len is 0 */
     size_t len;                /* bytes at data */
 };

@@ -1,6 +1,6 @@
 /* test_body.c — multipart bodies (exact bytes, no payload copies, 1000 VUs), urlencoded forms. */
-#include "unit.h"
 #include "flow/body.h"
+#include "unit.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -266,7 +266,8 @@ static void multipart_thirty_files(void)
     size_t len;
     char *got = concat(&m, &len);
     CHECK_INT(count_of(got, len, "name=\"images\"; filename=\"img-0"), 30);
-    CHECK_INT(count_of(got, len, "filename=\"img-030.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"), 1);
+    CHECK_INT(count_of(got, len, "filename=\"img-030.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"),
+              1);
     free(got);
 
     /* Reuse: the next requests allocate nothing and get fresh boundaries. */

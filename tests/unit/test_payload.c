@@ -1,6 +1,6 @@
-/* test_payload.c — payload sets: generated images decode and hit their size, files, globs, errors. */
-#include "unit.h"
+/* test_payload.c — payload sets: generated images decode and hit their size; files, errors. */
 #include "plan/payload.h"
+#include "unit.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -156,8 +156,8 @@ static void generated_sizes(void)
             }
             CHECK_INT(payload_total_bytes(p), total);
             printf("    %s %7llu B: %zu..%zu B, 3 in %.3fs\n", is_png ? "png " : "jpeg",
-                   (unsigned long long)sizes[s], payload_item(p, 0)->len,
-                   payload_item(p, 2)->len, dt);
+                   (unsigned long long)sizes[s], payload_item(p, 0)->len, payload_item(p, 2)->len,
+                   dt);
             payload_free(p);
         }
     }
