@@ -238,7 +238,9 @@ int yaml_doc_load(const char *path, yaml_err_fn err, void *ud, struct yaml_doc *
                     n->str[len] = '\0';
                     n->len = len;
                 }
-                n->plain = fy_token_scalar_style(e->scalar.value) == FYSS_PLAIN;
+                enum fy_scalar_style st = fy_token_scalar_style(e->scalar.value);
+                n->plain = st == FYSS_PLAIN;
+                n->quoted = st == FYSS_SINGLE_QUOTED || st == FYSS_DOUBLE_QUOTED;
             }
             break;
         case FYET_ALIAS: {
