@@ -243,7 +243,7 @@ static void vars(struct ld *l, const struct ynode *n)
             continue;
         }
         l->vars_visible = p->nvars;
-        if (ld_tmpl_names(l, t, eq + 1, -1, 0, 0, w) != 0) {
+        if (ld_tmpl_names(l, t, eq + 1, -1, 0, w) != 0) {
             tmpl_free(t);
             continue;
         }
@@ -792,10 +792,6 @@ static char *format_errors(struct ld *l)
     size_t off = 0;
     for (int i = 0; i < l->nerrs; i++) {
         const struct ld_err *e = &l->errs[i];
-        /* a node reached twice through an alias reports the same thing twice */
-        if (i && e->line == l->errs[i - 1].line && e->col == l->errs[i - 1].col &&
-            !strcmp(e->msg, l->errs[i - 1].msg))
-            continue;
         int n;
         if (e->line > 0)
             n = snprintf(s + off, cap - off, "%s:%d:%d: %s\n", l->file, e->line, e->col, e->msg);

@@ -252,7 +252,7 @@ static void body_text(struct ld *l, struct plan_step *st, const struct ynode *n)
     }
     /* "@@..." is the literal text "@..." */
     int skip = s[0] == '@' ? 1 : 0;
-    tmpl *t = ld_tmpl_text(l, s + skip, n->line, n->col + skip, n->quoted, "body");
+    tmpl *t = ld_tmpl_text(l, s + skip, n->line, n->col + skip, "body");
     if (t) {
         st->body = BODY_TEXT;
         st->body_text = t;

@@ -90,11 +90,10 @@ int ld_bool(struct ld *l, const struct ynode *n, const char *what, int *out);
  * every variable that is not defined here, and every env.NAME that is not set.
  * @return the template, or NULL (reported). */
 tmpl *ld_tmpl(struct ld *l, const struct ynode *n, const char *what);
-/* The same for text not taken from a node as is (line/col/quoted say where it is). */
-tmpl *ld_tmpl_text(struct ld *l, const char *s, int line, int col, int quoted,
-                   const char *what);
+/* The same for text not taken from a node as is (line/col: where its first byte is). */
+tmpl *ld_tmpl_text(struct ld *l, const char *s, int line, int col, const char *what);
 /* Check a compiled template's names are defined (used by ld_tmpl). @return 0 or -1. */
-int ld_tmpl_names(struct ld *l, const tmpl *t, const char *s, int line, int col, int quoted,
+int ld_tmpl_names(struct ld *l, const tmpl *t, const char *s, int line, int col,
                   const char *what);
 
 /* Is `name` a plan variable visible now, or extracted by an earlier step? */
@@ -103,7 +102,8 @@ int ld_var_known(const struct ld *l, const char *name);
 /* An identifier: [A-Za-z_][A-Za-z0-9_]*. */
 int ld_is_ident(const char *s);
 
-/* The column of byte `off` of a scalar's text on its first line (off 0-based). */
+/* The column of byte `off` of a scalar's text on its first line (off 0-based; a quoted
+ * scalar's position is its first character's, inside the quotes). */
 int ld_text_col(const struct ynode *n, int off);
 
 /* Append a mapping of templated values (headers, query, form) to a kv array; with

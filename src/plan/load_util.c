@@ -13,12 +13,16 @@
 
 static void add_err(struct ld *l, int line, int col, const char *fmt, va_list ap)
 {
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    /* a node reached twice through an alias would report the same thing twice */
+    for (int i = 0; i < l->nerrs; i++)
+        if (l->errs[i].line == line && l->errs[i].col == col && !strcmp(l->errs[i].msg, msg))
+            return;
     if (l->nerrs >= LD_MAX_ERRORS) {
         l->dropped++;
         return;
     }
-    char msg[1024];
-    vsnprintf(msg, sizeof msg, fmt, ap);
     if (l->nerrs == l->caperrs) {
         int cap = l->caperrs ? l->caperrs * 2 : 16;
         struct ld_err *e = realloc(l->errs, (size_t)cap * sizeof *e);
@@ -264,7 +268,7 @@ int ld_is_ident(const char *s)
 
 int ld_text_col(const struct ynode *n, int off)
 {
-    return n->col + (n->quoted ? 1 : 0) + off;
+    return n->col + off;
 }
 
 int ld_var_known(const struct ld *l, const char *name)
@@ -295,11 +299,11 @@ static int name_offset(const char *s, const char *prefix, const char *name)
     return 0;
 }
 
-int ld_tmpl_names(struct ld *l, const tmpl *t, const char *s, int line, int col, int quoted,
+int ld_tmpl_names(struct ld *l, const tmpl *t, const char *s, int line, int col,
                   const char *what)
 {
     int rc = 0;
-    int base = col + (quoted ? 1 : 0);
+    int base = col;
     for (int i = 0; i < tmpl_var_count(t); i++) {
         const char *name = tmpl_var_name(t, i);
         if (ld_var_known(l, name))
@@ -321,7 +325,7 @@ int ld_tmpl_names(struct ld *l, const tmpl *t, const char *s, int line, int col,
     return rc;
 }
 
-tmpl *ld_tmpl_text(struct ld *l, const char *s, int line, int col, int quoted, const char *what)
+tmpl *ld_tmpl_text(struct ld *l, const char *s, int line, int col, const char *what)
 {
     char err[256];
     int ecol = 0;
@@ -332,11 +336,11 @@ tmpl *ld_tmpl_text(struct ld *l, const char *s, int line, int col, int quoted, c
             l->oom = 1;
             ld_err(l, line, col, "%s: out of memory", what);
         } else {
-            ld_err(l, line, col + (quoted ? 1 : 0) + ecol - 1, "%s: %s", what, err);
+            ld_err(l, line, col + ecol - 1, "%s: %s", what, err);
         }
         return NULL;
     }
-    if (ld_tmpl_names(l, t, s, line, col, quoted, what) != 0) {
+    if (ld_tmpl_names(l, t, s, line, col, what) != 0) {
         tmpl_free(t);
         return NULL;
     }
@@ -348,5 +352,5 @@ tmpl *ld_tmpl(struct ld *l, const struct ynode *n, const char *what)
     const char *s = ld_str(l, n, what);
     if (!s)
         return NULL;
-    return ld_tmpl_text(l, s, n->line, n->col, n->quoted, what);
+    return ld_tmpl_text(l, s, n->line, n->col, what);
 }

@@ -19,7 +19,8 @@ struct ynode {
     char *str;            /* NUL-terminated text (it may also hold NULs: see len) */
     size_t len;           /* bytes at str */
     int plain;            /* 1: plain style (null/true/numbers are read from these only) */
-    int quoted;           /* 1: '...' or "...": the text starts one column after col */
+    int quoted;           /* 1: '...' or "..." (line/col are then the first character's,
+                             inside the quotes) */
     /* YN_MAP: key i is items[2i], its value items[2i+1]; YN_SEQ: item i is items[i] */
     struct ynode **items;
     int n;                /* pairs (YN_MAP) or items (YN_SEQ) */
