@@ -648,9 +648,10 @@ static void status_regex_paths(void)
                          "2}}\n"),
                 "5:51: extract group: 2 is out of range: must be 0 to 1");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n      extract: {id: \"a..b\"}\n"),
-                "5:23: extract id: bad JSON path 'a..b': unexpected '.'");
+                "5:24: extract id: bad JSON path 'a..b': expected a name, got '.'");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n      expect: {json: \"status\"}\n"),
-                "5:23: expect json: bad condition: expected a comparison (==, !=, <, >)");
+                "5:29: expect json: bad condition: expected an operator (== != < <= > >= exists "
+                "!exists), got end of text");
 }
 
 static void many_errors(void)
