@@ -80,7 +80,9 @@ enum plan_step_kind {
 
 struct plan_step {
     enum plan_step_kind kind;
-    char *name;              /* labels the step's metrics; unique within the flow */
+    char *name;              /* labels the step's metrics: requests' and transactions'
+                                names are unique within the flow; TXN_BEGIN/END carry
+                                the transaction's name, STEP_THINK "think 2s" */
     struct plan_loc loc;
     /* STEP_REQUEST */
     char *method;            /* "GET", "POST", ... */
@@ -141,7 +143,8 @@ struct plan_scenario {
     uint64_t duration_us;    /* constant-vus, constant-arrival-rate; 0 when not applicable */
     int *levels;             /* ladder */
     int nlevels;
-    uint64_t iterations_per_vu; /* ladder: each VU of a level does this many (default 1) */
+    uint64_t iterations_per_vu; /* ladder: each VU of a level does this many (default 1;
+                                   0 with hold) */
     uint64_t hold_us;        /* ladder: instead, each level runs for this long (0: unused) */
     uint64_t between_us;     /* ladder: pause between levels */
     struct plan_stage *stages; /* ramping-* */
@@ -201,6 +204,8 @@ struct plan_overrides {
     int nscenarios;
     double time_scale;           /* --time-scale F (1 when 0): multiplies every duration,
                                     think time, poll interval and timeout */
+    uint64_t max_payload_bytes;  /* most bytes one data: entry may read or generate
+                                    (0: 1 GiB); the fuzz target sets it small */
 };
 
 /* Load and validate a plan. Every problem found is reported as "FILE:LINE:COL: message"
