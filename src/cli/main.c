@@ -2,11 +2,16 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include <string.h>
+
 #include "cli/quick_cmd.h"
+#include "cli/run_cmd.h"
 
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN); /* a peer that closes is an error class, not a signal */
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc > 1 && (!strcmp(argv[1], "run") || !strcmp(argv[1], "validate")))
+        return run_cmd(argc - 1, argv + 1);
     return quick_cmd(argc, argv);
 }

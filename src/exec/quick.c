@@ -186,7 +186,8 @@ static void on_second(struct ev_loop *loop, ev_timer *t, int revents)
     (void)loop;
     (void)revents;
     quick_run *q = t->data;
-    collect_poll(q->col, (uint32_t)q->p->connections);
+    uint32_t vus = (uint32_t)q->p->connections;
+    collect_poll(q->col, &vus);
 }
 
 static void on_signal(struct ev_loop *loop, ev_signal *s, int revents)
@@ -275,7 +276,8 @@ quick_run *quick_run_start(const struct quick_plan *p, struct run_result *out, c
     ev_timer_stop(q->loop, &q->second);
     ev_signal_stop(q->loop, &q->sigint);
     ev_signal_stop(q->loop, &q->sigterm);
-    collect_finish(q->col, (uint32_t)p->connections);
+    uint32_t vus = (uint32_t)p->connections;
+    collect_finish(q->col, &vus);
 
     struct scenario_result *s = &out->sc[0];
     snprintf(s->name, sizeof s->name, "quick");

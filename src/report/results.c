@@ -1,6 +1,8 @@
 /* results.c — figures derived from the results model, shared by every writer. */
 #include "report/results.h"
 
+#include <stdlib.h>
+
 void results_latency(const hist *h, struct latency_ms *o)
 {
     o->min = (double)hist_min(h) / 1e3;
@@ -17,4 +19,16 @@ void results_latency(const hist *h, struct latency_ms *o)
 double results_success_rate(const struct stats_counts *c)
 {
     return c->requests ? (double)(c->requests - c->failed) / (double)c->requests : 1.0;
+}
+
+void results_free_parts(struct run_result *r)
+{
+    for (int i = 0; r->sc && i < r->nscenarios; i++) {
+        free(r->sc[i].steps);
+        free(r->sc[i].txns);
+        free(r->sc[i].levels);
+    }
+    free(r->sc);
+    r->sc = NULL;
+    r->nscenarios = 0;
 }

@@ -15,6 +15,15 @@ struct latency_ms {
     double min, avg, stdev, p50, p90, p95, p99, p999, max;
 };
 
+/* A part of a scenario measured on its own: a flow step, a transaction, a ladder level. */
+struct sub_result {
+    char name[96];
+    const struct stats_counts *counts; /* borrowed */
+    const hist *lat;                   /* borrowed */
+    uint32_t vus;                      /* ladder level: its VUs */
+    double duration_s;                 /* ladder level: how long it took */
+};
+
 struct scenario_result {
     char name[64];
     char executor[32];          /* "constant-vus", "constant-arrival-rate", ... */
@@ -25,6 +34,19 @@ struct scenario_result {
     const hist *lat;            /* borrowed: latency of completed responses, us */
     const series *ser;          /* borrowed: per-second series */
     char error_detail[ERR__COUNT][160]; /* first reason seen per error class */
+    /* plans (absent in quick mode: 0 / NULL) */
+    int is_plan;
+    const struct stats_counts *iter_counts; /* iterations: requests = started and ended,
+                                               failed = with a failed step */
+    const hist *iter_lat;                   /* iteration durations, us */
+    uint64_t dropped;           /* arrival rates: iterations not started, no free VU */
+    uint64_t aborted;           /* iterations cut off when a graceful stop ran out */
+    struct sub_result *steps;   /* request steps, in flow order */
+    int nsteps;
+    struct sub_result *txns;
+    int ntxns;
+    struct sub_result *levels;  /* ladder */
+    int nlevels;
 };
 
 struct run_result {
@@ -32,12 +54,17 @@ struct run_result {
     double duration_s;
     int interrupted;            /* the signal that stopped the run early; 0: ran to its end */
     const char *target;         /* the URL (quick mode) */
+    const char *plan_file;      /* the plan (surge run) */
     int threads;
     int connections;
     int co_corrected;           /* open model latency measured from the intended time */
     int nscenarios;
     struct scenario_result *sc;
 };
+
+/* Free what runner_run allocated in r (scenario array and their parts), not what
+ * they borrow. */
+void results_free_parts(struct run_result *r);
 
 /* The figures of a latency histogram (recorded in microseconds), in ms. */
 void results_latency(const hist *h, struct latency_ms *out);

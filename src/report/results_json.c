@@ -81,6 +81,54 @@ static json_t *series_arr(const series *s)
     return a;
 }
 
+static json_t *sub_obj(const struct sub_result *u, int with_status, int level)
+{
+    const struct stats_counts *c = u->counts;
+    json_t *o = json_object();
+    if (level) {
+        json_object_set_new(o, "vus", json_integer(u->vus));
+    } else {
+        json_object_set_new(o, "name", json_string(u->name));
+    }
+    json_object_set_new(o, with_status ? "requests" : "count", json_integer((json_int_t)c->requests));
+    json_object_set_new(o, "failed", json_integer((json_int_t)c->failed));
+    if (level) {
+        json_object_set_new(o, "success_rate", num(results_success_rate(c)));
+        json_object_set_new(o, "duration_s", num(u->duration_s));
+        json_object_set_new(o, "rps", num(u->duration_s > 0 ? (double)c->requests / u->duration_s : 0));
+    }
+    if (with_status) {
+        json_object_set_new(o, "status", status_obj(c));
+        json_object_set_new(o, "errors", errors_obj(c->errors));
+    }
+    json_object_set_new(o, "latency_ms", latency_obj(u->lat));
+    return o;
+}
+
+static json_t *plan_parts(json_t *o, const struct scenario_result *s)
+{
+    json_object_set_new(o, "iterations", json_integer((json_int_t)s->iter_counts->requests));
+    json_object_set_new(o, "iterations_failed", json_integer((json_int_t)s->iter_counts->failed));
+    json_object_set_new(o, "dropped", json_integer((json_int_t)s->dropped));
+    json_object_set_new(o, "aborted", json_integer((json_int_t)s->aborted));
+    json_object_set_new(o, "iteration_ms", latency_obj(s->iter_lat));
+    json_t *a = json_array();
+    for (int i = 0; i < s->nsteps; i++)
+        json_array_append_new(a, sub_obj(&s->steps[i], 1, 0));
+    json_object_set_new(o, "steps", a);
+    a = json_array();
+    for (int i = 0; i < s->ntxns; i++)
+        json_array_append_new(a, sub_obj(&s->txns[i], 0, 0));
+    json_object_set_new(o, "transactions", a);
+    if (s->nlevels) {
+        a = json_array();
+        for (int i = 0; i < s->nlevels; i++)
+            json_array_append_new(a, sub_obj(&s->levels[i], 1, 1));
+        json_object_set_new(o, "levels", a);
+    }
+    return o;
+}
+
 static json_t *scenario_obj(const struct scenario_result *s)
 {
     const struct stats_counts *c = &s->counts;
@@ -109,6 +157,8 @@ static json_t *scenario_obj(const struct scenario_result *s)
     json_object_set_new(o, "error_examples", det);
     json_object_set_new(o, "latency_ms", latency_obj(s->lat));
     json_object_set_new(o, "series", series_arr(s->ser));
+    if (s->is_plan)
+        plan_parts(o, s);
     return o;
 }
 
@@ -131,6 +181,8 @@ int results_json_write(const struct run_result *r, const char *path, char *err, 
         json_object_set_new(q, "co_corrected", json_boolean(r->co_corrected));
         json_object_set_new(root, "quick", q);
     }
+    if (r->plan_file)
+        json_object_set_new(root, "plan", json_string(r->plan_file));
     json_t *sc = json_array();
     for (int i = 0; i < r->nscenarios; i++)
         json_array_append_new(sc, scenario_obj(&r->sc[i]));

@@ -71,10 +71,71 @@ counts:
             fprintf(f, "    %s: e.g. %s\n", errclass_name((enum errclass)i), s->error_detail[i]);
 }
 
+static void sub_line(FILE *f, const struct sub_result *u, int width)
+{
+    struct latency_ms l;
+    results_latency(u->lat, &l);
+    char a[32], b[32], c[32];
+    fprintf(f, "    %-*.*s %8llu %7llu %10s %10s %10s", width, width, u->name,
+            (unsigned long long)u->counts->requests, (unsigned long long)u->counts->failed,
+            units_fmt_us(l.p50 * 1000, a, sizeof a), units_fmt_us(l.p95 * 1000, b, sizeof b),
+            units_fmt_us(l.p99 * 1000, c, sizeof c));
+    for (int i = 1; i < ERR__COUNT; i++)
+        if (u->counts->errors[i])
+            fprintf(f, "  %s: %llu", errclass_name((enum errclass)i),
+                    (unsigned long long)u->counts->errors[i]);
+    fputc('\n', f);
+}
+
+static void print_plan_parts(FILE *f, const struct scenario_result *s)
+{
+    char a[32];
+    struct latency_ms l;
+    results_latency(s->iter_lat, &l);
+    fprintf(f, "  Iterations:   %llu (%llu failed), p50 %s", (unsigned long long)s->iter_counts->requests,
+            (unsigned long long)s->iter_counts->failed, units_fmt_us(l.p50 * 1000, a, sizeof a));
+    fprintf(f, ", max VUs %u", s->vus_max);
+    if (s->dropped)
+        fprintf(f, ", %llu dropped (no free VU)", (unsigned long long)s->dropped);
+    if (s->aborted)
+        fprintf(f, ", %llu cut off at the end", (unsigned long long)s->aborted);
+    fputc('\n', f);
+    if (s->nsteps) {
+        fprintf(f, "    %-24s %8s %7s %10s %10s %10s\n", "step", "requests", "failed", "p50", "p95",
+                "p99");
+        for (int i = 0; i < s->nsteps; i++)
+            sub_line(f, &s->steps[i], 24);
+    }
+    if (s->ntxns) {
+        fprintf(f, "    %-24s %8s %7s %10s %10s %10s\n", "transaction", "count", "failed", "p50",
+                "p95", "p99");
+        for (int i = 0; i < s->ntxns; i++)
+            sub_line(f, &s->txns[i], 24);
+    }
+    if (s->nlevels) {
+        fprintf(f, "    %6s %10s %8s %8s %9s %10s %10s %9s\n", "VUs", "success", "requests",
+                "failed", "duration", "p50", "p95", "req/s");
+        for (int i = 0; i < s->nlevels; i++) {
+            const struct sub_result *u = &s->levels[i];
+            char b[32], dur[32];
+            results_latency(u->lat, &l);
+            fprintf(f, "    %6u %9.1f%% %8llu %8llu %9s %10s %10s %9.1f\n", u->vus,
+                    100 * results_success_rate(u->counts), (unsigned long long)u->counts->requests,
+                    (unsigned long long)u->counts->failed,
+                    units_fmt_us(u->duration_s * 1e6, dur, sizeof dur),
+                    units_fmt_us(l.p50 * 1000, a, sizeof a), units_fmt_us(l.p95 * 1000, b, sizeof b),
+                    u->duration_s > 0 ? (double)u->counts->requests / u->duration_s : 0);
+        }
+    }
+}
+
 void results_summary_print(FILE *f, const struct run_result *r, int distribution)
 {
-    for (int i = 0; i < r->nscenarios; i++)
+    for (int i = 0; i < r->nscenarios; i++) {
         print_scenario(f, r, &r->sc[i], distribution);
+        if (r->sc[i].is_plan)
+            print_plan_parts(f, &r->sc[i]);
+    }
     if (r->co_corrected)
         for (int i = 0; i < r->nscenarios; i++)
             if (r->sc[i].rate > 0) {

@@ -118,7 +118,7 @@ static double ms(int64_t us)
     return (double)us / 1000.0;
 }
 
-static void complete(collect *c, struct pending *p, uint32_t vus)
+static void complete(collect *c, struct pending *p, const uint32_t *vus)
 {
     for (int k = 0; k < c->nkeys; k++) {
         const hist *h = p->lat[k];
@@ -128,7 +128,7 @@ static void complete(collect *c, struct pending *p, uint32_t vus)
             .requests = s->requests,
             .failed = s->failed,
             .bytes_in = s->bytes_in,
-            .vus = vus,
+            .vus = vus ? vus[k] : 0,
             .p50_ms = ms(hist_percentile(h, 50)),
             .p90_ms = ms(hist_percentile(h, 90)),
             .p95_ms = ms(hist_percentile(h, 95)),
@@ -161,7 +161,7 @@ static void take_all(collect *c)
     }
 }
 
-static int complete_upto(collect *c, uint32_t upto, uint32_t vus)
+static int complete_upto(collect *c, uint32_t upto, const uint32_t *vus)
 {
     int n = 0;
     while (c->pend && c->pend->t < upto) {
@@ -175,7 +175,7 @@ static int complete_upto(collect *c, uint32_t upto, uint32_t vus)
     return n;
 }
 
-int collect_poll(collect *c, uint32_t vus)
+int collect_poll(collect *c, const uint32_t *vus)
 {
     take_all(c);
     uint32_t upto = UINT32_MAX;
@@ -187,7 +187,7 @@ int collect_poll(collect *c, uint32_t vus)
     return complete_upto(c, upto, vus);
 }
 
-void collect_finish(collect *c, uint32_t vus)
+void collect_finish(collect *c, const uint32_t *vus)
 {
     take_all(c);
     complete_upto(c, UINT32_MAX, vus);

@@ -18,12 +18,13 @@ collect *collect_new(shard *const *shards, int n, int nkeys);
 void collect_free(collect *c); /* NULL is fine */
 
 /* Take what the shards handed over; every second that all shards are done with is
- * merged into the totals and appended to each key's series, stamped with vus.
+ * merged into the totals and appended to each key's series, stamped with vus[key]
+ * (the active virtual users; vus may be NULL for none).
  * @return how many seconds were completed by this call. */
-int collect_poll(collect *c, uint32_t vus);
+int collect_poll(collect *c, const uint32_t *vus);
 
 /* After every shard_finish: complete all remaining seconds. */
-void collect_finish(collect *c, uint32_t vus);
+void collect_finish(collect *c, const uint32_t *vus);
 
 /* Results so far, per key (valid until collect_free). */
 const hist *collect_latency(const collect *c, int key);

@@ -31,10 +31,10 @@ static void seconds_and_totals(void)
     struct stats_sample s4 = ok(7000, 201);
     shard_record(sh[0], 1, t0 + 2 * S + 5, &s4);
     /* shard 0 is in second 2 now (handed over 0 and 1); shard 1 handed nothing yet */
-    CHECK_INT(collect_poll(c, 4), 0);
+    CHECK_INT(collect_poll(c, (uint32_t[]){4, 4}), 0);
     CHECK_INT(collect_seconds(c), 0);
     shard_tick(sh[1], t0 + S + 10); /* shard 1 hands over second 0 */
-    CHECK_INT(collect_poll(c, 4), 1);
+    CHECK_INT(collect_poll(c, (uint32_t[]){4, 4}), 1);
     CHECK_INT(collect_seconds(c), 1);
     const series *se = collect_series(c, 0);
     CHECK_INT(series_len(se), 1);
@@ -48,7 +48,7 @@ static void seconds_and_totals(void)
     /* finish both: all seconds complete */
     shard_finish(sh[0], t0 + 2 * S + 500000);
     shard_finish(sh[1], t0 + 2 * S + 500000);
-    collect_finish(c, 4);
+    collect_finish(c, (uint32_t[]){4, 4});
     CHECK_INT(collect_seconds(c), 3);
     const struct stats_counts *k0 = collect_counts(c, 0), *k1 = collect_counts(c, 1);
     CHECK_INT(k0->requests, 4);
@@ -81,10 +81,10 @@ static void many_seconds_recycled(void)
             shard_record(sh[0], 0, t0 + sec * S + (uint64_t)i * 1000, &s);
         }
         if (sec % 7 == 0)
-            collect_poll(c, 1);
+            collect_poll(c, (uint32_t[]){1});
     }
     shard_finish(sh[0], t0 + 300 * S);
-    collect_finish(c, 1);
+    collect_finish(c, (uint32_t[]){1});
     CHECK_INT(collect_counts(c, 0)->requests, n);
     CHECK_INT(hist_count(collect_latency(c, 0)), n);
     CHECK_INT(series_len(collect_series(c, 0)), 301);
@@ -103,7 +103,7 @@ static void failed_with_response(void)
     shard_record(sh[0], 0, 10, &exp);
     shard_record(sh[0], 0, 20, &nf);
     shard_finish(sh[0], 30);
-    collect_finish(c, 1);
+    collect_finish(c, (uint32_t[]){1});
     const struct stats_counts *k = collect_counts(c, 0);
     CHECK_INT(k->requests, 2);
     CHECK_INT(k->failed, 1);

@@ -1,0 +1,28 @@
+/* runner.h — `surge run`'s engine room: runs a loaded plan's scenarios on the worker
+ * threads (one after another, or at their start offsets), drives ladder levels,
+ * collects the statistics each second and prints the live line. */
+#ifndef SURGE_EXEC_RUNNER_H
+#define SURGE_EXEC_RUNNER_H
+
+#include <stdio.h>
+
+#include "plan/plan.h"
+#include "report/results.h"
+
+typedef struct runner runner; /* opaque: keeps what the results point at */
+
+struct runner_opts {
+    int threads;   /* worker threads (>= 1) */
+    FILE *live;    /* where the live line goes each second, or NULL */
+};
+
+/* Run the plan on this thread's default loop until every scenario has ended or
+ * SIGINT/SIGTERM. Fills out (one scenario_result per plan scenario, allocated here;
+ * out->interrupted set when stopped by a signal); its pointers stay valid until
+ * runner_free. @return the runner, or NULL with a reason in err (bad target, TLS
+ * options, threads, memory). */
+runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run_result *out,
+                   char *err, int errlen);
+void runner_free(runner *r); /* NULL is fine */
+
+#endif

@@ -1,0 +1,720 @@
+/* vu.c — the virtual user state machine: builds each request step from its templates
+ * (URL, query, headers, cookies, body), sends it on the user's connection, checks
+ * expectations, extracts values, polls, thinks, times transactions and iterations. */
+#include "flow/vu.h"
+
+#include <errno.h>
+#include <regex.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "flow/body.h"
+#include "flow/cond.h"
+#include "flow/cookies.h"
+#include "flow/jpath.h"
+#include "plan/payload.h"
+#include "plan/tmpl.h"
+#include "util/clock.h"
+#include "util/sbuf.h"
+
+#define CAPTURE_BODY_MAX (1u << 20) /* body bytes kept for expect/extract/poll */
+#define MAX_HEADERS 64
+
+struct var {
+    const char *name;  /* points into the plan */
+    struct sbuf val;
+    int set;
+};
+
+struct vu {
+    struct vu_ctx *ctx;
+    int id;
+    conn *c;
+    cookiejar *jar;
+    struct var *vars;      /* plan vars (expanded once), then extracted names */
+    int nvars, nplanvars;
+    struct sbuf head, hdrs, body, scratch;
+    struct body_multipart mp;
+    struct iovec *iov;
+    int iov_cap;
+    json_t *json;          /* the last response's body, parsed on demand */
+    int json_tried;
+    /* the iteration in flight */
+    int busy, in_iterate, step;
+    int ending;            /* the end is due from the loop (it came inside vu_iterate) */
+    uint64_t iteration, iter_start_us, intended_us;
+    int failed;
+    uint64_t *txn_start;   /* per transaction; 0: not open */
+    int *txn_failed;
+    uint64_t poll_start_us;
+    int polling;
+    struct ptimer_entry wake;
+    vu_done_fn done;
+    void *done_ud;
+    char reason[200];
+};
+
+static void advance(vu *v);
+static void end_iteration(vu *v);
+
+static vu *of_wake(struct ptimer_entry *e)
+{
+    return (vu *)((char *)e - offsetof(struct vu, wake));
+}
+
+/* ---- variables -------------------------------------------------------------------- */
+
+static const char *lookup(void *ud, const char *name, size_t *len)
+{
+    vu *v = ud;
+    /* extracted values shadow plan vars of the same name */
+    for (int i = v->nvars - 1; i >= 0; i--) {
+        if (v->vars[i].set && !strcmp(v->vars[i].name, name)) {
+            *len = v->vars[i].val.len;
+            return sbuf_str(&v->vars[i].val);
+        }
+    }
+    return NULL;
+}
+
+static struct tmpl_ctx tctx(vu *v)
+{
+    return (struct tmpl_ctx){.lookup = lookup, .ud = v, .vu = (uint64_t)v->id,
+                             .iteration = v->iteration, .rng = &v->ctx->rng};
+}
+
+static struct var *var_slot(vu *v, const char *name)
+{
+    for (int i = v->nplanvars; i < v->nvars; i++)
+        if (!strcmp(v->vars[i].name, name))
+            return &v->vars[i];
+    return NULL;
+}
+
+static int setup_vars(vu *v)
+{
+    const struct plan *p = v->ctx->plan;
+    const struct plan_flow *f = v->ctx->flow;
+    int n = p->nvars;
+    for (int s = 0; s < f->nsteps; s++)
+        n += f->steps[s].nextract;
+    if (!(v->vars = calloc((size_t)(n ? n : 1), sizeof *v->vars)))
+        return -1;
+    struct tmpl_ctx t = tctx(v);
+    for (int i = 0; i < p->nvars; i++) {
+        struct var *x = &v->vars[v->nvars++];
+        x->name = p->vars[i].name;
+        v->nplanvars = v->nvars - 1; /* earlier plan vars are visible to later ones */
+        if (tmpl_expand(p->vars[i].value, &t, &x->val))
+            return -1;
+        x->set = 1;
+    }
+    v->nplanvars = v->nvars;
+    for (int s = 0; s < f->nsteps; s++)
+        for (int e = 0; e < f->steps[s].nextract; e++)
+            if (!var_slot(v, f->steps[s].extract[e].var))
+                v->vars[v->nvars++].name = f->steps[s].extract[e].var;
+    return 0;
+}
+
+/* ---- life cycle -------------------------------------------------------------------- */
+
+static void on_wake(struct ptimer_entry *e);
+
+vu *vu_new(struct vu_ctx *ctx, int id)
+{
+    vu *v = calloc(1, sizeof *v);
+    if (!v)
+        return NULL;
+    v->ctx = ctx;
+    v->id = id;
+    ptimer_entry_init(&v->wake, on_wake);
+    body_mp_init(&v->mp, ctx->rng ^ (uint64_t)id * 0x9e3779b97f4a7c15ull);
+    int nt = ctx->flow->ntxns;
+    v->c = conn_new(ctx->loop, ctx->target);
+    v->jar = cookiejar_new();
+    v->txn_start = calloc((size_t)(nt ? nt : 1), sizeof *v->txn_start);
+    v->txn_failed = calloc((size_t)(nt ? nt : 1), sizeof *v->txn_failed);
+    if (!v->c || !v->jar || !v->txn_start || !v->txn_failed || setup_vars(v)) {
+        vu_free(v);
+        return NULL;
+    }
+    return v;
+}
+
+void vu_free(vu *v)
+{
+    if (!v)
+        return;
+    ptimer_cancel(v->ctx->timers, &v->wake);
+    conn_free(v->c);
+    cookiejar_free(v->jar);
+    for (int i = 0; i < v->nvars; i++)
+        sbuf_free(&v->vars[i].val);
+    free(v->vars);
+    sbuf_free(&v->head);
+    sbuf_free(&v->hdrs);
+    sbuf_free(&v->body);
+    sbuf_free(&v->scratch);
+    body_mp_release(&v->mp);
+    free(v->iov);
+    json_decref(v->json);
+    free(v->txn_start);
+    free(v->txn_failed);
+    free(v);
+}
+
+int vu_busy(const vu *v)
+{
+    return v->busy;
+}
+
+int vu_id(const vu *v)
+{
+    return v->id;
+}
+
+/* ---- recording ------------------------------------------------------------------- */
+
+static void record(vu *v, int key, uint64_t now, const struct stats_sample *s)
+{
+    if (key >= 0)
+        shard_record(v->ctx->sh, key, now, s);
+}
+
+static void record_request(vu *v, int step, uint64_t now, const struct stats_sample *s)
+{
+    record(v, v->ctx->keys.scenario, now, s);
+    record(v, v->ctx->keys.step0 + step, now, s);
+    record(v, v->ctx->keys.level, now, s);
+}
+
+/* A step failed without a response to time (a request that could not be built). */
+static void step_failed(vu *v, enum errclass e, const char *why)
+{
+    snprintf(v->reason, sizeof v->reason, "%s", why);
+    struct stats_sample s = {.err = e, .failed = 1};
+    record_request(v, v->step, clock_us(), &s);
+    v->failed = 1;
+    end_iteration(v);
+}
+
+/* ---- building a request ------------------------------------------------------------ */
+
+static int expand(vu *v, const struct tmpl *t, struct sbuf *out)
+{
+    struct tmpl_ctx c = tctx(v);
+    int rc = tmpl_expand(t, &c, out);
+    if (rc == -ENOENT) {
+        const char *name = tmpl_first_undefined(t, &c);
+        snprintf(v->reason, sizeof v->reason, "${%s} has no value", name ? name : "?");
+    } else if (rc) {
+        snprintf(v->reason, sizeof v->reason, "cannot build the request: %s", strerror(-rc));
+    }
+    return rc;
+}
+
+static int has_header(const struct http1_header *h, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcasecmp(h[i].name, name))
+            return 1;
+    return 0;
+}
+
+static int add_kv(vu *v, const struct plan_kv *kv, struct http1_header *h, size_t *vo, int *n)
+{
+    if (*n >= MAX_HEADERS)
+        return 0;
+    vo[*n] = v->hdrs.len;
+    if (expand(v, kv->value, &v->hdrs) || sbuf_putc(&v->hdrs, '\0'))
+        return -1;
+    h[*n].name = kv->name;
+    (*n)++;
+    return 0;
+}
+
+static int iov_room(vu *v, int n)
+{
+    if (n <= v->iov_cap)
+        return 0;
+    struct iovec *ni = realloc(v->iov, (size_t)n * sizeof *ni);
+    if (!ni)
+        return -1;
+    v->iov = ni;
+    v->iov_cap = n;
+    return 0;
+}
+
+/* Build step st into v->iov; returns the number of iovecs, or -1 (reason set). */
+static int build_request(vu *v, const struct plan_step *st)
+{
+    const struct plan *p = v->ctx->plan;
+    struct http1_header h[MAX_HEADERS];
+    size_t vo[MAX_HEADERS];
+    int nh = 0;
+    sbuf_reset(&v->scratch);
+    sbuf_reset(&v->hdrs);
+    sbuf_reset(&v->body);
+    /* URL: the target's path prefix, then the step's (relative) path and query */
+    if (sbuf_puts(&v->scratch, v->ctx->base_path) || expand(v, st->url, &v->scratch))
+        return -1;
+    if (st->nquery) {
+        int q = strchr(sbuf_str(&v->scratch), '?') != NULL;
+        for (int i = 0; i < st->nquery; i++) {
+            struct sbuf val = SBUF_INIT;
+            if (expand(v, st->query[i].value, &val)) {
+                sbuf_free(&val);
+                return -1;
+            }
+            struct body_pair pr = {st->query[i].name, sbuf_str(&val)};
+            size_t need = body_urlencode(&pr, 1, NULL, 0);
+            int rc = sbuf_putc(&v->scratch, q++ ? '&' : '?') || sbuf_reserve(&v->scratch, need + 1);
+            if (!rc) {
+                body_urlencode(&pr, 1, v->scratch.buf + v->scratch.len, need + 1);
+                v->scratch.len += need;
+            }
+            sbuf_free(&val);
+            if (rc)
+                return -1;
+        }
+    }
+    for (int i = 0; i < p->defaults.nheaders; i++)
+        if (add_kv(v, &p->defaults.headers[i], h, vo, &nh))
+            return -1;
+    for (int i = 0; i < st->nheaders; i++)
+        if (add_kv(v, &st->headers[i], h, vo, &nh))
+            return -1;
+    /* body */
+    const char *ctype = NULL;
+    const void *body = NULL;
+    uint64_t blen = 0;
+    int niov = 1;
+    switch (st->body) {
+    case BODY_NONE:
+        break;
+    case BODY_TEXT:
+    case BODY_JSON:
+        if (expand(v, st->body_text, &v->body))
+            return -1;
+        body = v->body.buf, blen = v->body.len;
+        ctype = st->body == BODY_JSON ? "application/json" : NULL;
+        break;
+    case BODY_PAYLOAD: {
+        const struct payload_item *it = payload_item(p->payloads[st->body_payload].data, 0);
+        body = it->data, blen = it->len, ctype = it->content_type;
+        break;
+    }
+    case BODY_FORM: {
+        struct body_pair pr[MAX_HEADERS];
+        size_t off[MAX_HEADERS];
+        int n = st->nform < MAX_HEADERS ? st->nform : MAX_HEADERS;
+        for (int i = 0; i < n; i++) {
+            off[i] = v->scratch.len;
+            if (expand(v, st->form[i].value, &v->scratch) || sbuf_putc(&v->scratch, '\0'))
+                return -1;
+        }
+        /* values live in scratch after the URL: re-point once it stops moving */
+        size_t url_len = strlen(sbuf_str(&v->scratch));
+        for (int i = 0; i < n; i++)
+            pr[i] = (struct body_pair){st->form[i].name, v->scratch.buf + off[i]};
+        size_t need = body_urlencode(pr, (size_t)n, NULL, 0);
+        if (sbuf_reserve(&v->body, need + 1))
+            return -1;
+        body_urlencode(pr, (size_t)n, v->body.buf, need + 1);
+        v->body.len = need;
+        v->scratch.len = url_len; /* the URL again, without the values */
+        v->scratch.buf[url_len] = '\0';
+        body = v->body.buf, blen = need;
+        ctype = "application/x-www-form-urlencoded";
+        break;
+    }
+    case BODY_MULTIPART: {
+        body_mp_reset(&v->mp);
+        for (int i = 0; i < st->nparts; i++) {
+            const struct plan_part *pt = &st->parts[i];
+            int rc;
+            if (pt->value) {
+                sbuf_reset(&v->body);
+                if (expand(v, pt->value, &v->body))
+                    return -1;
+                rc = body_mp_add_field(&v->mp, pt->name, sbuf_str(&v->body));
+            } else {
+                rc = body_mp_add_set(&v->mp, pt->name, p->payloads[pt->payload].data);
+            }
+            if (rc) {
+                snprintf(v->reason, sizeof v->reason, "multipart: out of memory");
+                return -1;
+            }
+        }
+        if (body_mp_finish(&v->mp, v->reason, sizeof v->reason))
+            return -1;
+        blen = v->mp.content_length;
+        ctype = v->mp.content_type;
+        niov = 1 + v->mp.iovcnt;
+        break;
+    }
+    }
+    /* cookies for this URL, into the same buffer as the expanded header values */
+    if (cookiejar_count(v->jar) && nh < MAX_HEADERS) {
+        size_t ck = v->hdrs.len;
+        if (cookiejar_header(v->jar, v->ctx->target->host, sbuf_str(&v->scratch), v->ctx->https,
+                             (int64_t)time(NULL), &v->hdrs) > 0) {
+            if (sbuf_putc(&v->hdrs, '\0'))
+                return -1;
+            vo[nh] = ck;
+            h[nh++].name = "Cookie";
+        } else {
+            sbuf_truncate(&v->hdrs, ck);
+        }
+    }
+    /* hdrs has stopped growing: offsets become pointers */
+    for (int i = 0; i < nh; i++)
+        h[i].value = v->hdrs.buf + vo[i];
+    if (ctype && nh < MAX_HEADERS && !has_header(h, nh, "Content-Type"))
+        h[nh++] = (struct http1_header){"Content-Type", ctype};
+    /* head */
+    int hl;
+    for (size_t cap = 4096;; cap *= 2) {
+        sbuf_reset(&v->head);
+        if (sbuf_reserve(&v->head, cap))
+            return -1;
+        hl = http1_write_head(v->head.buf, cap, st->method, sbuf_str(&v->scratch),
+                              v->ctx->authority, h, nh, st->body == BODY_NONE ? -1 : (int64_t)blen);
+        if (hl != -ENOSPC || cap > (1u << 20))
+            break;
+    }
+    if (hl < 0) {
+        snprintf(v->reason, sizeof v->reason, "bad request: CR or LF in the URL or a header");
+        return -1;
+    }
+    v->head.len = (size_t)hl;
+    if (iov_room(v, niov))
+        return -1;
+    v->iov[0] = (struct iovec){v->head.buf, (size_t)hl};
+    if (st->body == BODY_MULTIPART)
+        memcpy(&v->iov[1], v->mp.iov, (size_t)v->mp.iovcnt * sizeof *v->iov);
+    else if (blen)
+        v->iov[niov++] = (struct iovec){(void *)body, (size_t)blen};
+    return niov;
+}
+
+/* ---- responses --------------------------------------------------------------------- */
+
+static json_t *body_json(vu *v)
+{
+    if (!v->json_tried) {
+        v->json_tried = 1;
+        size_t len;
+        const char *b = http1_resp_body(conn_response(v->c), &len);
+        v->json = json_loadb(b, len, JSON_DECODE_ANY, NULL);
+    }
+    return v->json;
+}
+
+static void forget_response(vu *v)
+{
+    json_decref(v->json);
+    v->json = NULL;
+    v->json_tried = 0;
+}
+
+static void take_cookies(vu *v, const char *path)
+{
+    const http1_resp *r = conn_response(v->c);
+    int n = http1_resp_header_count(r);
+    for (int i = 0; i < n; i++) {
+        const char *name, *value;
+        http1_resp_header(r, i, &name, &value);
+        if (name && !strcasecmp(name, "Set-Cookie"))
+            cookiejar_set(v->jar, value, v->ctx->target->host, path, (int64_t)time(NULL));
+    }
+}
+
+static int status_ok(const struct plan_expect *e, int status)
+{
+    if (!e->has_status)
+        return status > 0 && status < 400;
+    return status >= 0 && status < 1000 && (e->status[status / 8] >> (status % 8)) & 1;
+}
+
+/* Check the expectations of st; 0, or ERR_EXPECT with the reason in v->reason. */
+static enum errclass check_expect(vu *v, const struct plan_step *st, int status)
+{
+    const struct plan_expect *e = &st->expect;
+    if (!status_ok(e, status)) {
+        snprintf(v->reason, sizeof v->reason, "status %d not expected", status);
+        return ERR_EXPECT;
+    }
+    if (e->body_contains) {
+        sbuf_reset(&v->scratch);
+        size_t len;
+        const char *b = http1_resp_body(conn_response(v->c), &len);
+        if (expand(v, e->body_contains, &v->scratch))
+            return ERR_EXPECT;
+        if (!memmem(b, len, v->scratch.buf ? v->scratch.buf : "", v->scratch.len)) {
+            snprintf(v->reason, sizeof v->reason, "body does not contain '%.80s'",
+                     sbuf_str(&v->scratch));
+            return ERR_EXPECT;
+        }
+    }
+    if (e->json) {
+        json_t *j = body_json(v);
+        if (!j || !cond_eval(e->json, j)) {
+            sbuf_reset(&v->scratch);
+            if (j)
+                cond_describe(e->json, j, &v->scratch);
+            snprintf(v->reason, sizeof v->reason, "%s",
+                     j ? sbuf_str(&v->scratch) : "body is not JSON");
+            return ERR_EXPECT;
+        }
+    }
+    return ERR_NONE;
+}
+
+static enum errclass do_extract(vu *v, const struct plan_step *st)
+{
+    const http1_resp *r = conn_response(v->c);
+    for (int i = 0; i < st->nextract; i++) {
+        const struct plan_extract *x = &st->extract[i];
+        struct var *dst = var_slot(v, x->var);
+        if (!dst)
+            continue;
+        sbuf_reset(&dst->val);
+        dst->set = 0;
+        if (x->from == EXTRACT_JSON) {
+            json_t *j = body_json(v);
+            json_t *val = j ? jpath_get(x->path, j) : NULL;
+            if (val && !jpath_to_string(val, &dst->val))
+                dst->set = 1;
+        } else if (x->from == EXTRACT_HEADER) {
+            const char *hv = http1_resp_header_get(r, x->header);
+            if (hv && !sbuf_puts(&dst->val, hv))
+                dst->set = 1;
+        } else {
+            size_t len;
+            const char *b = http1_resp_body(r, &len);
+            regmatch_t m[10];
+            int g = x->group < 10 ? x->group : 9;
+            if (!regexec((const regex_t *)x->regex, b, (size_t)g + 1, m, 0) && m[g].rm_so >= 0 &&
+                !sbuf_append(&dst->val, b + m[g].rm_so, (size_t)(m[g].rm_eo - m[g].rm_so)))
+                dst->set = 1;
+        }
+        if (!dst->set) {
+            snprintf(v->reason, sizeof v->reason, "extract '%s': nothing found", x->var);
+            return ERR_EXTRACT;
+        }
+    }
+    return ERR_NONE;
+}
+
+static void send_step(vu *v);
+
+static void on_response(void *ud, conn *c, const struct conn_result *r)
+{
+    (void)c;
+    vu *v = ud;
+    const struct plan_step *st = &v->ctx->flow->steps[v->step];
+    forget_response(v);
+    struct stats_sample s = {
+        .status = r->status,
+        .err = r->err,
+        .bytes_in = r->bytes_in,
+        .bytes_out = r->bytes_out,
+        .new_conn = r->new_conn,
+    };
+    uint64_t from = r->t_write_us ? r->t_write_us : r->t_start_us;
+    s.latency_us = r->t_done_us > from ? r->t_done_us - from : 0;
+    if (r->err != ERR_NONE) {
+        snprintf(v->reason, sizeof v->reason, "%s", r->detail ? r->detail : errclass_name(r->err));
+    } else {
+        take_cookies(v, sbuf_str(&v->scratch));
+        s.err = check_expect(v, st, r->status);
+        if (s.err == ERR_NONE && st->poll) {
+            json_t *j = body_json(v);
+            if (!j || !cond_eval(st->poll->until, j)) {
+                uint64_t now = clock_us();
+                if (now - v->poll_start_us + st->poll->every_us <= st->poll->timeout_us) {
+                    record_request(v, v->step, r->t_done_us, &s); /* a normal poll */
+                    v->polling = 1;
+                    ptimer_arm(v->ctx->timers, &v->wake, now + st->poll->every_us);
+                    return;
+                }
+                s.err = ERR_POLL_TIMEOUT;
+                sbuf_reset(&v->body);
+                if (j)
+                    cond_describe(st->poll->until, j, &v->body);
+                snprintf(v->reason, sizeof v->reason, "poll: condition not met within %.1fs: %s",
+                         (double)st->poll->timeout_us / 1e6,
+                         j ? sbuf_str(&v->body) : "body is not JSON");
+            }
+        }
+        if (s.err == ERR_NONE)
+            s.err = do_extract(v, st);
+    }
+    s.failed = s.err != ERR_NONE;
+    record_request(v, v->step, r->t_done_us, &s);
+    v->polling = 0;
+    if (s.failed) {
+        v->failed = 1;
+        end_iteration(v);
+        return;
+    }
+    v->step++;
+    advance(v);
+}
+
+static void send_step(vu *v)
+{
+    const struct plan_step *st = &v->ctx->flow->steps[v->step];
+    if (!v->c && !(v->c = conn_new(v->ctx->loop, v->ctx->target))) {
+        step_failed(v, ERR_IO, "out of memory");
+        return;
+    }
+    int n = build_request(v, st);
+    if (n < 0) {
+        step_failed(v, ERR_TEMPLATE, v->reason);
+        return;
+    }
+    int capture = st->expect.body_contains || st->expect.json || st->poll || st->nextract;
+    struct conn_req req = {
+        .iov = v->iov,
+        .iovcnt = n,
+        .is_head = !strcmp(st->method, "HEAD"),
+        .timeout_us = st->timeout_us,
+        .capture_headers = 1, /* Set-Cookie, extract from headers */
+        .capture_body = capture ? CAPTURE_BODY_MAX : 0,
+    };
+    conn_send(v->c, &req, on_response, v);
+}
+
+/* ---- steps and iterations ------------------------------------------------------------ */
+
+static void on_wake(struct ptimer_entry *e)
+{
+    vu *v = of_wake(e);
+    if (!v->busy)
+        return;
+    if (v->ending) {
+        v->ending = 0;
+        end_iteration(v);
+        return;
+    }
+    if (v->polling) {
+        send_step(v); /* the same step again */
+        return;
+    }
+    v->step++; /* a think step ended */
+    advance(v);
+}
+
+static uint64_t uniform(uint64_t *rng, uint64_t lo, uint64_t hi)
+{
+    /* splitmix64 */
+    uint64_t z = (*rng += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return hi > lo ? lo + z % (hi - lo + 1) : lo;
+}
+
+/* Run steps until one has to wait (a request, a think, a poll) or the flow ends. */
+static void advance(vu *v)
+{
+    const struct plan_flow *f = v->ctx->flow;
+    while (v->step < f->nsteps) {
+        const struct plan_step *st = &f->steps[v->step];
+        uint64_t now = clock_us();
+        switch (st->kind) {
+        case STEP_REQUEST:
+            v->poll_start_us = now;
+            send_step(v);
+            return;
+        case STEP_THINK:
+            ptimer_arm(v->ctx->timers, &v->wake,
+                       now + uniform(&v->ctx->rng, st->think_min_us, st->think_max_us));
+            return;
+        case STEP_TXN_BEGIN:
+            v->txn_start[st->txn] = now;
+            v->txn_failed[st->txn] = 0;
+            break;
+        case STEP_TXN_END:
+            if (v->txn_start[st->txn]) {
+                struct stats_sample s = {.status = 200, .latency_us = now - v->txn_start[st->txn]};
+                record(v, v->ctx->keys.txn0 + st->txn, now, &s);
+                v->txn_start[st->txn] = 0;
+            }
+            break;
+        }
+        v->step++;
+    }
+    end_iteration(v);
+}
+
+static void end_iteration(vu *v)
+{
+    if (v->in_iterate) { /* never end inside vu_iterate: from the loop instead */
+        v->ending = 1;
+        ptimer_arm(v->ctx->timers, &v->wake, 0);
+        return;
+    }
+    uint64_t now = clock_us();
+    const struct plan_flow *f = v->ctx->flow;
+    /* transactions cut short by a failure count as failed */
+    for (int t = 0; t < f->ntxns; t++) {
+        if (v->txn_start[t]) {
+            struct stats_sample s = {.status = 200, .failed = 1, .err = ERR_EXPECT,
+                                     .latency_us = now - v->txn_start[t]};
+            record(v, v->ctx->keys.txn0 + t, now, &s);
+            v->txn_start[t] = 0;
+        }
+    }
+    uint64_t from = v->intended_us && v->intended_us < v->iter_start_us ? v->intended_us
+                                                                        : v->iter_start_us;
+    struct stats_sample s = {.status = 200, .failed = v->failed, .latency_us = now - from};
+    record(v, v->ctx->keys.iteration, now, &s);
+    v->busy = 0;
+    v->polling = 0;
+    v->done(v, v->done_ud, !v->failed);
+}
+
+void vu_iterate(vu *v, uint64_t iteration, uint64_t intended_us, vu_done_fn done, void *ud)
+{
+    v->busy = 1;
+    v->iteration = iteration;
+    v->intended_us = intended_us;
+    v->iter_start_us = clock_us();
+    v->failed = 0;
+    v->step = 0;
+    v->polling = 0;
+    v->ending = 0;
+    v->done = done;
+    v->done_ud = ud;
+    v->reason[0] = '\0';
+    for (int i = v->nplanvars; i < v->nvars; i++)
+        v->vars[i].set = 0; /* extracted values live for one iteration */
+    v->in_iterate = 1;
+    advance(v);
+    v->in_iterate = 0;
+}
+
+void vu_abort(vu *v)
+{
+    if (!v->busy)
+        return;
+    ptimer_cancel(v->ctx->timers, &v->wake);
+    /* a request in flight is dropped with its connection */
+    conn_free(v->c);
+    v->c = conn_new(v->ctx->loop, v->ctx->target);
+    for (int t = 0; t < v->ctx->flow->ntxns; t++)
+        v->txn_start[t] = 0;
+    v->busy = 0;
+    v->polling = 0;
+    v->ending = 0;
+}
