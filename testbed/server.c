@@ -18,6 +18,7 @@
 #define SRV_ACCEPTS_PER_EVENT 256 /* accepts per readable event; the loop serves others between */
 #define SRV_SCRATCH (64 * 1024)
 #define SRV_ACCEPT_PAUSE_S 0.1 /* back-off when out of descriptors (EMFILE) */
+#define SRV_FREE_HOOKS 8
 
 struct tb_server {
     struct ev_loop *loop;
@@ -34,6 +35,11 @@ struct tb_server {
     tb_metrics *metrics; /* GET /metrics registry */
     double time_scale;   /* --time-scale */
     int profile;         /* PROFILE_* bits */
+    struct {
+        void (*fn)(void *ud);
+        void *ud;
+    } free_hooks[SRV_FREE_HOOKS]; /* srv_on_free */
+    size_t nfree_hooks;
     char scratch[SRV_SCRATCH];
 };
 
@@ -79,6 +85,10 @@ void srv_free(tb_server *s)
     }
     while (s->conns)
         conn_close(s->conns, 0); /* unlinks it */
+    while (s->nfree_hooks > 0) {
+        s->nfree_hooks--;
+        s->free_hooks[s->nfree_hooks].fn(s->free_hooks[s->nfree_hooks].ud);
+    }
     ptm_queue_free(s->timers);
     metrics_free(s->metrics);
     for (size_t i = 0; i < s->nroutes; i++) {
@@ -309,6 +319,16 @@ void srv_count_response(tb_server *s, const struct tb_req *r, int status)
 tb_metrics *srv_metrics(const tb_server *s)
 {
     return s->metrics;
+}
+
+int srv_on_free(tb_server *s, void (*fn)(void *ud), void *ud)
+{
+    if (s->nfree_hooks == SRV_FREE_HOOKS)
+        return -ENOSPC;
+    s->free_hooks[s->nfree_hooks].fn = fn;
+    s->free_hooks[s->nfree_hooks].ud = ud;
+    s->nfree_hooks++;
+    return 0;
 }
 
 double srv_time_scale(const tb_server *s)

@@ -65,6 +65,11 @@ tb_metrics *srv_metrics(const tb_server *s);
 double srv_time_scale(const tb_server *s);
 void srv_set_time_scale(tb_server *s, double scale);
 
+/* Runs fn(ud) in srv_free after every connection is closed (their abort hooks have run) and
+ * before the timer queue goes: a profile frees its state there (and may ptm_stop its
+ * timers). Hooks run in reverse order of registration. Returns 0, or -ENOSPC (8 at most). */
+int srv_on_free(tb_server *s, void (*fn)(void *ud), void *ud);
+
 /* PROFILE_* bits this server runs (--profile; PROFILE_ALL unless set). */
 int srv_profile(const tb_server *s);
 void srv_set_profile(tb_server *s, int profile);
