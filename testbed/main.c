@@ -29,8 +29,8 @@
 /* ---- profiles: each one's register function, called when --profile selects it ---- */
 static const struct main_profile {
     const char *name;
-    int bit;                                               /* PROFILE_* */
-    int (*reg)(tb_server *s, const struct tb_opts *o);     /* registers its routes */
+    int bit;                                           /* PROFILE_* */
+    int (*reg)(tb_server *s, const struct tb_opts *o); /* registers its routes */
 } main_profiles[] = {
     {"upload", PROFILE_UPLOAD, upload_register},
     /* >>> profile jobs: {"jobs", PROFILE_JOBS, jobs_register}, (and #include "jobs.h") <<< */
@@ -116,27 +116,26 @@ static void main_usage(FILE *f)
         }
         fputc('\n', f);
     }
-    fprintf(f,
-            "  --help               this text\n"
-            "  --version            print the version\n"
-            "\n"
-            "Routes (every profile):\n"
-            "  GET  /echo?delay_ms=D&jitter_ms=J&size=B&status=S   reply after D+U[0,J] ms\n"
-            "  GET  /health                                        200 ok\n"
-            "  GET  /metrics                                       Prometheus text 0.0.4\n"
-            "  POST /admin/pause?ms=M                              freeze the server M ms\n"
-            "  /fault/reset /fault/close-mid-body /fault/malformed /fault/slow-headers?ms=M\n"
-            "  /fault/huge-headers?kb=N /fault/bad-chunked /fault/no-response\n"
-            "Profile upload:\n"
-            "  POST /api/login    {\"access_code\":\"...\"} or form access_code=...: 200 +\n"
-            "                     Set-Cookie session=...; 401 wrong code; 503 max sessions\n"
-            "  POST /api/upload   multipart/form-data, one or more image files: 200\n"
-            "                     {\"uploaded\":N,\"rejected\":M} (not PNG/JPEG: rejected);\n"
-            "                     401 no session, 400 malformed, 503 Server busy\n"
-            "  POST /api/logout   end the session\n"
-            /* >>> profile jobs: its routes go here <<< */
-            "\n"
-            "Stops cleanly (exit 0) on SIGTERM or SIGINT.\n");
+    fprintf(f, "  --help               this text\n"
+               "  --version            print the version\n"
+               "\n"
+               "Routes (every profile):\n"
+               "  GET  /echo?delay_ms=D&jitter_ms=J&size=B&status=S   reply after D+U[0,J] ms\n"
+               "  GET  /health                                        200 ok\n"
+               "  GET  /metrics                                       Prometheus text 0.0.4\n"
+               "  POST /admin/pause?ms=M                              freeze the server M ms\n"
+               "  /fault/reset /fault/close-mid-body /fault/malformed /fault/slow-headers?ms=M\n"
+               "  /fault/huge-headers?kb=N /fault/bad-chunked /fault/no-response\n"
+               "Profile upload:\n"
+               "  POST /api/login    {\"access_code\":\"...\"} or form access_code=...: 200 +\n"
+               "                     Set-Cookie session=...; 401 wrong code; 503 max sessions\n"
+               "  POST /api/upload   multipart/form-data, one or more image files: 200\n"
+               "                     {\"uploaded\":N,\"rejected\":M} (not PNG/JPEG: rejected);\n"
+               "                     401 no session, 400 malformed, 503 Server busy\n"
+               "  POST /api/logout   end the session\n"
+               /* >>> profile jobs: its routes go here <<< */
+               "\n"
+               "Stops cleanly (exit 0) on SIGTERM or SIGINT.\n");
 }
 
 /* "500ms", "10s", "30m", "1h", "1.5" (seconds) -> milliseconds. Returns 0, or -1. */
@@ -348,8 +347,8 @@ int main(int argc, char **argv)
             continue;
         rc = main_profiles[i].reg(srv, &o);
         if (rc) {
-            fprintf(stderr, "surge-testbed: cannot start profile %s: %s\n",
-                    main_profiles[i].name, strerror(-rc));
+            fprintf(stderr, "surge-testbed: cannot start profile %s: %s\n", main_profiles[i].name,
+                    strerror(-rc));
             goto out;
         }
     }

@@ -12,17 +12,17 @@
 #define MET_NBUCKETS 16 /* the 15 bounds below plus +Inf */
 
 static const double met_bounds[MET_NBUCKETS - 1] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
-                                                    2.5,   5,    10,    30,    60,  120,  300};
+                                                    2.5,   5,    10,    30,   60,  120,  300};
 
 enum met_type { MET_COUNTER, MET_GAUGE, MET_HISTOGRAM };
 
 struct met_series {
     struct met_family *fam;
-    struct met_series *next; /* family's series in first-use order */
-    char *labels;            /* `a="x",b="y"` or "" */
-    uint64_t hash;           /* of family name + labels */
-    double value;            /* counter/gauge value; histogram sum */
-    uint64_t count;          /* histogram observations */
+    struct met_series *next;        /* family's series in first-use order */
+    char *labels;                   /* `a="x",b="y"` or "" */
+    uint64_t hash;                  /* of family name + labels */
+    double value;                   /* counter/gauge value; histogram sum */
+    uint64_t count;                 /* histogram observations */
     uint64_t buckets[MET_NBUCKETS]; /* histogram, not cumulative (rendered cumulative) */
 };
 
@@ -285,8 +285,8 @@ static int met_line(tbuf *out, const char *name, const char *suffix, const char 
 {
     int rc = tbuf_printf(out, "%s%s", name, suffix);
     if (!rc && (labels[0] || extra))
-        rc = tbuf_printf(out, "{%s%s%s}", labels, labels[0] && extra ? "," : "",
-                         extra ? extra : "");
+        rc =
+            tbuf_printf(out, "{%s%s%s}", labels, labels[0] && extra ? "," : "", extra ? extra : "");
     if (!rc)
         rc = tbuf_addc(out, ' ');
     if (!rc)

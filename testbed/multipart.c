@@ -238,8 +238,9 @@ static int mp_walk(const char *body, size_t len, const char *boundary, mp_part_f
         size_t lim = room < MP_PART_HEAD_MAX + 4 ? room : MP_PART_HEAD_MAX + 4;
         const char *e = memmem(body + pos, lim, "\r\n\r\n", 4);
         if (!e)
-            return mp_fail(why, room > MP_PART_HEAD_MAX ? "part headers too large"
-                                                        : "multipart body truncated in part headers");
+            return mp_fail(why, room > MP_PART_HEAD_MAX
+                                    ? "part headers too large"
+                                    : "multipart body truncated in part headers");
         size_t hend = (size_t)(e - body);
         if (mp_headers(body + pos, hend - pos, &part, why))
             return -EINVAL;

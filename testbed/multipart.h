@@ -4,9 +4,9 @@
 
 #include <stddef.h>
 
-#define MP_BOUNDARY_MAX 70   /* RFC 2046 limit on a boundary's length */
+#define MP_BOUNDARY_MAX 70    /* RFC 2046 limit on a boundary's length */
 #define MP_PART_HEAD_MAX 8192 /* header bytes per part; more is malformed */
-#define MP_PARTS_MAX 10000   /* parts per body; more is malformed */
+#define MP_PARTS_MAX 10000    /* parts per body; more is malformed */
 
 /* One part. Every pointer points into the body given to mp_parse (not NUL-terminated, valid
  * as long as the body is); name and filename are the raw parameter values without quotes

@@ -11,14 +11,14 @@ struct tb_opts {
     double time_scale;    /* --time-scale: multiplies every simulated duration */
 
     /* ---- profile upload (upload.c) ---- */
-    const char *access_code;  /* --access-code, else $SURGE_TESTBED_ACCESS_CODE, else "letmein" */
-    long long workers;        /* --workers: gunicorn-style worker processes */
-    long long threads;        /* --threads per worker: workers*threads requests in service */
-    long long backlog;        /* --backlog: uploads waiting for a worker; more get 503 */
-    double work_ms;           /* --work-ms: processing time per accepted image */
-    long long max_sessions;   /* --max-sessions: logins beyond it get 503 */
-    double session_ttl_ms;    /* --session-ttl: session lifetime from login */
-    long long keep_uploads;   /* --keep-uploads 1: hold image bytes per session until expiry */
+    const char *access_code; /* --access-code, else $SURGE_TESTBED_ACCESS_CODE, else "letmein" */
+    long long workers;       /* --workers: gunicorn-style worker processes */
+    long long threads;       /* --threads per worker: workers*threads requests in service */
+    long long backlog;       /* --backlog: uploads waiting for a worker; more get 503 */
+    double work_ms;          /* --work-ms: processing time per accepted image */
+    long long max_sessions;  /* --max-sessions: logins beyond it get 503 */
+    double session_ttl_ms;   /* --session-ttl: session lifetime from login */
+    long long keep_uploads;  /* --keep-uploads 1: hold image bytes per session until expiry */
 
     /* ---- profile jobs (jobs.c): its options go here ---- */
 };

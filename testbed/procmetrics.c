@@ -90,8 +90,8 @@ static void procm_collect(tb_metrics *m, void *ud)
     unsigned long long vsz_pages, rss_pages;
     if (procm_read("/proc/self/statm", buf, sizeof buf) > 0 &&
         sscanf(buf, "%llu %llu", &vsz_pages, &rss_pages) == 2) {
-        metrics_gauge_set(m, "process_resident_memory_bytes", "Resident memory size in bytes.",
-                          "", (double)rss_pages * (double)page);
+        metrics_gauge_set(m, "process_resident_memory_bytes", "Resident memory size in bytes.", "",
+                          (double)rss_pages * (double)page);
         metrics_gauge_set(m, "process_virtual_memory_bytes", "Virtual memory size in bytes.", "",
                           (double)vsz_pages * (double)page);
     }
@@ -108,8 +108,7 @@ static void procm_collect(tb_metrics *m, void *ud)
         }
     }
     metrics_gauge_set(m, "process_start_time_seconds",
-                      "Start time of the process since unix epoch in seconds.", "",
-                      st->start_unix);
+                      "Start time of the process since unix epoch in seconds.", "", st->start_unix);
     int fds = procm_open_fds();
     if (fds >= 0)
         metrics_gauge_set(m, "process_open_fds", "Number of open file descriptors.", "", fds);

@@ -59,8 +59,7 @@ int srv_new(struct ev_loop *loop, tb_server **out)
         goto fail;
     rc = -ENOMEM;
     s->metrics = metrics_new();
-    if (!s->metrics || metrics_on_collect(s->metrics, srv_collect, s) ||
-        procm_register(s->metrics))
+    if (!s->metrics || metrics_on_collect(s->metrics, srv_collect, s) || procm_register(s->metrics))
         goto fail;
     s->rng = (uint64_t)ptm_now_ns() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ull;
     if (s->rng == 0)
@@ -300,8 +299,7 @@ static void srv_collect(tb_metrics *m, void *ud)
     size_t n = 0;
     for (const struct conn *c = s->conns; c; c = c->next)
         n += c->busy && !c->req.replied;
-    metrics_gauge_set(m, "concurrent_requests", "Requests in service or queued now", "",
-                      (double)n);
+    metrics_gauge_set(m, "concurrent_requests", "Requests in service or queued now", "", (double)n);
 }
 
 void srv_count_response(tb_server *s, const struct tb_req *r, int status)

@@ -55,8 +55,8 @@ double srv_rand01(tb_server *s);
 
 /* The server's Prometheus registry (GET /metrics renders it). The server itself records
  * http_requests_total{route,code} and http_request_duration_seconds{route} for every HTTP
- * answer (route = the registered pattern, a prefix route keeps its star; no match: "unmatched"), and
- * concurrent_requests (requests dispatched and not answered yet, queued ones included).
+ * answer (route = the registered pattern, a prefix route keeps its star; no match: "unmatched"),
+ * and concurrent_requests (requests dispatched and not answered yet, queued ones included).
  * Profiles add their own series with metrics_*; valid until srv_free. */
 tb_metrics *srv_metrics(const tb_server *s);
 

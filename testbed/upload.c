@@ -35,9 +35,9 @@ struct up_session {
     struct up_server *up;
     struct up_session *hnext; /* hash chain */
     char token[UP_TOKEN_LEN + 1];
-    ptm_timer expiry;       /* fires at login + TTL */
-    struct up_blob *blobs;  /* kept images, newest first */
-    size_t bytes;           /* bytes in blobs */
+    ptm_timer expiry;      /* fires at login + TTL */
+    struct up_blob *blobs; /* kept images, newest first */
+    size_t bytes;          /* bytes in blobs */
 };
 
 /* One upload in the pool: the request's ctx from admission until it is answered or aborted. */
@@ -54,19 +54,19 @@ struct up_job {
 struct up_server {
     tb_server *srv;
     char *access_code;
-    double work_ms;    /* per image, scaled */
-    double ttl_s;      /* session lifetime, scaled */
-    int keep_uploads;  /* hold image bytes per session */
-    size_t slots;      /* workers * threads */
-    size_t busy;       /* slots in use (subset of slots) */
-    size_t backlog;    /* FIFO capacity */
-    size_t queued;     /* jobs in the FIFO (at most backlog) */
+    double work_ms;   /* per image, scaled */
+    double ttl_s;     /* session lifetime, scaled */
+    int keep_uploads; /* hold image bytes per session */
+    size_t slots;     /* workers * threads */
+    size_t busy;      /* slots in use (subset of slots) */
+    size_t backlog;   /* FIFO capacity */
+    size_t queued;    /* jobs in the FIFO (at most backlog) */
     struct up_job *qhead, *qtail;
     struct up_session **buckets; /* session hash; nbuckets a power of two */
     size_t nbuckets;
     size_t max_sessions;
-    size_t nsessions;    /* live sessions (at most max_sessions) */
-    size_t held_bytes;   /* image bytes held over all sessions */
+    size_t nsessions;  /* live sessions (at most max_sessions) */
+    size_t held_bytes; /* image bytes held over all sessions */
 };
 
 /* ---- sessions ---- */
@@ -262,8 +262,8 @@ static void up_login(tb_req *r)
             req_error(r, 500, "out of memory creating a session");
             return;
         }
-        metrics_counter_add(srv_metrics(up->srv), "logins_total",
-                            "Sessions created by /api/login", "", 1);
+        metrics_counter_add(srv_metrics(up->srv), "logins_total", "Sessions created by /api/login",
+                            "", 1);
     }
     char cookie[UP_TOKEN_LEN + 64];
     snprintf(cookie, sizeof cookie, "session=%s; Path=/; HttpOnly", s->token);
