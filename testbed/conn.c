@@ -192,6 +192,7 @@ static int conn_on_begin(http_parser *p)
 {
     struct conn *c = p->data;
     req_clear(&c->req);
+    c->req.t0_ns = ptm_now_ns();
     c->hdr_state = 0;
     c->err_status = 0;
     return 0;
@@ -371,6 +372,8 @@ static void conn_bad_request(struct conn *c)
     }
     c->busy = 1;
     srv_count_request(c->srv, 1);
+    if (!r->t0_ns)
+        r->t0_ns = ptm_now_ns();
     tbuf_clear(&r->out_headers);
     r->head_method = 0;
     r->replied = r->deferred = 0;

@@ -22,6 +22,7 @@
 struct srv_route {
     char *method; /* NULL = any method */
     char *path;   /* without the trailing '*' of a prefix route */
+    char *label;  /* the pattern as registered, escaped for a metrics label value */
     size_t path_len;
     int prefix;     /* 1: match paths starting with `path` */
     unsigned flags; /* SRV_ROUTE_* */
@@ -40,6 +41,7 @@ struct tb_req {
     size_t nheaders;               /* pairs in head */
     tbuf body;                     /* kept body (route has SRV_ROUTE_BODY) */
     uint64_t body_bytes;           /* body bytes received, kept or not */
+    int64_t t0_ns;                 /* first byte parsed (ptm_now_ns), for the duration metric */
     tbuf params;                   /* decoded query pairs, parsed on first use */
     int nparams;                   /* pairs in params; -1 = not parsed yet; -2 = bad query */
     tbuf out_headers;              /* "Name: value\r\n" lines added by the handler */
@@ -113,5 +115,10 @@ char *srv_scratch(tb_server *s, size_t *len);
 void srv_conn_link(tb_server *s, struct conn *c);
 void srv_conn_unlink(tb_server *s, struct conn *c);
 void srv_count_request(tb_server *s, int bad);
+
+/* ---- server.c, for req.c ---- */
+
+/* r is answered with status: counts it in http_requests_total and observes its duration. */
+void srv_count_response(tb_server *s, const struct tb_req *r, int status);
 
 #endif

@@ -1,7 +1,9 @@
 /* main.c — surge-testbed's entry point: flags, start, pid file, signals, clean stop. */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,50 +14,237 @@
 #include <ev.h>
 
 #include "faults.h"
+#include "opts.h"
 #include "routes_core.h"
 #include "server.h"
+#include "upload.h"
 
 #ifndef SURGE_VERSION
 #define SURGE_VERSION "dev"
 #endif
 
 #define MAIN_EXIT_USAGE 2
+#define MAIN_DEFAULT_ACCESS_CODE "letmein"
 
-struct main_opts {
-    const char *listen;   /* --listen HOST:PORT */
-    const char *pid_file; /* --pid-file FILE, or NULL */
+/* ---- profiles: each one's register function, called when --profile selects it ---- */
+static const struct main_profile {
+    const char *name;
+    int bit;                                           /* PROFILE_* */
+    int (*reg)(tb_server *s, const struct tb_opts *o); /* registers its routes */
+} main_profiles[] = {
+    {"upload", PROFILE_UPLOAD, upload_register},
+    /* >>> profile jobs: {"jobs", PROFILE_JOBS, jobs_register}, (and #include "jobs.h") <<< */
 };
+
+/* ---- flags: one table row per flag; defaults in main_defaults ---- */
+enum main_flag_kind {
+    MF_STR,     /* const char * */
+    MF_INT,     /* long long in [lo, hi] */
+    MF_NUM,     /* double in [lo, hi] */
+    MF_DUR,     /* double, milliseconds, in [lo, hi]: "500ms", "10s", "30m", "1h", "2" (= s) */
+    MF_PROFILE, /* int: upload | jobs | all, or a comma list */
+};
+
+static const struct main_flag {
+    const char *name;
+    enum main_flag_kind kind;
+    size_t off; /* offsetof(struct tb_opts, ...) */
+    double lo, hi;
+    const char *arg, *help;
+} main_flags_tab[] = {
+    {"--listen", MF_STR, offsetof(struct tb_opts, listen), 0, 0, "HOST:PORT",
+     "address to serve on (default 127.0.0.1:8080); port 0 picks a\n"
+     "free one; IPv6 as [::1]:PORT. Prints 'listening on\nhttp://HOST:PORT' once ready."},
+    {"--pid-file", MF_STR, offsetof(struct tb_opts, pid_file), 0, 0, "FILE",
+     "write the process id to FILE (removed on exit)"},
+    {"--profile", MF_PROFILE, offsetof(struct tb_opts, profile), 0, 0, "NAME",
+     "services to run: upload, jobs or all (default all); a comma list works too"},
+    {"--time-scale", MF_NUM, offsetof(struct tb_opts, time_scale), 1e-6, 1e6, "F",
+     "multiply every simulated duration by F (default 1; 0.01 makes 82 s 0.82 s)"},
+    /* profile upload */
+    {"--access-code", MF_STR, offsetof(struct tb_opts, access_code), 0, 0, "CODE",
+     "login code (default $SURGE_TESTBED_ACCESS_CODE, else '" MAIN_DEFAULT_ACCESS_CODE "')"},
+    {"--workers", MF_INT, offsetof(struct tb_opts, workers), 1, 4096, "W",
+     "worker processes (default 4)"},
+    {"--threads", MF_INT, offsetof(struct tb_opts, threads), 1, 4096, "T",
+     "threads per worker (default 4): W*T uploads in service at once"},
+    {"--backlog", MF_INT, offsetof(struct tb_opts, backlog), 0, 1000000, "N",
+     "uploads waiting for a worker (default 64); beyond: 503 Server busy"},
+    {"--work-ms", MF_NUM, offsetof(struct tb_opts, work_ms), 0, 3600000, "MS",
+     "processing time per accepted image (default 30; scaled)"},
+    {"--max-sessions", MF_INT, offsetof(struct tb_opts, max_sessions), 1, 10000000, "N",
+     "live sessions (default 100); a new login beyond: 503"},
+    {"--session-ttl", MF_DUR, offsetof(struct tb_opts, session_ttl_ms), 1, 864e5 * 365, "DUR",
+     "session lifetime from login (default 30m; scaled); 500ms, 10s, 30m, 1h"},
+    {"--keep-uploads", MF_INT, offsetof(struct tb_opts, keep_uploads), 0, 1, "0|1",
+     "1 (default): hold each session's image bytes in memory until it expires"},
+    /* >>> profile jobs: its flags go here <<< */
+};
+
+static void main_defaults(struct tb_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->listen = "127.0.0.1:8080";
+    o->profile = PROFILE_ALL;
+    o->time_scale = 1.0;
+    o->workers = 4;
+    o->threads = 4;
+    o->backlog = 64;
+    o->work_ms = 30;
+    o->max_sessions = 100;
+    o->session_ttl_ms = 30 * 60 * 1000.0;
+    o->keep_uploads = 1;
+    /* >>> profile jobs: its defaults go here <<< */
+}
 
 static void main_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: surge-testbed [--listen HOST:PORT] [--pid-file FILE]\n"
-            "\n"
-            "The ground-truth HTTP/1.1 server surge's integration tests measure against.\n"
-            "\n"
-            "  --listen HOST:PORT  address to serve on (default 127.0.0.1:8080); port 0 picks a\n"
-            "                      free one; IPv6 as [::1]:PORT. Prints\n"
-            "                      'listening on http://HOST:PORT' once ready.\n"
-            "  --pid-file FILE     write the process id to FILE (removed on exit)\n"
-            "  --help              this text\n"
-            "  --version           print the version\n"
-            "\n"
-            "Routes:\n"
-            "  GET  /echo?delay_ms=D&jitter_ms=J&size=B&status=S   reply after D+U[0,J] ms\n"
-            "  GET  /health                                        200 ok\n"
-            "  POST /admin/pause?ms=M                              freeze the server M ms\n"
-            "  /fault/reset /fault/close-mid-body /fault/malformed /fault/slow-headers?ms=M\n"
-            "  /fault/huge-headers?kb=N /fault/bad-chunked /fault/no-response\n"
-            "\n"
-            "Stops cleanly (exit 0) on SIGTERM or SIGINT.\n");
+    fprintf(f, "usage: surge-testbed [--listen HOST:PORT] [--profile upload|jobs|all] "
+               "[options]\n"
+               "\n"
+               "The ground-truth HTTP/1.1 server surge's integration tests measure against.\n"
+               "\n");
+    for (size_t i = 0; i < sizeof main_flags_tab / sizeof main_flags_tab[0]; i++) {
+        const struct main_flag *fl = &main_flags_tab[i];
+        char left[64];
+        snprintf(left, sizeof left, "%s %s", fl->name, fl->arg);
+        fprintf(f, "  %-20s ", left);
+        for (const char *p = fl->help; *p; p++) {
+            fputc(*p, f);
+            if (*p == '\n')
+                fprintf(f, "  %-20s ", "");
+        }
+        fputc('\n', f);
+    }
+    fprintf(f, "  --help               this text\n"
+               "  --version            print the version\n"
+               "\n"
+               "Routes (every profile):\n"
+               "  GET  /echo?delay_ms=D&jitter_ms=J&size=B&status=S   reply after D+U[0,J] ms\n"
+               "  GET  /health                                        200 ok\n"
+               "  GET  /metrics                                       Prometheus text 0.0.4\n"
+               "  POST /admin/pause?ms=M                              freeze the server M ms\n"
+               "  /fault/reset /fault/close-mid-body /fault/malformed /fault/slow-headers?ms=M\n"
+               "  /fault/huge-headers?kb=N /fault/bad-chunked /fault/no-response\n"
+               "Profile upload:\n"
+               "  POST /api/login    {\"access_code\":\"...\"} or form access_code=...: 200 +\n"
+               "                     Set-Cookie session=...; 401 wrong code; 503 max sessions\n"
+               "  POST /api/upload   multipart/form-data, one or more image files: 200\n"
+               "                     {\"uploaded\":N,\"rejected\":M} (not PNG/JPEG: rejected);\n"
+               "                     401 no session, 400 malformed, 503 Server busy\n"
+               "  POST /api/logout   end the session\n"
+               /* >>> profile jobs: its routes go here <<< */
+               "\n"
+               "Stops cleanly (exit 0) on SIGTERM or SIGINT.\n");
+}
+
+/* "500ms", "10s", "30m", "1h", "1.5" (seconds) -> milliseconds. Returns 0, or -1. */
+static int main_duration(const char *v, double *ms)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (end == v || errno == ERANGE || !isfinite(d) || d < 0 || v[0] == ' ')
+        return -1;
+    static const struct {
+        const char *unit;
+        double ms;
+    } units[] = {{"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (strcmp(end, units[i].unit) == 0) {
+            *ms = d * units[i].ms;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* "upload", "jobs", "all" or a comma list of them -> PROFILE_* bits. Returns 0, or -1. */
+static int main_profile_bits(const char *v, int *bits)
+{
+    static const struct {
+        const char *name;
+        int bits;
+    } names[] = {{"upload", PROFILE_UPLOAD}, {"jobs", PROFILE_JOBS}, {"all", PROFILE_ALL}};
+    int b = 0;
+    while (*v) {
+        size_t len = strcspn(v, ",");
+        int found = 0;
+        for (size_t i = 0; i < sizeof names / sizeof names[0] && !found; i++) {
+            if (strlen(names[i].name) == len && strncmp(v, names[i].name, len) == 0) {
+                b |= names[i].bits;
+                found = 1;
+            }
+        }
+        if (!found)
+            return -1;
+        v += len;
+        if (*v == ',' && *++v == '\0')
+            return -1;
+    }
+    *bits = b;
+    return b ? 0 : -1;
+}
+
+/* Stores value v of flag fl into o. Returns 0, or MAIN_EXIT_USAGE after one line on stderr. */
+static int main_flag_set(const struct main_flag *fl, const char *v, struct tb_opts *o)
+{
+    char *slot = (char *)o + fl->off;
+    char *end;
+    switch (fl->kind) {
+    case MF_STR:
+        *(const char **)(void *)slot = v;
+        return 0;
+    case MF_INT: {
+        errno = 0;
+        long long x = strtoll(v, &end, 10);
+        if (end == v || *end || v[0] == ' ' || errno == ERANGE || x < fl->lo || x > fl->hi)
+            break;
+        *(long long *)(void *)slot = x;
+        return 0;
+    }
+    case MF_NUM: {
+        errno = 0;
+        double d = strtod(v, &end);
+        if (end == v || *end || v[0] == ' ' || errno == ERANGE || !isfinite(d) || d < fl->lo ||
+            d > fl->hi)
+            break;
+        *(double *)(void *)slot = d;
+        return 0;
+    }
+    case MF_DUR: {
+        double ms;
+        if (main_duration(v, &ms) || ms < fl->lo || ms > fl->hi)
+            break;
+        *(double *)(void *)slot = ms;
+        return 0;
+    }
+    case MF_PROFILE:
+        if (main_profile_bits(v, (int *)(void *)slot))
+            break;
+        return 0;
+    }
+    static const char *const want[] = {
+        [MF_STR] = "a value",
+        [MF_INT] = "an integer",
+        [MF_NUM] = "a number",
+        [MF_DUR] = "a duration like 500ms, 10s, 30m, 1h",
+        [MF_PROFILE] = "upload, jobs or all",
+    };
+    if (fl->kind == MF_INT || fl->kind == MF_NUM)
+        fprintf(stderr, "surge-testbed: %s: bad value '%s' (want %s in [%g, %g])\n", fl->name, v,
+                want[fl->kind], fl->lo, fl->hi);
+    else
+        fprintf(stderr, "surge-testbed: %s: bad value '%s' (want %s)\n", fl->name, v,
+                want[fl->kind]);
+    return MAIN_EXIT_USAGE;
 }
 
 /* Parses argv. Returns 0 to run, 1 after printing --help/--version (exit 0), or
  * MAIN_EXIT_USAGE after one line on stderr naming the bad flag. */
-static int main_flags(int argc, char **argv, struct main_opts *o)
+static int main_flags(int argc, char **argv, struct tb_opts *o)
 {
-    o->listen = "127.0.0.1:8080";
-    o->pid_file = NULL;
+    main_defaults(o);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -66,26 +255,30 @@ static int main_flags(int argc, char **argv, struct main_opts *o)
             printf("surge-testbed %s\n", SURGE_VERSION);
             return 1;
         }
-        const char *names[] = {"--listen", "--pid-file"};
-        const char **slots[] = {&o->listen, &o->pid_file};
-        int known = 0;
-        for (size_t k = 0; k < sizeof names / sizeof names[0] && !known; k++) {
-            size_t len = strlen(names[k]);
-            if (strncmp(a, names[k], len) != 0 || (a[len] != '\0' && a[len] != '='))
-                continue;
-            known = 1;
-            const char *v = a[len] == '=' ? a + len + 1 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!v || !v[0]) {
-                fprintf(stderr, "surge-testbed: %s needs a value (see --help)\n", names[k]);
-                return MAIN_EXIT_USAGE;
-            }
-            *slots[k] = v;
+        const struct main_flag *fl = NULL;
+        size_t len = 0;
+        for (size_t k = 0; k < sizeof main_flags_tab / sizeof main_flags_tab[0] && !fl; k++) {
+            len = strlen(main_flags_tab[k].name);
+            if (strncmp(a, main_flags_tab[k].name, len) == 0 && (a[len] == '\0' || a[len] == '='))
+                fl = &main_flags_tab[k];
         }
-        if (!known) {
+        if (!fl) {
             fprintf(stderr, "surge-testbed: unknown %s '%s' (see --help)\n",
                     a[0] == '-' ? "flag" : "argument", a);
             return MAIN_EXIT_USAGE;
         }
+        const char *v = a[len] == '=' ? a + len + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        if (!v || !v[0]) {
+            fprintf(stderr, "surge-testbed: %s needs a value (see --help)\n", fl->name);
+            return MAIN_EXIT_USAGE;
+        }
+        int rc = main_flag_set(fl, v, o);
+        if (rc)
+            return rc;
+    }
+    if (!o->access_code) {
+        const char *env = getenv("SURGE_TESTBED_ACCESS_CODE");
+        o->access_code = env && env[0] ? env : MAIN_DEFAULT_ACCESS_CODE;
     }
     return 0;
 }
@@ -122,7 +315,7 @@ static void main_raise_nofile(void)
 
 int main(int argc, char **argv)
 {
-    struct main_opts o;
+    struct tb_opts o;
     int rc = main_flags(argc, argv, &o);
     if (rc)
         return rc == 1 ? 0 : rc;
@@ -143,9 +336,21 @@ int main(int argc, char **argv)
         fprintf(stderr, "surge-testbed: cannot start: %s\n", strerror(-rc));
         goto out;
     }
+    srv_set_time_scale(srv, o.time_scale);
+    srv_set_profile(srv, o.profile);
     if (core_routes_register(srv) || fault_routes_register(srv)) {
         fprintf(stderr, "surge-testbed: out of memory registering routes\n");
         goto out;
+    }
+    for (size_t i = 0; i < sizeof main_profiles / sizeof main_profiles[0]; i++) {
+        if (!(o.profile & main_profiles[i].bit))
+            continue;
+        rc = main_profiles[i].reg(srv, &o);
+        if (rc) {
+            fprintf(stderr, "surge-testbed: cannot start profile %s: %s\n", main_profiles[i].name,
+                    strerror(-rc));
+            goto out;
+        }
     }
     char url[512];
     rc = srv_listen(srv, o.listen, url, sizeof url);

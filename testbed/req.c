@@ -31,6 +31,7 @@ void req_clear(struct tb_req *r)
     r->no_route = 0;
     r->nheaders = 0;
     r->body_bytes = 0;
+    r->t0_ns = 0;
     r->nparams = -1;
     r->head_method = r->keep_body = r->keepalive = 0;
     r->close_after = r->replied = r->deferred = 0;
@@ -282,6 +283,7 @@ static int req_head(tb_req *r, int status, const char *ctype, uint64_t len)
     r->replied = 1;
     r->deferred = 0;
     ptm_stop(srv_timers(c->srv), &r->timer);
+    srv_count_response(c->srv, r, status);
     int rc = tbuf_printf(o, "HTTP/1.1 %d %s\r\n", status, req_reason(status));
     if (!rc && !bodiless)
         rc = tbuf_printf(o, "Content-Length: %" PRIu64 "\r\n", len);

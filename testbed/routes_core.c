@@ -1,8 +1,11 @@
-/* routes_core.c — the core routes: /echo (timed, sized replies), /health, /admin/pause. */
+/* routes_core.c — the core routes: /echo (timed, sized replies), /health, /metrics,
+ * /admin/pause. */
 #include "routes_core.h"
 
 #include <errno.h>
 #include <time.h>
+
+#include "tbuf.h"
 
 #define CORE_DELAY_MAX_MS 600000.0 /* /echo delay_ms and jitter_ms upper bound (10 min) */
 #define CORE_SIZE_MAX (1LL << 30)  /* /echo size upper bound (1 GiB) */
@@ -48,6 +51,19 @@ static void core_health(tb_req *r)
     req_reply(r, 200, "text/plain", "ok", 2);
 }
 
+/* GET /metrics — the server's registry in Prometheus text format 0.0.4. */
+static void core_metrics(tb_req *r)
+{
+    tbuf out = {0};
+    if (metrics_render(srv_metrics(req_server(r)), &out)) {
+        tbuf_free(&out);
+        req_error(r, 500, "out of memory rendering metrics");
+        return;
+    }
+    req_reply(r, 200, "text/plain; version=0.0.4; charset=utf-8", out.p ? out.p : "", out.len);
+    tbuf_free(&out);
+}
+
 /* POST /admin/pause?ms=M — freeze the whole server (the event loop) for M ms: nothing is
  * accepted, read or written meanwhile. Then 200 {"paused_ms":M}. */
 static void core_pause(tb_req *r)
@@ -79,6 +95,8 @@ int core_routes_register(tb_server *s)
     int rc = srv_route(s, NULL, "/echo", 0, core_echo);
     if (!rc)
         rc = srv_route(s, "GET", "/health", 0, core_health);
+    if (!rc)
+        rc = srv_route(s, "GET", "/metrics", 0, core_metrics);
     if (!rc)
         rc = srv_route(s, "POST", "/admin/pause", 0, core_pause);
     return rc;

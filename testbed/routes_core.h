@@ -1,4 +1,4 @@
-/* routes_core.h — the core routes: /echo, /health, /admin/pause. */
+/* routes_core.h — the core routes: /echo, /health, /metrics, /admin/pause. */
 #ifndef SURGE_TESTBED_ROUTES_CORE_H
 #define SURGE_TESTBED_ROUTES_CORE_H
 

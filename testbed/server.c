@@ -12,11 +12,13 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "procmetrics.h"
 
 #define SRV_BACKLOG 4096
 #define SRV_ACCEPTS_PER_EVENT 256 /* accepts per readable event; the loop serves others between */
 #define SRV_SCRATCH (64 * 1024)
 #define SRV_ACCEPT_PAUSE_S 0.1 /* back-off when out of descriptors (EMFILE) */
+#define SRV_FREE_HOOKS 8
 
 struct tb_server {
     struct ev_loop *loop;
@@ -30,8 +32,18 @@ struct tb_server {
     struct conn *conns; /* open connections, newest first */
     uint64_t rng;       /* xorshift64* state, never 0 */
     struct srv_stats stats;
+    tb_metrics *metrics; /* GET /metrics registry */
+    double time_scale;   /* --time-scale */
+    int profile;         /* PROFILE_* bits */
+    struct {
+        void (*fn)(void *ud);
+        void *ud;
+    } free_hooks[SRV_FREE_HOOKS]; /* srv_on_free */
+    size_t nfree_hooks;
     char scratch[SRV_SCRATCH];
 };
+
+static void srv_collect(tb_metrics *m, void *ud);
 
 int srv_new(struct ev_loop *loop, tb_server **out)
 {
@@ -40,8 +52,14 @@ int srv_new(struct ev_loop *loop, tb_server **out)
         return -ENOMEM;
     s->loop = loop;
     s->lfd = -1;
+    s->time_scale = 1.0;
+    s->profile = PROFILE_ALL;
     int rc = ptm_queue_new(loop, &s->timers);
     if (rc)
+        goto fail;
+    rc = -ENOMEM;
+    s->metrics = metrics_new();
+    if (!s->metrics || metrics_on_collect(s->metrics, srv_collect, s) || procm_register(s->metrics))
         goto fail;
     s->rng = (uint64_t)ptm_now_ns() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ull;
     if (s->rng == 0)
@@ -49,6 +67,8 @@ int srv_new(struct ev_loop *loop, tb_server **out)
     *out = s;
     return 0;
 fail:
+    metrics_free(s->metrics);
+    ptm_queue_free(s->timers);
     free(s);
     return rc;
 }
@@ -64,10 +84,16 @@ void srv_free(tb_server *s)
     }
     while (s->conns)
         conn_close(s->conns, 0); /* unlinks it */
+    while (s->nfree_hooks > 0) {
+        s->nfree_hooks--;
+        s->free_hooks[s->nfree_hooks].fn(s->free_hooks[s->nfree_hooks].ud);
+    }
     ptm_queue_free(s->timers);
+    metrics_free(s->metrics);
     for (size_t i = 0; i < s->nroutes; i++) {
         free(s->routes[i].method);
         free(s->routes[i].path);
+        free(s->routes[i].label);
     }
     free(s->routes);
     free(s);
@@ -227,11 +253,20 @@ int srv_route(tb_server *s, const char *method, const char *path, unsigned flags
     r->path_len = r->prefix ? len - 1 : len;
     r->path = strndup(path, r->path_len);
     r->method = method ? strdup(method) : NULL;
-    if (!r->path || (method && !r->method)) {
+    r->label = malloc(len * 2 + 1);
+    if (!r->path || (method && !r->method) || !r->label) {
         free(r->path);
         free(r->method);
+        free(r->label);
         return -ENOMEM;
     }
+    char *q = r->label; /* the pattern as a label value: \ and " escaped */
+    for (const char *p = path; *p; p++) {
+        if (*p == '\\' || *p == '"')
+            *q++ = '\\';
+        *q++ = *p == '\n' ? ' ' : *p;
+    }
+    *q = '\0';
     r->flags = flags;
     r->fn = fn;
     s->nroutes++;
@@ -253,6 +288,65 @@ const struct srv_route *srv_match(tb_server *s, const char *method, const char *
     }
     *status = path_seen ? 405 : 404;
     return NULL;
+}
+
+/* ---- metrics ---- */
+
+/* Requests dispatched and not answered yet (in service or queued), the /metrics one included. */
+static void srv_collect(tb_metrics *m, void *ud)
+{
+    const tb_server *s = ud;
+    size_t n = 0;
+    for (const struct conn *c = s->conns; c; c = c->next)
+        n += c->busy && !c->req.replied;
+    metrics_gauge_set(m, "concurrent_requests", "Requests in service or queued now", "", (double)n);
+}
+
+void srv_count_response(tb_server *s, const struct tb_req *r, int status)
+{
+    char labels[512];
+    const char *route = r->route ? r->route->label : "unmatched";
+    double secs = r->t0_ns ? (double)(ptm_now_ns() - r->t0_ns) / 1e9 : 0.0;
+    snprintf(labels, sizeof labels, "route=\"%.400s\",code=\"%d\"", route, status);
+    metrics_counter_add(s->metrics, "http_requests_total", "HTTP requests answered", labels, 1);
+    snprintf(labels, sizeof labels, "route=\"%.400s\"", route);
+    metrics_hist_observe(s->metrics, "http_request_duration_seconds",
+                         "Time from the request's first byte to its answer", labels, secs);
+}
+
+tb_metrics *srv_metrics(const tb_server *s)
+{
+    return s->metrics;
+}
+
+int srv_on_free(tb_server *s, void (*fn)(void *ud), void *ud)
+{
+    if (s->nfree_hooks == SRV_FREE_HOOKS)
+        return -ENOSPC;
+    s->free_hooks[s->nfree_hooks].fn = fn;
+    s->free_hooks[s->nfree_hooks].ud = ud;
+    s->nfree_hooks++;
+    return 0;
+}
+
+double srv_time_scale(const tb_server *s)
+{
+    return s->time_scale;
+}
+
+void srv_set_time_scale(tb_server *s, double scale)
+{
+    s->time_scale = scale;
+}
+
+int srv_profile(const tb_server *s)
+{
+    return s->profile;
+}
+
+void srv_set_profile(tb_server *s, int profile)
+{
+    s->profile = profile;
 }
 
 /* ---- shared state ---- */

@@ -6,8 +6,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "metrics.h"
 #include "ptimer.h"
 #include "req.h"
+
+/* Profiles: which simulated services a server runs (bit flags; main.c's --profile). The core
+ * routes (/echo, /health, /metrics, /admin/pause, /fault/...) are served in every profile. */
+enum {
+    PROFILE_UPLOAD = 1, /* image-upload service: /api/login, /api/upload (upload.c) */
+    PROFILE_JOBS = 2,   /* generation-jobs service (jobs.c) */
+    PROFILE_ALL = PROFILE_UPLOAD | PROFILE_JOBS,
+};
 
 /* Counters since start; read them with srv_stats. */
 struct srv_stats {
@@ -43,6 +52,27 @@ int srv_route(tb_server *s, const char *method, const char *path, unsigned flags
 
 /* Uniform random number in [0, 1) from the server's generator (xorshift; not crypto). */
 double srv_rand01(tb_server *s);
+
+/* The server's Prometheus registry (GET /metrics renders it). The server itself records
+ * http_requests_total{route,code} and http_request_duration_seconds{route} for every HTTP
+ * answer (route = the registered pattern, a prefix route keeps its star; no match: "unmatched"),
+ * and concurrent_requests (requests dispatched and not answered yet, queued ones included).
+ * Profiles add their own series with metrics_*; valid until srv_free. */
+tb_metrics *srv_metrics(const tb_server *s);
+
+/* Simulated-duration multiplier (--time-scale; 1 unless set): every simulated delay a profile
+ * makes (work time, job stages, TTLs) is multiplied by it. Set before serving. */
+double srv_time_scale(const tb_server *s);
+void srv_set_time_scale(tb_server *s, double scale);
+
+/* Runs fn(ud) in srv_free after every connection is closed (their abort hooks have run) and
+ * before the timer queue goes: a profile frees its state there (and may ptm_stop its
+ * timers). Hooks run in reverse order of registration. Returns 0, or -ENOSPC (8 at most). */
+int srv_on_free(tb_server *s, void (*fn)(void *ud), void *ud);
+
+/* PROFILE_* bits this server runs (--profile; PROFILE_ALL unless set). */
+int srv_profile(const tb_server *s);
+void srv_set_profile(tb_server *s, int profile);
 
 struct ev_loop *srv_loop(const tb_server *s);
 ptm_queue *srv_timers(const tb_server *s);
