@@ -395,13 +395,15 @@ static int build_request(vu *v, const struct plan_step *st)
         return -1;
     }
     v->head.len = (size_t)hl;
+    if (st->body != BODY_MULTIPART && blen)
+        niov = 2; /* head, then the body */
     if (iov_room(v, niov))
         return -1;
     v->iov[0] = (struct iovec){v->head.buf, (size_t)hl};
     if (st->body == BODY_MULTIPART)
         memcpy(&v->iov[1], v->mp.iov, (size_t)v->mp.iovcnt * sizeof *v->iov);
     else if (blen)
-        v->iov[niov++] = (struct iovec){(void *)body, (size_t)blen};
+        v->iov[1] = (struct iovec){(void *)body, (size_t)blen};
     return niov;
 }
 
