@@ -654,10 +654,6 @@ int payload_generate(const char *type, size_t count, uint64_t size_bytes, uint64
     return 0;
 oom:
     free(m.data);
-    if (p && p->count < count && p->items[p->count].filename) {
-        free((char *)p->items[p->count].filename);
-        p->items[p->count].filename = NULL;
-    }
     payload_free(p);
     return fail(err, errlen, "generate: out of memory");
 }
