@@ -265,6 +265,7 @@ void runner_free(runner *r)
     engine_free(r->e);
     for (int i = 0; r->sc && i < r->nsc; i++) {
         free(r->sc[i].slots);
+        free(r->sc[i].sh.examples);
         free(r->sc[i].level_start);
         free(r->sc[i].level_end);
     }
@@ -343,6 +344,10 @@ static int build_results(runner *r, struct run_result *out)
         o->ser = collect_series(r->col, s->key0);
         o->iter_counts = collect_counts(r->col, s->sh.keys.iteration);
         o->iter_lat = collect_latency(r->col, s->sh.keys.iteration);
+        for (int w = 0; w < r->nthreads; w++)
+            for (int k = 1; k < ERR__COUNT; k++)
+                if (!o->error_detail[k][0] && s->sh.examples[w][k][0])
+                    memcpy(o->error_detail[k], s->sh.examples[w][k], sizeof o->error_detail[k]);
         o->dropped = atomic_load(&s->sh.dropped);
         o->aborted = atomic_load(&s->sh.aborted);
         o->steps = calloc((size_t)f->nsteps + 1, sizeof *o->steps);
@@ -399,6 +404,9 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
         s->sh.level_key0 = s->sh.keys.txn0 + f->ntxns;
         atomic_init(&s->sh.shared_left, (long long)sc->iterations);
         s->slots = calloc((size_t)r->nthreads, sizeof *s->slots);
+        s->sh.examples = calloc((size_t)r->nthreads, sizeof *s->sh.examples);
+        if (!s->sh.examples)
+            goto oom;
         s->level_start = calloc((size_t)sc->nlevels + 1, sizeof *s->level_start);
         s->level_end = calloc((size_t)sc->nlevels + 1, sizeof *s->level_end);
         if (!s->slots || !s->level_start || !s->level_end)

@@ -390,6 +390,7 @@ void slice_start(worker *w, void *ud)
         .rng = 0x9e3779b97f4a7c15ull ^ ((uint64_t)(s->wi + 1) * 0xbf58476d1ce4e5b9ull) ^ sh->start_us,
     };
     s->ctx.keys.level = -1;
+    s->ctx.examples = sh->examples[s->wi];
     free(cmd);
     ptimer_entry_init(&s->t_end, sc->exec == EXEC_LADDER ? on_level_end : on_end);
     ptimer_entry_init(&s->t_tick, on_tick);

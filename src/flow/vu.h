@@ -39,6 +39,7 @@ struct vu_ctx {
     shard *sh;
     struct vu_keys keys;
     uint64_t rng;                     /* the worker's generator (uuid, random, think) */
+    char (*examples)[160];            /* [ERR__COUNT]: first "step: reason" per class */
 };
 
 /* Called when an iteration ends (never from inside vu_iterate). ok: no step failed. */
