@@ -24,16 +24,16 @@ struct node {
     int kind;           /* enum kind */
     struct node **kids; /* N_AND / N_OR: 2+ children */
     int nkids;
-    jpath *path;        /* N_LEAF */
-    int op;             /* enum op */
-    int lit;            /* enum lit (comparisons only) */
-    int lit_int;        /* L_NUM: the literal is an integer that fits in long long */
-    long long inum;     /* L_NUM when lit_int */
-    double num;         /* L_NUM; also a L_STR that holds a number (when str_num) */
-    int str_num;        /* L_STR: the string is a number literal */
-    char *str;          /* L_STR: unescaped bytes */
+    jpath *path;    /* N_LEAF */
+    int op;         /* enum op */
+    int lit;        /* enum lit (comparisons only) */
+    int lit_int;    /* L_NUM: the literal is an integer that fits in long long */
+    long long inum; /* L_NUM when lit_int */
+    double num;     /* L_NUM; also a L_STR that holds a number (when str_num) */
+    int str_num;    /* L_STR: the string is a number literal */
+    char *str;      /* L_STR: unescaped bytes */
     size_t slen;
-    char *src;          /* the value as written, for cond_describe */
+    char *src; /* the value as written, for cond_describe */
 };
 
 struct cond {

@@ -12,16 +12,16 @@
 #define MAX_PATH 1024
 
 struct cookie {
-    int64_t expires;     /* unix seconds; INT64_MAX for a session cookie */
-    uint32_t seq;        /* creation order in the jar (kept on replacement) */
-    uint16_t name_len;   /* data[0..name_len) is the name */
-    uint16_t value_len;  /* data[name_len+1..) is the value */
+    int64_t expires;    /* unix seconds; INT64_MAX for a session cookie */
+    uint32_t seq;       /* creation order in the jar (kept on replacement) */
+    uint16_t name_len;  /* data[0..name_len) is the name */
+    uint16_t value_len; /* data[name_len+1..) is the value */
     uint16_t domain_len;
     uint16_t path_len;
-    uint8_t secure;      /* send over https only */
-    uint8_t host_only;   /* no Domain attribute: the exact host only */
-    uint8_t http_only;   /* kept for completeness; every request of ours is HTTP */
-    char data[];         /* "name=value" NUL domain NUL path NUL */
+    uint8_t secure;    /* send over https only */
+    uint8_t host_only; /* no Domain attribute: the exact host only */
+    uint8_t http_only; /* kept for completeness; every request of ours is HTTP */
+    char data[];       /* "name=value" NUL domain NUL path NUL */
 };
 
 struct cookiejar {
@@ -161,8 +161,7 @@ int cookiejar_parse_date(const char *s, size_t n, int64_t *out)
         year += 1900;
     else if (year >= 0 && year <= 69)
         year += 2000;
-    if (dom < 1 || dom > days_in_month(year, month) || year < 1601 || hh > 23 || mm > 59 ||
-        ss > 59)
+    if (dom < 1 || dom > days_in_month(year, month) || year < 1601 || hh > 23 || mm > 59 || ss > 59)
         return -EINVAL;
     *out = days_from_civil(year, month, dom) * 86400 + hh * 3600 + mm * 60 + ss;
     return 0;
@@ -277,8 +276,8 @@ static void prune(cookiejar *j, int64_t now_s)
     j->n = w;
 }
 
-int cookiejar_set(cookiejar *j, const char *set_cookie, const char *req_host,
-                  const char *req_path, int64_t now_s)
+int cookiejar_set(cookiejar *j, const char *set_cookie, const char *req_host, const char *req_path,
+                  int64_t now_s)
 {
     if (!set_cookie || !req_host)
         return -EINVAL;
@@ -347,8 +346,8 @@ int cookiejar_set(cookiejar *j, const char *set_cookie, const char *req_host,
 
     int64_t exp = INT64_MAX;
     if (have_max_age)
-        exp = max_age <= 0 ? INT64_MIN : (now_s > INT64_MAX - max_age ? INT64_MAX - 1
-                                                                       : now_s + max_age);
+        exp = max_age <= 0 ? INT64_MIN
+                           : (now_s > INT64_MAX - max_age ? INT64_MAX - 1 : now_s + max_age);
     else if (have_expires)
         exp = expires;
 

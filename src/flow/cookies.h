@@ -33,8 +33,8 @@ cookiejar *cookiejar_new(void);
  * @return 0 (stored, replaced, deleted, or nothing to delete); -EINVAL for a header that is
  * ignored (no '=', empty name, control bytes, too long, Domain not matching the host, no
  * host); -ENOMEM (the jar is unchanged). */
-int cookiejar_set(cookiejar *j, const char *set_cookie, const char *req_host,
-                  const char *req_path, int64_t now_s);
+int cookiejar_set(cookiejar *j, const char *set_cookie, const char *req_host, const char *req_path,
+                  int64_t now_s);
 
 /* Append the Cookie header value for a request ("a=1; b=2") to out: cookies whose domain
  * matches host (host-only ones exactly), whose path path-matches path (RFC 6265 5.1.4;

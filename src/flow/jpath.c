@@ -90,8 +90,8 @@ static int add_step(struct pstate *c, struct step st)
 
 static int key_step(struct pstate *c, size_t start)
 {
-    struct step st = {.kind = STEP_KEY, .off = (uint32_t)start,
-                      .len = (uint32_t)(c->text.len - start)};
+    struct step st = {
+        .kind = STEP_KEY, .off = (uint32_t)start, .len = (uint32_t)(c->text.len - start)};
     int rc = sbuf_putc(&c->text, '\0');
     return rc ? rc : add_step(c, st);
 }

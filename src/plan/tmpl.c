@@ -28,9 +28,9 @@ struct tmpl {
     size_t literal_len; /* its length when literal */
     uint32_t *vars;     /* offsets of distinct variable names in text */
     int nvars;
-    uint32_t *envs;     /* offsets of distinct env names (after "env.") in text */
+    uint32_t *envs; /* offsets of distinct env names (after "env.") in text */
     int nenvs;
-    int uses_rng;       /* has P_RANDOM or P_UUID */
+    int uses_rng; /* has P_RANDOM or P_UUID */
 };
 
 static const char *const reserved[] = {"vu", "iteration", "uuid", "timestamp", "random", "env"};
@@ -46,8 +46,8 @@ int tmpl_is_reserved(const char *name)
 /* ---- compiling ---- */
 
 struct cstate {
-    const char *s;     /* the whole source, for columns */
-    struct sbuf text;  /* becomes t->text */
+    const char *s;    /* the whole source, for columns */
+    struct sbuf text; /* becomes t->text */
     struct part *parts;
     int nparts, cap;
     uint32_t *vars, *envs;
@@ -507,8 +507,7 @@ const char *tmpl_first_undefined(const tmpl *t, const struct tmpl_ctx *ctx)
     for (int i = 0; i < t->nparts; i++) {
         const struct part *p = &t->parts[i];
         size_t n;
-        if (p->kind == P_VAR &&
-            (!ctx->lookup || !ctx->lookup(ctx->ud, t->text + p->off, &n)))
+        if (p->kind == P_VAR && (!ctx->lookup || !ctx->lookup(ctx->ud, t->text + p->off, &n)))
             return t->text + p->off;
         if (p->kind == P_ENV && !getenv(t->text + p->off + 4))
             return t->text + p->off;

@@ -15,7 +15,10 @@ struct sbuf {
     size_t cap; /* bytes allocated at buf */
 };
 
-#define SBUF_INIT {NULL, 0, 0}
+#define SBUF_INIT                                                                                  \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 /* Largest len a buffer may reach (1 GiB); growth past it fails with -E2BIG. */
 #define SBUF_MAX ((size_t)1 << 30)
@@ -33,8 +36,7 @@ int sbuf_putc(struct sbuf *b, char c);
 /* Append formatted text. @return 0, -ENOMEM, -E2BIG, or -EINVAL for a format error;
  * the buffer is unchanged on error. */
 int sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int sbuf_vprintf(struct sbuf *b, const char *fmt, va_list ap)
-    __attribute__((format(printf, 2, 0)));
+int sbuf_vprintf(struct sbuf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Append the decimal form of v (no allocation beyond growth, no printf). */
 int sbuf_put_i64(struct sbuf *b, long long v);

@@ -39,8 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (rc == 0) {
             if (out.len < 3 || memcmp(out.buf, "pre", 3))
                 abort();
-            if (tmpl_is_literal(t) &&
-                (out.len != 3 + tmpl_literal_len(t) || memcmp(out.buf + 3, tmpl_literal(t), out.len - 3)))
+            if (tmpl_is_literal(t) && (out.len != 3 + tmpl_literal_len(t) ||
+                                       memcmp(out.buf + 3, tmpl_literal(t), out.len - 3)))
                 abort();
         } else if (rc == -ENOENT) {
             if (out.len != 3 || !tmpl_first_undefined(t, &ctx))

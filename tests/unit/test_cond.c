@@ -1,8 +1,8 @@
 /* test_cond.c — conditions: the comparison matrix (numbers, numeric strings, strings, bools,
  * null, mismatches, missing paths), exists, && || precedence and parentheses, blanks, every
  * compile error with its column, cond_describe reasons. */
-#include "unit.h"
 #include "flow/cond.h"
+#include "unit.h"
 #include "util/sbuf.h"
 
 #include <errno.h>
@@ -305,8 +305,7 @@ static void describe(void)
 {
     CHECK_STR(why("status == completed", doc), "1: ");
     CHECK_STR(why("status == running", doc), "0: status is \"completed\", wanted == running");
-    CHECK_STR(why("status == 'run ning'", doc),
-              "0: status is \"completed\", wanted == 'run ning'");
+    CHECK_STR(why("status == 'run ning'", doc), "0: status is \"completed\", wanted == 'run ning'");
     CHECK_STR(why("n > 50", doc), "0: n is 42, wanted > 50");
     CHECK_STR(why("job.idx exists", doc), "0: job.idx is missing, wanted exists");
     CHECK_STR(why("n !exists", doc), "0: n is 42, wanted !exists");

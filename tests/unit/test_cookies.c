@@ -1,8 +1,8 @@
 /* test_cookies.c — the cookie jar: domain and host-only matching, path matching and default
  * paths, Secure, Expires in the three date formats, Max-Age, replacement and deletion,
  * ordering, limits, malformed headers ignored. */
-#include "unit.h"
 #include "flow/cookies.h"
+#include "unit.h"
 #include "util/sbuf.h"
 
 #include <errno.h>
@@ -47,7 +47,8 @@ static void basic(void)
     CHECK_INT(set("e=", "example.com", "/"), 0);
     CHECK_INT(set("q=\"quoted value\"", "example.com", "/"), 0);
     CHECK_INT(set("eq=a=b=c", "example.com", "/"), 0);
-    CHECK_STR(hdr("example.com", "/", 0, NOW), "sid=abc; lang=en-US; e=; q=\"quoted value\"; eq=a=b=c");
+    CHECK_STR(hdr("example.com", "/", 0, NOW),
+              "sid=abc; lang=en-US; e=; q=\"quoted value\"; eq=a=b=c");
 
     /* The header is appended, and the count returned. */
     struct sbuf b = SBUF_INIT;
@@ -174,7 +175,7 @@ static void replace_and_delete(void)
     CHECK_INT(set("a=2", "h", "/"), 0);
     CHECK_INT(cookiejar_count(jar), 1);
     CHECK_STR(hdr("h", "/", 0, NOW), "a=2");
-    CHECK_INT(set("a=3; Path=/p", "h", "/"), 0); /* another path: another cookie */
+    CHECK_INT(set("a=3; Path=/p", "h", "/"), 0);  /* another path: another cookie */
     CHECK_INT(set("a=4; Domain=h", "h", "/"), 0); /* same name, domain, path: replaces */
     CHECK_INT(cookiejar_count(jar), 2);
     CHECK_STR(hdr("h", "/p", 0, NOW), "a=3; a=4");
@@ -236,9 +237,9 @@ static int64_t date(const char *s)
 
 static void dates(void)
 {
-    CHECK_INT(date("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777);     /* IMF-fixdate */
-    CHECK_INT(date("Sunday, 06-Nov-94 08:49:37 GMT"), 784111777);    /* RFC 850 */
-    CHECK_INT(date("Sun Nov  6 08:49:37 1994"), 784111777);          /* asctime */
+    CHECK_INT(date("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777);  /* IMF-fixdate */
+    CHECK_INT(date("Sunday, 06-Nov-94 08:49:37 GMT"), 784111777); /* RFC 850 */
+    CHECK_INT(date("Sun Nov  6 08:49:37 1994"), 784111777);       /* asctime */
     CHECK_INT(date("sun, 6 nov 1994 8:49:37 gmt"), 784111777);
     CHECK_INT(date("06 Nov 1994 08:49:37"), 784111777);
     CHECK_INT(date("Thu, 01 Jan 1970 00:00:00 GMT"), 0);
@@ -247,7 +248,7 @@ static void dates(void)
     CHECK_INT(date("Fri, 31 Dec 9999 23:59:59 GMT"), 253402300799LL);
     CHECK_INT(date("Mon, 01 Jan 1601 00:00:00 GMT"), -11644473600LL);
     CHECK_INT(date("Wed, 01-Jan-69 00:00:00 GMT"), 3124224000LL); /* 2069 */
-    CHECK_INT(date("Thu, 01-Jan-70 00:00:00 GMT"), 0);           /* 1970 */
+    CHECK_INT(date("Thu, 01-Jan-70 00:00:00 GMT"), 0);            /* 1970 */
     CHECK_INT(date("Sat, 01-Jan-00 00:00:00 GMT"), 946684800);    /* 2000 */
     CHECK_INT(date("Sun, 06 November 1994 08:49:37 GMT"), 784111777);
     CHECK_INT(date("Sun, 06 Nov 1994 08:49:37 GMT+0200"), 784111777); /* zones ignored */
@@ -255,10 +256,10 @@ static void dates(void)
     const char *bad[] = {
         "",
         "garbage",
-        "Sun, 06 Nov 1994",                 /* no time */
-        "Sun, Nov 1994 08:49:37 GMT",       /* no day */
-        "Sun, 06 1994 08:49:37 GMT",        /* no month */
-        "Sun, 06 Nov 08:49:37 GMT",         /* no year */
+        "Sun, 06 Nov 1994",           /* no time */
+        "Sun, Nov 1994 08:49:37 GMT", /* no day */
+        "Sun, 06 1994 08:49:37 GMT",  /* no month */
+        "Sun, 06 Nov 08:49:37 GMT",   /* no year */
         "Sun, 30 Feb 1994 08:49:37 GMT",
         "Wed, 29 Feb 2023 00:00:00 GMT",
         "Sun, 32 Jan 1994 08:49:37 GMT",
@@ -300,16 +301,8 @@ static void malformed_ignored(void)
 {
     fresh();
     const char *bad[] = {
-        "",
-        "novalue",
-        "=abc",
-        "  =abc",
-        "; a=b",
-        "a\r\nb=c",
-        "a=b\r\nSet-Cookie: evil=1",
-        "a=b\nc",
-        "a=\x01",
-        "a\x7f=1",
+        "",       "novalue", "=abc",    "  =abc", "; a=b", "a\r\nb=c", "a=b\r\nSet-Cookie: evil=1",
+        "a=b\nc", "a=\x01",  "a\x7f=1",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECK_INT(set(bad[i], "h", "/"), -EINVAL);

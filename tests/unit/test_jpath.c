@@ -1,7 +1,7 @@
 /* test_jpath.c — JSON paths: keys, indexes, negative indexes, quoted keys, unicode, deep
  * paths, wrong types, every compile error with its column, prefix parsing, rendering. */
-#include "unit.h"
 #include "flow/jpath.h"
+#include "unit.h"
 #include "util/sbuf.h"
 
 #include <errno.h>
@@ -92,11 +92,12 @@ static void missing(void)
 {
     json_t *d = doc();
     const char *cases[] = {
-        "nope",           "job_id.x",       "data.items[3]",  "data.items[-4]",
-        "data.items[99]", "data.items.id",  "data[0]",        "n[0]",
-        "n.x",            "arr[0]",         "arr[-1]",        "obj.x",
-        "nul.x",          "a.b[2][3]",      "a.b[0][0]",      "[\"key with\"]",
-        "Job_id",         "data.items[0].ID",
+        "nope",           "job_id.x",       "data.items[3]",
+        "data.items[-4]", "data.items[99]", "data.items.id",
+        "data[0]",        "n[0]",           "n.x",
+        "arr[0]",         "arr[-1]",        "obj.x",
+        "nul.x",          "a.b[2][3]",      "a.b[0][0]",
+        "[\"key with\"]", "Job_id",         "data.items[0].ID",
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         CHECK_STR(get(d, cases[i]), "<missing>");

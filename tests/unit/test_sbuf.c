@@ -83,8 +83,7 @@ static void integers(void)
     sbuf_put_i64(&b, LLONG_MAX);
     sbuf_putc(&b, ' ');
     sbuf_put_u64(&b, ULLONG_MAX);
-    CHECK_STR(sbuf_str(&b),
-              "0 -17 -9223372036854775808 9223372036854775807 18446744073709551615");
+    CHECK_STR(sbuf_str(&b), "0 -17 -9223372036854775808 9223372036854775807 18446744073709551615");
     sbuf_free(&b);
 }
 

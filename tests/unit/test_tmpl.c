@@ -1,7 +1,7 @@
 /* test_tmpl.c — templates: literals and escapes, variables, env, built-ins, random bounds,
  * uuid v4 format, every compile error with its column, expansion failures. */
-#include "unit.h"
 #include "plan/tmpl.h"
+#include "unit.h"
 #include "util/sbuf.h"
 
 #include <errno.h>
@@ -105,9 +105,9 @@ static void variables(void)
     CHECK_STR(expand("${_x}"), "<ERR -2>");
 
     tmpl *t = NULL;
-    CHECK_INT(tmpl_compile("${b}${a}${b}${env.HOME}${vu}${a}${env.HOME}${env.X_1}", &t, NULL, 0,
-                           NULL),
-              0);
+    CHECK_INT(
+        tmpl_compile("${b}${a}${b}${env.HOME}${vu}${a}${env.HOME}${env.X_1}", &t, NULL, 0, NULL),
+        0);
     CHECK_INT(tmpl_var_count(t), 2);
     CHECK_STR(tmpl_var_name(t, 0), "b");
     CHECK_STR(tmpl_var_name(t, 1), "a");
@@ -174,8 +174,7 @@ static void env(void)
 
 static void builtins(void)
 {
-    CHECK_STR(expand("vu=${vu} it=${iteration} ts=${timestamp}"),
-              "vu=7 it=3 ts=1700000000123");
+    CHECK_STR(expand("vu=${vu} it=${iteration} ts=${timestamp}"), "vu=7 it=3 ts=1700000000123");
     struct tmpl_ctx big = ctx;
     big.vu = UINT64_MAX;
     big.now_ms = 0; /* read the clock */
