@@ -96,7 +96,7 @@ check: deps
 	$(Q)scripts/lint
 	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 OPT="-O1 -g" tests-built
 	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	    tests/run build/asan
+	    SURGE_SANITIZED=1 tests/run build/asan
 
 unit: $(UNIT_BIN)
 	$(Q)tests/run $(BUILD) unit

@@ -57,10 +57,14 @@ run exact2 -c 4 -t 1 -n 1000 -R 2000 "$TB_URL/echo"
 jcheck "-n 1000 with -R does exactly 1000 requests" "$T_DIR/exact2.json" \
     '.scenarios[0] | .requests == 1000 and .failed == 0'
 
-# timing precision: a fixed 20 ms delay is reported as p50 in [20, 20.5] ms
+# timing precision: a fixed 20 ms delay is reported as p50 in [20, 20.5] ms. Under
+# `make check` both surge and the testbed run instrumented by ASan/UBSan, which adds
+# its own overhead to the measurement: there the bound is 21 ms.
+p50_max=20.5
+[ -n "${SURGE_SANITIZED:-}" ] && p50_max=21
 run delay20 -c 10 -d 3s "$TB_URL/echo?delay_ms=20"
-jcheck "20 ms delay: p50 within 20..20.5 ms" "$T_DIR/delay20.json" \
-    '.scenarios[0] | .failed == 0 and .latency_ms.p50 >= 20 and .latency_ms.p50 <= 20.5 and .latency_ms.min >= 20'
+jcheck "20 ms delay: p50 within 20..$p50_max ms" "$T_DIR/delay20.json" \
+    ".scenarios[0] | .failed == 0 and .latency_ms.p50 >= 20 and .latency_ms.p50 <= $p50_max and .latency_ms.min >= 20"
 jcheck "20 ms delay: 10 connections give ~500 req/s" "$T_DIR/delay20.json" \
     '.scenarios[0] | .rps > 440 and .rps <= 500'
 
