@@ -12,6 +12,7 @@
 #include <ev.h>
 
 #include "faults.h"
+#include "jobs.h"
 #include "routes_core.h"
 #include "server.h"
 
@@ -22,8 +23,9 @@
 #define MAIN_EXIT_USAGE 2
 
 struct main_opts {
-    const char *listen;   /* --listen HOST:PORT */
-    const char *pid_file; /* --pid-file FILE, or NULL */
+    const char *listen;    /* --listen HOST:PORT */
+    const char *pid_file;  /* --pid-file FILE, or NULL */
+    struct jobs_opts jobs; /* --profile jobs and its flags (jobs_flag) */
 };
 
 static void main_usage(FILE *f)
@@ -47,7 +49,10 @@ static void main_usage(FILE *f)
             "  /fault/reset /fault/close-mid-body /fault/malformed /fault/slow-headers?ms=M\n"
             "  /fault/huge-headers?kb=N /fault/bad-chunked /fault/no-response\n"
             "\n"
-            "Stops cleanly (exit 0) on SIGTERM or SIGINT.\n");
+            "\n%s"
+            "\n"
+            "Stops cleanly (exit 0) on SIGTERM or SIGINT.\n",
+            jobs_usage());
 }
 
 /* Parses argv. Returns 0 to run, 1 after printing --help/--version (exit 0), or
@@ -56,6 +61,7 @@ static int main_flags(int argc, char **argv, struct main_opts *o)
 {
     o->listen = "127.0.0.1:8080";
     o->pid_file = NULL;
+    jobs_opts_default(&o->jobs);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -80,6 +86,21 @@ static int main_flags(int argc, char **argv, struct main_opts *o)
                 return MAIN_EXIT_USAGE;
             }
             *slots[k] = v;
+        }
+        if (!known && strncmp(a, "--", 2) == 0) { /* a profile's flag? */
+            char name[64], err[256];
+            const char *eq = strchr(a, '=');
+            size_t nl = eq ? (size_t)(eq - a) : strlen(a);
+            snprintf(name, sizeof name, "%.*s", (int)nl, a);
+            const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
+            int rc = nl < sizeof name ? jobs_flag(&o->jobs, name, v, err, sizeof err) : 0;
+            if (rc < 0) {
+                fprintf(stderr, "surge-testbed: %s\n", err);
+                return MAIN_EXIT_USAGE;
+            }
+            known = rc > 0;
+            if (known && !eq)
+                i++;
         }
         if (!known) {
             fprintf(stderr, "surge-testbed: unknown %s '%s' (see --help)\n",
@@ -143,7 +164,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "surge-testbed: cannot start: %s\n", strerror(-rc));
         goto out;
     }
-    if (core_routes_register(srv) || fault_routes_register(srv)) {
+    if (core_routes_register(srv) || fault_routes_register(srv) ||
+        (o.jobs.enabled && jobs_register(srv, &o.jobs))) {
         fprintf(stderr, "surge-testbed: out of memory registering routes\n");
         goto out;
     }
@@ -175,6 +197,7 @@ int main(int argc, char **argv)
     ev_signal_stop(loop, &sigint);
     status = 0;
 out:
+    jobs_unregister();
     srv_free(srv);
     if (pid_written)
         unlink(o.pid_file);
