@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,19 +43,30 @@ struct jobs_watch {
 struct job {
     uint64_t seq; /* 1, 2, ...: the id's last 12 hex digits */
     enum job_state state;
-    const char *error; /* JOB_FAILED: why */
-    int64_t start_ns;  /* JOB_RUNNING and after: when it got a slot */
-    int64_t end_ns;    /* finished: when */
-    double dur_s;      /* planned running time, scaled, jitter included */
-    double fail_at;    /* fraction of dur_s at which it fails; < 0: it completes */
-    int end_progress;  /* progress when it finished */
-    int last_sent;     /* progress last sent to watchers; -1 none yet */
-    void *mem;         /* running: the job's mapped, touched memory */
-    size_t mem_len;
-    ptm_timer end_timer;  /* running: fires at completion or failure */
-    ptm_timer tick_timer; /* running and watched: next WebSocket update */
-    struct job *qnext;    /* queued: next in the FIFO */
+    const char *error;      /* JOB_FAILED: why */
+    int64_t start_ns;       /* JOB_RUNNING and after: when it got a slot */
+    int64_t end_ns;         /* finished: when */
+    double dur_s;           /* planned running time, scaled, jitter included */
+    double fail_at;         /* fraction of dur_s at which it fails; < 0: it completes */
+    int end_progress;       /* progress when it finished */
+    int last_sent;          /* progress last sent to watchers; -1 none yet */
+    struct jobs_memop *mem; /* running: its memory's release order, sent when it ends */
+    ptm_timer end_timer;    /* running: fires at completion or failure */
+    ptm_timer tick_timer;   /* running and watched: next WebSocket update */
+    struct job *qnext;      /* queued: next in the FIFO */
     struct jobs_watch *watchers;
+};
+
+/* An order for the memory worker. Allocating and touching pages is slow (page faults: about
+ * 2-8 ms per MB on a VM), so it happens on a worker thread and the loop never waits for it.
+ * One worker, orders done in FIFO order: a job's FREE always runs after its ALLOC. */
+enum jobs_memop_kind { MEMOP_ALLOC, MEMOP_FREE, MEMOP_LEAK, MEMOP_STOP };
+struct jobs_memop {
+    enum jobs_memop_kind kind;
+    size_t len;
+    void *p;                 /* ALLOC: the mapping; written and read by the worker only */
+    struct jobs_memop *peer; /* FREE: its ALLOC (the worker frees both) */
+    struct jobs_memop *next; /* queue link */
 };
 
 /* The service; one per process (routes carry no user data). */
@@ -72,13 +84,19 @@ struct jobs {
     int warmed;            /* a job has started: later ones are warm */
     unsigned char *result; /* the model every completed job returns */
     size_t result_len;
-    long ws_active; /* WebSocket connections open */
+    long ws_active;                         /* WebSocket connections open */
+    pthread_t mem_thread;                   /* the memory worker */
+    int mem_started;                        /* mem_thread runs */
+    pthread_mutex_t mem_mu;                 /* guards the order queue */
+    pthread_cond_t mem_cv;                  /* signalled on each new order */
+    struct jobs_memop *mem_head, *mem_tail; /* orders not yet taken */
+    struct jobs_memop mem_stop;             /* the last order */
 };
 
 static struct jobs *jobs_g;
 
 /* Leaked blocks chain through their first bytes from here: reachable, so leak checkers that
- * scan memory (LSan) stay quiet, but never freed. */
+ * scan memory (LSan) stay quiet, but never freed. Only the memory worker touches it. */
 static void *jobs_leaked;
 
 /* ---- flags ---- */
@@ -203,14 +221,14 @@ int jobs_flag(struct jobs_opts *o, const char *name, const char *value, char *er
             *(uint64_t *)(void *)field = u;
         break;
     }
-    if (bad) {
-        const char *want = flags[k].kind == F_LONG  ? "an integer"
-                           : flags[k].kind == F_NUM ? "a number"
-                                                    : "a size like 512KB or 64MB";
-        snprintf(err, errlen, "bad %s '%.64s': want %s in [%g, %g]", name, value, want, flags[k].lo,
-                 flags[k].hi);
+    if (bad && flags[k].kind == F_SIZE)
+        snprintf(err, errlen, "bad %s '%.64s': want a size like 512KB or 64MB, %.0f B to %.0f MB",
+                 name, value, flags[k].lo, flags[k].hi / 1048576);
+    else if (bad)
+        snprintf(err, errlen, "bad %s '%.64s': want %s in [%g, %g]", name, value,
+                 flags[k].kind == F_LONG ? "an integer" : "a number", flags[k].lo, flags[k].hi);
+    if (bad)
         return -1;
-    }
     return 1;
 }
 
@@ -380,20 +398,146 @@ static void jobs_close_watchers(struct job *j)
         ws_close(w->ws, 1000);
 }
 
+/* ---- the memory worker ---- */
+
+static void jobs_touch(void *p, size_t len)
+{
+    for (size_t i = 0; i < len; i += 4096)
+        ((volatile unsigned char *)p)[i] = 1;
+    if (len)
+        ((volatile unsigned char *)p)[len - 1] = 1;
+}
+
+static void *jobs_mem_worker(void *arg)
+{
+    struct jobs *J = arg;
+    for (;;) {
+        pthread_mutex_lock(&J->mem_mu);
+        while (!J->mem_head)
+            pthread_cond_wait(&J->mem_cv, &J->mem_mu);
+        struct jobs_memop *op = J->mem_head;
+        J->mem_head = op->next;
+        if (!J->mem_head)
+            J->mem_tail = NULL;
+        pthread_mutex_unlock(&J->mem_mu);
+        switch (op->kind) {
+        case MEMOP_ALLOC: /* populated and touched: RSS shows it; a failed map is let go */
+            op->p = mmap(NULL, op->len, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+            if (op->p == MAP_FAILED)
+                op->p = NULL;
+            else
+                jobs_touch(op->p, op->len);
+            break; /* the FREE order frees op */
+        case MEMOP_FREE:
+            if (op->peer->p)
+                munmap(op->peer->p, op->peer->len);
+            free(op->peer);
+            free(op);
+            break;
+        case MEMOP_LEAK: {
+            size_t n = op->len < sizeof(void *) ? sizeof(void *) : op->len;
+            void **p = malloc(n);
+            if (p) { /* a leak that cannot happen is no error */
+                jobs_touch(p, n);
+                *p = jobs_leaked;
+                jobs_leaked = p;
+            }
+            free(op);
+            break;
+        }
+        case MEMOP_STOP:
+            return NULL;
+        }
+    }
+}
+
+static void jobs_mem_send(struct jobs *J, struct jobs_memop *op)
+{
+    op->next = NULL;
+    pthread_mutex_lock(&J->mem_mu);
+    if (J->mem_tail)
+        J->mem_tail->next = op;
+    else
+        J->mem_head = op;
+    J->mem_tail = op;
+    pthread_cond_signal(&J->mem_cv);
+    pthread_mutex_unlock(&J->mem_mu);
+}
+
+/* Orders the job's memory (mapped and touched on the worker). Returns 0 or -ENOMEM. */
+static int jobs_mem_get(struct jobs *J, struct job *j)
+{
+    if (!J->o.job_mem)
+        return 0;
+    struct jobs_memop *a = calloc(1, sizeof *a), *f = calloc(1, sizeof *f);
+    if (!a || !f) {
+        free(a);
+        free(f);
+        return -ENOMEM;
+    }
+    a->kind = MEMOP_ALLOC;
+    a->len = (size_t)J->o.job_mem;
+    f->kind = MEMOP_FREE;
+    f->peer = a;
+    jobs_mem_send(J, a);
+    j->mem = f;
+    return 0;
+}
+
+/* Orders the release of the job's memory (after its allocation, FIFO). */
+static void jobs_mem_put(struct jobs *J, struct job *j)
+{
+    if (j->mem)
+        jobs_mem_send(J, j->mem);
+    j->mem = NULL;
+}
+
+static void jobs_mem_leak(struct jobs *J, uint64_t bytes)
+{
+    struct jobs_memop *op = calloc(1, sizeof *op);
+    if (!op)
+        return;
+    op->kind = MEMOP_LEAK;
+    op->len = (size_t)bytes;
+    jobs_mem_send(J, op);
+}
+
+/* Starts the worker. Returns 0 or -errno. */
+static int jobs_mem_start(struct jobs *J)
+{
+    if (pthread_mutex_init(&J->mem_mu, NULL))
+        return -ENOMEM;
+    if (pthread_cond_init(&J->mem_cv, NULL)) {
+        pthread_mutex_destroy(&J->mem_mu);
+        return -ENOMEM;
+    }
+    int rc = pthread_create(&J->mem_thread, NULL, jobs_mem_worker, J);
+    if (rc) {
+        pthread_cond_destroy(&J->mem_cv);
+        pthread_mutex_destroy(&J->mem_mu);
+        return -rc;
+    }
+    J->mem_started = 1;
+    return 0;
+}
+
+/* Lets the worker finish every order sent, then joins it. No-op if it is not running. */
+static void jobs_mem_stop(struct jobs *J)
+{
+    if (!J->mem_started)
+        return;
+    J->mem_stop.kind = MEMOP_STOP;
+    jobs_mem_send(J, &J->mem_stop);
+    pthread_join(J->mem_thread, NULL);
+    pthread_cond_destroy(&J->mem_cv);
+    pthread_mutex_destroy(&J->mem_mu);
+    J->mem_started = 0;
+}
+
 /* ---- running jobs ---- */
 
 static void jobs_pump(struct jobs *J);
-
-static void jobs_leak(uint64_t bytes)
-{
-    size_t n = bytes < sizeof(void *) ? sizeof(void *) : (size_t)bytes;
-    void **p = malloc(n);
-    if (!p)
-        return; /* a leak that cannot happen is no error */
-    memset(p, 0xa5, n);
-    *p = jobs_leaked;
-    jobs_leaked = p;
-}
 
 /* Ends a running or starting job: frees its memory, counts it, tells its watchers. */
 static void jobs_finish(struct jobs *J, struct job *j, const char *error, const char *reason)
@@ -403,10 +547,7 @@ static void jobs_finish(struct jobs *J, struct job *j, const char *error, const 
         J->running--;
         j->end_progress = jobs_progress(j, now);
     }
-    if (j->mem) {
-        munmap(j->mem, j->mem_len);
-        j->mem = NULL;
-    }
+    jobs_mem_put(J, j);
     ptm_stop(srv_timers(J->srv), &j->end_timer);
     ptm_stop(srv_timers(J->srv), &j->tick_timer);
     j->end_ns = now;
@@ -425,7 +566,7 @@ static void jobs_finish(struct jobs *J, struct job *j, const char *error, const 
                              (double)(now - j->start_ns) / 1e9);
     }
     if (J->o.leak_per_job)
-        jobs_leak(J->o.leak_per_job);
+        jobs_mem_leak(J, J->o.leak_per_job);
     jobs_notify(J, j, 1);
     jobs_close_watchers(j);
 }
@@ -441,24 +582,6 @@ static void jobs_on_end(ptm_timer *t)
     jobs_pump(J);
 }
 
-/* Maps and touches the job's memory. Returns 0 or -ENOMEM. */
-static int jobs_alloc(struct jobs *J, struct job *j)
-{
-    if (!J->o.job_mem)
-        return 0;
-    size_t len = (size_t)J->o.job_mem;
-    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        return -ENOMEM;
-    long pg = sysconf(_SC_PAGESIZE);
-    size_t step = pg > 0 ? (size_t)pg : 4096;
-    for (size_t i = 0; i < len; i += step)
-        ((volatile unsigned char *)p)[i] = 1;
-    j->mem = p;
-    j->mem_len = len;
-    return 0;
-}
-
 /* Gives j a GPU slot: it runs, or fails at once when it would be one too many (--oom-above)
  * or its memory cannot be had. */
 static void jobs_start(struct jobs *J, struct job *j)
@@ -468,7 +591,7 @@ static void jobs_start(struct jobs *J, struct job *j)
         jobs_finish(J, j, "out of memory", "oom");
         return;
     }
-    if (jobs_alloc(J, j)) {
+    if (jobs_mem_get(J, j)) {
         jobs_finish(J, j, "out of memory", "oom");
         return;
     }
@@ -752,7 +875,7 @@ int jobs_register(tb_server *s, const struct jobs_opts *o)
     }
     J->result_len = (size_t)o->result_bytes;
     J->result = jobs_make_result(J->result_len);
-    if (!J->m || !J->result || jobs_metrics_init(J))
+    if (!J->m || !J->result || jobs_metrics_init(J) || jobs_mem_start(J))
         goto fail;
     uint64_t a = (uint64_t)(srv_rand01(s) * 0x1p53), c = (uint64_t)(srv_rand01(s) * 0x1p53);
     snprintf(J->salt, sizeof J->salt, "%08" PRIx64 "-%04" PRIx64 "-4%03" PRIx64 "-8%03" PRIx64 "-",
@@ -769,6 +892,7 @@ int jobs_register(tb_server *s, const struct jobs_opts *o)
     jobs_g = J;
     return 0;
 fail:
+    jobs_mem_stop(J);
     if (J->own_metrics)
         metrics_free(J->m);
     free(J->result);
@@ -789,10 +913,10 @@ void jobs_unregister(void)
             ws_abort(j->watchers->ws); /* its closed hook unlinks it */
         ptm_stop(srv_timers(J->srv), &j->end_timer);
         ptm_stop(srv_timers(J->srv), &j->tick_timer);
-        if (j->mem)
-            munmap(j->mem, j->mem_len);
+        jobs_mem_put(J, j);
         free(j);
     }
+    jobs_mem_stop(J);
     if (J->own_metrics)
         metrics_free(J->m);
     free(J->result);

@@ -31,7 +31,7 @@ struct main_opts {
 static void main_usage(FILE *f)
 {
     fprintf(f,
-            "usage: surge-testbed [--listen HOST:PORT] [--pid-file FILE]\n"
+            "usage: surge-testbed [--listen HOST:PORT] [--pid-file FILE] [--profile jobs ...]\n"
             "\n"
             "The ground-truth HTTP/1.1 server surge's integration tests measure against.\n"
             "\n"
@@ -48,7 +48,6 @@ static void main_usage(FILE *f)
             "  POST /admin/pause?ms=M                              freeze the server M ms\n"
             "  /fault/reset /fault/close-mid-body /fault/malformed /fault/slow-headers?ms=M\n"
             "  /fault/huge-headers?kb=N /fault/bad-chunked /fault/no-response\n"
-            "\n"
             "\n%s"
             "\n"
             "Stops cleanly (exit 0) on SIGTERM or SIGINT.\n",

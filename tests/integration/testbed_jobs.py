@@ -6,7 +6,7 @@
   testbed_jobs.py URL batch N        N jobs at once: codes, most running at once, final states
   testbed_jobs.py URL ws ID [ping]   follow job ID (new: submit one) over WebSocket (ping: also
                                      ping once)
-  testbed_jobs.py URL wsraw PATH HEADER-LINES...   a handshake with the given headers: status
+  testbed_jobs.py URL wsbad ID       bad handshakes (status codes) and misbehaving clients
 """
 import base64
 import hashlib
@@ -53,6 +53,13 @@ def status(jid):
     return json.loads(data) if st == 200 else {"status": f"http{st}"}
 
 
+def metric(name):
+    for line in req("GET", "/metrics")[2].decode().splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return -1
+
+
 def timed():
     t0 = time.monotonic()
     code, jid = submit()
@@ -85,16 +92,16 @@ def batch(n):
     out = {"codes": [c for c, _ in subs], "ids": ids, "max_running": 0, "saw_queued": False}
     final = {}
     while time.monotonic() < DEADLINE and len(final) < len(ids):
-        running = 0
         for jid in ids:
             if jid in final:
                 continue
             s = status(jid)
-            running += s["status"] == "running"
             out["saw_queued"] |= s["status"] == "queued"
             if s["status"] in ("completed", "failed"):
                 final[jid] = s
-        out["max_running"] = max(out["max_running"], running)
+        # one poll per job is no snapshot (a job may end and the next start between two
+        # polls): the server's gauge is
+        out["max_running"] = max(out["max_running"], metric("jobs_running"))
         time.sleep(0.01)
     out["elapsed"] = time.monotonic() - t0
     out["final"] = [final.get(j, {"status": "unfinished"}) for j in ids]
@@ -187,10 +194,64 @@ def ws(jid, ping):
     print(json.dumps(out))
 
 
-def wsraw(path, lines):
-    s, code, _ = handshake(path, lines)
+def wsabuse(case):
+    """A misbehaving client on a fresh job: the close code (or pong) the server answers."""
+    jid = submit()[1]
+    key = base64.b64encode(os.urandom(16)).decode()
+    s, code, _ = handshake(f"/ws/jobs/{jid}", [
+        "Upgrade: websocket", "Connection: Upgrade", f"Sec-WebSocket-Key: {key}",
+        "Sec-WebSocket-Version: 13"])
+    mask = b"\x01\x02\x03\x04"
+    if case == "unmasked":
+        s.sendall(b"\x81\x05hello")
+    elif case == "huge":
+        s.sendall(b"\x82\xff" + struct.pack("!Q", 1 << 40) + mask)
+    elif case == "bigping":
+        s.sendall(b"\x89\xfe" + struct.pack("!H", 200) + mask + bytes(200))
+    elif case == "split":  # a ping (after a masked text frame) one byte per send
+        text = bytes(x ^ mask[i % 4] for i, x in enumerate(b"hi"))
+        ping = bytes(x ^ mask[i % 4] for i, x in enumerate(b"abc"))
+        for b in b"\x81\x82" + mask + text + b"\x89\x83" + mask + ping:
+            s.sendall(bytes([b]))
+            time.sleep(0.002)
+    elif case == "badop":
+        s.sendall(b"\x83\x80" + mask)
+    out = {"code": code, "close_code": None, "pong": None}
+    try:
+        while time.monotonic() < DEADLINE:
+            b0, _, p = read_frame(s)
+            if b0 & 0x0F == 10:
+                out["pong"] = p.decode("latin1")
+                break
+            if b0 & 0x0F == 8:
+                out["close_code"] = struct.unpack("!H", p[:2])[0] if len(p) >= 2 else None
+                break
+    except (EOFError, OSError) as e:
+        out["error"] = repr(e)
     s.close()
-    print(json.dumps({"code": code}))
+    return out
+
+
+def wsbad(jid):
+    """Bad handshakes and misbehaving clients: {case: status code, or the abuse result}."""
+    key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="
+    up, conn, v13 = "Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Version: 13"
+    cases = {
+        "no_key": (jid, [up, conn, v13]),
+        "version_8": (jid, [up, conn, "Sec-WebSocket-Version: 8", key]),
+        "bad_key": (jid, [up, conn, v13, "Sec-WebSocket-Key: short"]),
+        "no_upgrade": (jid, [conn, v13, key]),
+        "no_connection": (jid, [up, v13, key]),
+        "unknown_job": ("nope", [up, conn, v13, key]),
+    }
+    out = {}
+    for name, (j, lines) in cases.items():
+        s, code, _ = handshake(f"/ws/jobs/{j}", lines)
+        s.close()
+        out[name] = code
+    for case in ("unmasked", "huge", "bigping", "split", "badop"):
+        out[case] = wsabuse(case)
+    print(json.dumps(out))
 
 
 cmd = sys.argv[2]
@@ -200,5 +261,5 @@ elif cmd == "batch":
     batch(int(sys.argv[3]))
 elif cmd == "ws":
     ws(sys.argv[3], len(sys.argv) > 4)
-elif cmd == "wsraw":
-    wsraw(sys.argv[3], sys.argv[4:])
+elif cmd == "wsbad":
+    wsbad(sys.argv[3])
