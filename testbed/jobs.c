@@ -368,10 +368,14 @@ static void jobs_notify(struct jobs *J, struct job *j, int force)
             jobs_count(J, "websocket_messages_sent_total", "WebSocket text frames sent", "");
 }
 
-/* Seconds between updates of a running job: 1% of it, but not under 0.1 s of scaled time. */
+/* Seconds to the next WebSocket update of a running job: just past its next whole percent,
+ * but not sooner than 0.1 s of scaled time (whichever is coarser). */
 static double jobs_tick_s(const struct jobs *J, const struct job *j)
 {
-    double t = j->dur_s / JOBS_WS_STEPS, floor_s = JOBS_WS_MIN_TICK_S * J->o.time_scale;
+    double floor_s = JOBS_WS_MIN_TICK_S * J->o.time_scale;
+    double elapsed = (double)(ptm_now_ns() - j->start_ns) / 1e9;
+    int p = jobs_progress(j, ptm_now_ns());
+    double t = (p + 1) * j->dur_s / JOBS_WS_STEPS - elapsed + 1e-6;
     return t > floor_s ? t : floor_s;
 }
 
