@@ -67,6 +67,22 @@ void conn_close(struct conn *c, int rst)
         conn_free(c);
 }
 
+int conn_detach(struct conn *c)
+{
+    struct ev_loop *loop = srv_loop(c->srv);
+    int fd = c->fd;
+    c->dead = 1;
+    ev_io_stop(loop, &c->rio);
+    ev_io_stop(loop, &c->wio);
+    ev_timer_stop(loop, &c->linger);
+    ptm_stop(srv_timers(c->srv), &c->req.timer);
+    c->fd = -1;
+    srv_conn_unlink(c->srv, c);
+    if (c->depth == 0)
+        conn_free(c);
+    return fd;
+}
+
 /* ---- closing gracefully: FIN, then drain until the peer closes (or CONN_LINGER_S) ---- */
 
 static void conn_on_linger(struct ev_loop *loop, ev_timer *w, int revents)

@@ -91,6 +91,11 @@ int conn_open(tb_server *s, int fd);
  * Safe to call from inside any callback; memory goes when the last callback returns. */
 void conn_close(struct conn *c, int rst);
 
+/* Gives up the connection without closing its socket (req_upgrade): stops its watchers and
+ * timer, unlinks it, marks it dead (freed when depth reaches 0; no abort hook runs) and returns
+ * the still-open fd, now the caller's. Unsent output and unread input are dropped. */
+int conn_detach(struct conn *c);
+
 /* req.c queued an answer in c->out: write what the socket takes, and when all is written
  * finish the request (close or go on to the next one). */
 void conn_send(struct conn *c);

@@ -14,6 +14,7 @@
 #include <ev.h>
 
 #include "faults.h"
+#include "jobs.h"
 #include "opts.h"
 #include "routes_core.h"
 #include "server.h"
@@ -26,6 +27,18 @@
 #define MAIN_EXIT_USAGE 2
 #define MAIN_DEFAULT_ACCESS_CODE "letmein"
 
+/* The jobs profile keeps its own flag parser (jobs_flag); here it gets the server-wide
+ * time scale and metrics registry. */
+static int main_jobs_register(tb_server *s, const struct tb_opts *o)
+{
+    static struct jobs_opts jo; /* jobs_register may keep the pointer */
+    jo = o->jobs;
+    jo.enabled = 1;
+    jo.time_scale = o->time_scale;
+    jo.metrics = srv_metrics(s);
+    return jobs_register(s, &jo);
+}
+
 /* ---- profiles: each one's register function, called when --profile selects it ---- */
 static const struct main_profile {
     const char *name;
@@ -33,7 +46,7 @@ static const struct main_profile {
     int (*reg)(tb_server *s, const struct tb_opts *o); /* registers its routes */
 } main_profiles[] = {
     {"upload", PROFILE_UPLOAD, upload_register},
-    /* >>> profile jobs: {"jobs", PROFILE_JOBS, jobs_register}, (and #include "jobs.h") <<< */
+    {"jobs", PROFILE_JOBS, main_jobs_register},
 };
 
 /* ---- flags: one table row per flag; defaults in main_defaults ---- */
@@ -94,7 +107,7 @@ static void main_defaults(struct tb_opts *o)
     o->max_sessions = 100;
     o->session_ttl_ms = 30 * 60 * 1000.0;
     o->keep_uploads = 1;
-    /* >>> profile jobs: its defaults go here <<< */
+    jobs_opts_default(&o->jobs);
 }
 
 static void main_usage(FILE *f)
@@ -133,9 +146,9 @@ static void main_usage(FILE *f)
                "                     {\"uploaded\":N,\"rejected\":M} (not PNG/JPEG: rejected);\n"
                "                     401 no session, 400 malformed, 503 Server busy\n"
                "  POST /api/logout   end the session\n"
-               /* >>> profile jobs: its routes go here <<< */
-               "\n"
-               "Stops cleanly (exit 0) on SIGTERM or SIGINT.\n");
+               "\n");
+    fputs(jobs_usage(), f);
+    fprintf(f, "\nStops cleanly (exit 0) on SIGTERM or SIGINT.\n");
 }
 
 /* "500ms", "10s", "30m", "1h", "1.5" (seconds) -> milliseconds. Returns 0, or -1. */
@@ -262,6 +275,26 @@ static int main_flags(int argc, char **argv, struct tb_opts *o)
             if (strncmp(a, main_flags_tab[k].name, len) == 0 && (a[len] == '\0' || a[len] == '='))
                 fl = &main_flags_tab[k];
         }
+        if (!fl && a[0] == '-' && a[1] == '-') { /* the jobs profile's own flags */
+            char name[64], err[256];
+            size_t nl = strcspn(a, "=");
+            const char *jv = a[nl] == '=' ? a + nl + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
+            int jr = 0;
+            if (nl < sizeof name) {
+                memcpy(name, a, nl);
+                name[nl] = '\0';
+                jr = jobs_flag(&o->jobs, name, jv, err, sizeof err);
+            }
+            if (jr < 0) {
+                fprintf(stderr, "surge-testbed: %s\n", err);
+                return MAIN_EXIT_USAGE;
+            }
+            if (jr > 0) {
+                if (a[nl] != '=')
+                    i++;
+                continue;
+            }
+        }
         if (!fl) {
             fprintf(stderr, "surge-testbed: unknown %s '%s' (see --help)\n",
                     a[0] == '-' ? "flag" : "argument", a);
@@ -380,6 +413,8 @@ int main(int argc, char **argv)
     ev_signal_stop(loop, &sigint);
     status = 0;
 out:
+    if (o.profile & PROFILE_JOBS)
+        jobs_unregister();
     srv_free(srv);
     if (pid_written)
         unlink(o.pid_file);

@@ -4,6 +4,8 @@
 #ifndef SURGE_TESTBED_OPTS_H
 #define SURGE_TESTBED_OPTS_H
 
+#include "jobs.h"
+
 struct tb_opts {
     const char *listen;   /* --listen HOST:PORT */
     const char *pid_file; /* --pid-file FILE, or NULL */
@@ -20,7 +22,8 @@ struct tb_opts {
     double session_ttl_ms;   /* --session-ttl: session lifetime from login */
     long long keep_uploads;  /* --keep-uploads 1: hold image bytes per session until expiry */
 
-    /* ---- profile jobs (jobs.c): its options go here ---- */
+    /* ---- profile jobs (jobs.c): parsed by jobs_flag, durations in seconds ---- */
+    struct jobs_opts jobs;
 };
 
 #endif

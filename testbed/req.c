@@ -447,3 +447,31 @@ void req_close_rst(tb_req *r)
 {
     conn_close(r->conn, 1);
 }
+
+int req_upgrade(tb_req *r, const char *protocol, int *fd, tbuf *head)
+{
+    if (!req_can_answer(r) || strpbrk(protocol, "\r\n"))
+        return -EINVAL;
+    struct conn *c = r->conn;
+    int rc = 0;
+    if (c->out_off < c->out.len)
+        rc = tbuf_add(head, c->out.p + c->out_off, c->out.len - c->out_off);
+    if (!rc)
+        rc = tbuf_printf(head,
+                         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: %s\r\n"
+                         "Connection: Upgrade\r\n",
+                         protocol);
+    if (!rc)
+        rc = tbuf_add(head, r->out_headers.p, r->out_headers.len);
+    if (!rc)
+        rc = tbuf_add(head, "\r\n", 2);
+    if (rc) {
+        tbuf_free(head);
+        req_error(r, 500, "out of memory upgrading the connection");
+        return -ENOMEM;
+    }
+    r->replied = 1;
+    r->deferred = 0;
+    *fd = conn_detach(c);
+    return 0;
+}

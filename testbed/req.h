@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tbuf.h"
+
 typedef struct tb_req tb_req;
 typedef struct tb_server tb_server;
 
@@ -99,5 +101,14 @@ void req_send_raw(tb_req *r, const void *bytes, size_t len);
 
 /* Closes the connection now with SO_LINGER {1,0}: the peer sees a TCP RST. r is dead after. */
 void req_close_rst(tb_req *r);
+
+/* Answers "101 Switching Protocols" (Upgrade: `protocol`, Connection: Upgrade, plus the headers
+ * added with req_add_header) and hands the socket over: on success *fd is the connection's
+ * non-blocking socket, now the caller's to watch and close, and *head (empty on entry) holds
+ * the bytes to write on it first (the 101 head, after anything still unsent). r and its
+ * connection are gone after; HTTP counters count it as closed. Bytes the client sent after the
+ * request are dropped (RFC 6455 4.1: a client waits for the 101 before sending).
+ * Returns 0, -EINVAL (already answered; nothing done) or -ENOMEM (answered 500). */
+int req_upgrade(tb_req *r, const char *protocol, int *fd, tbuf *head);
 
 #endif
