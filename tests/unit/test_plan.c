@@ -5,6 +5,7 @@
 #include "plan/payload.h"
 #include "plan/plan.h"
 #include "plan/tmpl.h"
+#include "util/sbuf.h"
 
 #include <regex.h>
 #include <stdarg.h>
@@ -209,6 +210,26 @@ static const char *lit(const tmpl *t)
     return t && tmpl_is_literal(t) ? tmpl_literal(t) : "(not literal)";
 }
 
+static const char *lookup_x(void *ud, const char *name, size_t *len)
+{
+    (void)ud;
+    (void)name;
+    *len = 1;
+    return "X";
+}
+
+/* Expand t with every variable "X", vu 7. Returns a static buffer. */
+static const char *expand(const tmpl *t)
+{
+    static char out[512];
+    struct sbuf b = SBUF_INIT;
+    uint64_t rng = 1;
+    struct tmpl_ctx ctx = {.lookup = lookup_x, .vu = 7, .rng = &rng};
+    snprintf(out, sizeof out, "%s", tmpl_expand(t, &ctx, &b) == 0 ? sbuf_str(&b) : "(error)");
+    sbuf_free(&b);
+    return out;
+}
+
 static int status_ok(const struct plan_expect *e, int code)
 {
     return (e->status[code / 8] >> (code % 8)) & 1;
@@ -294,6 +315,7 @@ static void full(void)
     CHECK(!tmpl_is_literal(s->body_text));
     CHECK_INT(tmpl_var_count(s->body_text), 1);
     CHECK_STR(tmpl_var_name(s->body_text, 0), "access_code");
+    CHECK_STR(expand(s->body_text), "{\"access_code\":\"X\",\"n\":3,\"ok\":true}");
     CHECK_INT(s->nheaders, 1); /* the default Accept */
     CHECK_STR(s->headers[0].name, "Accept");
     CHECK(s->expect.has_status && status_ok(&s->expect, 200) && !status_ok(&s->expect, 201));
@@ -314,7 +336,7 @@ static void full(void)
     CHECK(s->parts[0].value == NULL);
     CHECK_STR(s->parts[1].name, "note");
     CHECK_INT(s->parts[1].payload, -1);
-    CHECK(s->parts[1].value && !tmpl_is_literal(s->parts[1].value));
+    CHECK(s->parts[1].value && !strcmp(expand(s->parts[1].value), "vu 7"));
     CHECK_INT(s->parts[1].loc.line, 26);
     CHECK(status_ok(&s->expect, 200) && status_ok(&s->expect, 201) && status_ok(&s->expect, 300) &&
           status_ok(&s->expect, 399) && !status_ok(&s->expect, 202) && !status_ok(&s->expect, 400));
