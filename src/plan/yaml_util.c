@@ -3,11 +3,11 @@
 #include "plan/yaml_util.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <errno.h>
 #include <jansson.h>
 #include <libfyaml.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,8 +138,7 @@ static int attach(struct builder *b, struct ynode *n, int *pending)
     if (!pending[b->depth - 1]) {
         /* a key: a scalar, and not one the mapping already has */
         if (n->kind != YN_SCALAR) {
-            report(b, n->line, n->col, "mapping keys must be strings, not %s",
-                   yaml_kind_name(n));
+            report(b, n->line, n->col, "mapping keys must be strings, not %s", yaml_kind_name(n));
         } else {
             for (int i = 0; i < parent->n; i++) {
                 const struct ynode *k = parent->items[2 * i];

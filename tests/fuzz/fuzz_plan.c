@@ -37,8 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fclose(f);
 
     const char *vars[] = {"fuzz=1"};
-    struct plan_overrides ov = {.vars = vars, .nvars = 1, .time_scale = 0.5,
-                                .max_payload_bytes = 16 * 1000};
+    struct plan_overrides ov = {
+        .vars = vars, .nvars = 1, .time_scale = 0.5, .max_payload_bytes = 16 * 1000};
     struct plan *p = NULL;
     char *errors = NULL;
     int rc = plan_load(path, &ov, &p, &errors);

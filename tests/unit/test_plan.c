@@ -1,10 +1,10 @@
 /* test_plan.c — plan_load: a full plan lands field by field where plan.h says, and each
  * class of mistake comes out as the exact "FILE:LINE:COL: message" line. */
-#include "unit.h"
 #include "flow/cond.h"
 #include "plan/payload.h"
 #include "plan/plan.h"
 #include "plan/tmpl.h"
+#include "unit.h"
 #include "util/sbuf.h"
 
 #include <regex.h>
@@ -116,52 +116,52 @@ static void expect_errs(int at, const char *text, const struct plan_overrides *o
     free(errs);
 }
 
-#define FULL_PLAN                                                                                \
-    "target: http://127.0.0.1:8080\n"                                                            \
-    "defaults:\n"                                                                                \
-    "  headers: {Accept: application/json}\n"                                                    \
-    "  timeout: 60s\n"                                                                           \
-    "  connect_timeout: 10s\n"                                                                   \
-    "  insecure: false\n"                                                                        \
-    "  cacert: ca.pem\n"                                                                         \
-    "vars:\n"                                                                                    \
-    "  access_code: ${env.SURGE_TEST_ACCESS}\n"                                                  \
-    "  size: large\n"                                                                            \
-    "data:\n"                                                                                    \
-    "  photos: {generate: {type: jpeg, count: 3, size: 8KB}}\n"                                  \
-    "  one: {file: images/cat.png}\n"                                                            \
-    "  many: {glob: \"images/*.jpg\"}\n"                                                         \
-    "flows:\n"                                                                                   \
-    "  upload:\n"                                                                                \
-    "    - name: login\n"                                                                        \
-    "      post: /api/login\n"                                                                   \
-    "      json: {access_code: \"${access_code}\", n: 3, ok: true}\n"                            \
-    "      expect: {status: 200}\n"                                                              \
-    "    - name: upload\n"                                                                       \
-    "      post: /api/upload\n"                                                                  \
-    "      headers: {accept: text/plain, X-Size: \"${size}\"}\n"                                 \
-    "      multipart:\n"                                                                         \
-    "        - {name: images, files: photos}\n"                                                  \
-    "        - {name: note, value: \"vu ${vu}\"}\n"                                              \
-    "      expect: {status: [200, 201, 3xx], json: \"uploaded == 30\"}\n"                        \
-    "  generate:\n"                                                                              \
-    "    - transaction: generation\n"                                                            \
-    "      steps:\n"                                                                             \
-    "        - name: submit\n"                                                                   \
-    "          post: /api/generate\n"                                                            \
-    "          multipart: [{name: image, files: one}]\n"                                         \
-    "          expect: {status: 202, body: queued}\n"                                            \
-    "          extract: {job: job_id, loc: {header: Location}, id: {regex: 'id=(\\d+)'}}\n"      \
-    "        - name: wait\n"                                                                     \
-    "          get: /api/jobs/${job}\n"                                                          \
-    "          query: {verbose: \"1\"}\n"                                                        \
-    "          poll: {every: 2s, until: \"status == completed\", timeout: 10m}\n"                \
-    "          timeout: 5s\n"                                                                    \
-    "        - get: /api/jobs/${job}/result\n"                                                   \
-    "    - think: 30s..90s\n"                                                                    \
-    "    - think: 2s\n"                                                                          \
-    "    - delete: http://other.example/x\n"                                                     \
-    "      form: {a: \"${id}\"}\n"                                                               \
+#define FULL_PLAN                                                                                  \
+    "target: http://127.0.0.1:8080\n"                                                              \
+    "defaults:\n"                                                                                  \
+    "  headers: {Accept: application/json}\n"                                                      \
+    "  timeout: 60s\n"                                                                             \
+    "  connect_timeout: 10s\n"                                                                     \
+    "  insecure: false\n"                                                                          \
+    "  cacert: ca.pem\n"                                                                           \
+    "vars:\n"                                                                                      \
+    "  access_code: ${env.SURGE_TEST_ACCESS}\n"                                                    \
+    "  size: large\n"                                                                              \
+    "data:\n"                                                                                      \
+    "  photos: {generate: {type: jpeg, count: 3, size: 8KB}}\n"                                    \
+    "  one: {file: images/cat.png}\n"                                                              \
+    "  many: {glob: \"images/*.jpg\"}\n"                                                           \
+    "flows:\n"                                                                                     \
+    "  upload:\n"                                                                                  \
+    "    - name: login\n"                                                                          \
+    "      post: /api/login\n"                                                                     \
+    "      json: {access_code: \"${access_code}\", n: 3, ok: true}\n"                              \
+    "      expect: {status: 200}\n"                                                                \
+    "    - name: upload\n"                                                                         \
+    "      post: /api/upload\n"                                                                    \
+    "      headers: {accept: text/plain, X-Size: \"${size}\"}\n"                                   \
+    "      multipart:\n"                                                                           \
+    "        - {name: images, files: photos}\n"                                                    \
+    "        - {name: note, value: \"vu ${vu}\"}\n"                                                \
+    "      expect: {status: [200, 201, 3xx], json: \"uploaded == 30\"}\n"                          \
+    "  generate:\n"                                                                                \
+    "    - transaction: generation\n"                                                              \
+    "      steps:\n"                                                                               \
+    "        - name: submit\n"                                                                     \
+    "          post: /api/generate\n"                                                              \
+    "          multipart: [{name: image, files: one}]\n"                                           \
+    "          expect: {status: 202, body: queued}\n"                                              \
+    "          extract: {job: job_id, loc: {header: Location}, id: {regex: 'id=(\\d+)'}}\n"        \
+    "        - name: wait\n"                                                                       \
+    "          get: /api/jobs/${job}\n"                                                            \
+    "          query: {verbose: \"1\"}\n"                                                          \
+    "          poll: {every: 2s, until: \"status == completed\", timeout: 10m}\n"                  \
+    "          timeout: 5s\n"                                                                      \
+    "        - get: /api/jobs/${job}/result\n"                                                     \
+    "    - think: 30s..90s\n"                                                                      \
+    "    - think: 2s\n"                                                                            \
+    "    - delete: http://other.example/x\n"                                                       \
+    "      form: {a: \"${id}\"}\n"                                                                 \
     "      body_never: 1\n"
 
 /* The seeds' plan minus the typo on the last line (added above for another test). */
@@ -484,10 +484,10 @@ static void time_scale(void)
     plan_free(p);
 }
 
-#define MIN_PLAN(steps)                                                                          \
-    "target: http://127.0.0.1:8080\n"                                                            \
-    "flows:\n"                                                                                   \
-    "  f:\n" steps "scenarios:\n"                                                                \
+#define MIN_PLAN(steps)                                                                            \
+    "target: http://127.0.0.1:8080\n"                                                              \
+    "flows:\n"                                                                                     \
+    "  f:\n" steps "scenarios:\n"                                                                  \
     "  - {name: s, flow: f, executor: constant-vus, vus: 1, duration: 1s}\n"
 
 static void yaml_syntax(void)
@@ -531,8 +531,8 @@ static void wrong_types(void)
     EXPECT_ERRS(MIN_PLAN("    - get: {a: 1}\n"), "4:12: get: expected a string, got a mapping");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "defaults: {insecure: maybe}\n",
                 "7:22: insecure: expected true or false, got a string");
-    EXPECT_ERRS(MIN_PLAN("    - get: /a\n")
-                "  - {name: t, flow: f, executor: constant-vus, vus: many, duration: 1s}\n",
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: t, flow: f, executor: constant-vus, vus: "
+                                            "many, duration: 1s}\n",
                 "7:53: vus: expected a whole number, got a string 'many'");
     EXPECT_ERRS("target: http://x\nflows: {f: {get: /}}\nscenarios: []\n",
                 "2:12: flow 'f': expected a list, got a mapping",
@@ -550,7 +550,7 @@ static void durations_sizes(void)
                 "4:14: think: bad duration 'soon': use a duration (2s) or a range (30s..90s), "
                 "each a number with a unit: us, ms, s, m or h");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "data:\n  img: {generate: {type: png, size: 3 "
-                                             "parsecs}}\n",
+                                            "parsecs}}\n",
                 "8:37: generate size: bad size '3 parsecs': use a number with B, KB, MB, GB, "
                 "KiB, MiB or GiB (374KB)");
 }
@@ -580,19 +580,20 @@ static void variables(void)
 static void references(void)
 {
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: t, flow: g, executor: constant-vus, "
-                                              "vus: 1, duration: 1s}\n",
+                                            "vus: 1, duration: 1s}\n",
                 "7:21: flow: unknown flow 'g'; flows: f");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: t, flow: other, executor: constant-vus, "
-                                              "vus: 1, duration: 1s}\n",
+                                            "vus: 1, duration: 1s}\n",
                 "7:21: flow: unknown flow 'other'; flows: f");
     EXPECT_ERRS(MIN_PLAN("    - post: /a\n      body: \"@pics\"\n"),
                 "5:14: body: unknown data payload 'pics' (the plan has no data: section)");
-    EXPECT_ERRS(MIN_PLAN("    - post: /a\n      multipart: [{name: f, files: photo}]\n") "data:\n"
-                                                                                  "  photos: "
-                                                                                  "{file: "
-                                                                                  "images/"
-                                                                                  "a.jpg}\n",
-                "5:36: multipart files: unknown data payload 'photo' (did you mean 'photos'?)");
+    EXPECT_ERRS(
+        MIN_PLAN("    - post: /a\n      multipart: [{name: f, files: photo}]\n") "data:\n"
+                                                                                 "  photos: "
+                                                                                 "{file: "
+                                                                                 "images/"
+                                                                                 "a.jpg}\n",
+        "5:36: multipart files: unknown data payload 'photo' (did you mean 'photos'?)");
     EXPECT_ERRS(MIN_PLAN("    - name: x\n      get: /a\n    - name: x\n      get: /b\n"),
                 "6:13: duplicate step name 'x' in flow 'f' (first at line 4); names must be "
                 "unique within a flow");
@@ -603,18 +604,18 @@ static void executors(void)
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: l, flow: f, executor: ladder}\n",
                 "7:5: scenario 'l': the ladder executor needs levels:");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: c, flow: f, executor: constant-vus, "
-                                              "vus: 2}\n",
+                                            "vus: 2}\n",
                 "7:5: scenario 'c': the constant-vus executor needs duration:");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: r, flow: f, executor: "
-                                              "constant-arrival-rate, duration: 1s}\n",
+                                            "constant-arrival-rate, duration: 1s}\n",
                 "7:5: scenario 'r': the constant-arrival-rate executor needs rate:",
                 "7:5: scenario 'r': the constant-arrival-rate executor needs max_vus:");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: c, flow: f, executor: constant-vus, "
-                                              "vus: 2, duration: 1s, levels: [1]}\n",
+                                            "vus: 2, duration: 1s, levels: [1]}\n",
                 "7:70: 'levels' does not apply to the constant-vus executor (it takes vus, "
                 "duration)");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: c, flow: f, executor: constant-vus, "
-                                              "vus: 2, duraton: 1s}\n",
+                                            "vus: 2, duraton: 1s}\n",
                 "7:5: scenario 'c': the constant-vus executor needs duration:",
                 "7:56: unknown key 'duraton' in a scenario (did you mean 'duration'?); valid "
                 "keys: name, flow, executor, start, graceful_stop, vus, duration");
@@ -623,7 +624,7 @@ static void executors(void)
                 "executors: ladder, constant-vus, ramping-vus, per-vu-iterations, "
                 "shared-iterations, constant-arrival-rate, ramping-arrival-rate");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: c, flow: f, executor: ramping-vus, "
-                                              "stages: [{rate: 2, for: 1s}]}\n",
+                                            "stages: [{rate: 2, for: 1s}]}\n",
                 "7:57: stage: 'rate' does not apply to ramping-vus (its stages take vus and for)",
                 "7:56: stage: needs vus: and for: ({vus: 10, for: 1m})");
 }
@@ -631,27 +632,27 @@ static void executors(void)
 static void numbers(void)
 {
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: c, flow: f, executor: constant-vus, "
-                                              "vus: 0, duration: 1s}\n",
+                                            "vus: 0, duration: 1s}\n",
                 "7:53: vus: 0 is out of range: must be 1 to 1000000");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: l, flow: f, executor: ladder, levels: "
-                                              "[1, 5, 5, 3, -1]}\n",
+                                            "[1, 5, 5, 3, -1]}\n",
                 "7:57: levels: 5 after 5: levels must go up",
                 "7:60: levels: 3 after 5: levels must go up",
                 "7:63: levels: -1 is out of range: must be 1 to 1000000");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: r, flow: f, executor: "
-                                              "constant-arrival-rate, rate: 0, duration: 1s, "
-                                              "max_vus: 2}\n",
+                                            "constant-arrival-rate, rate: 0, duration: 1s, "
+                                            "max_vus: 2}\n",
                 "7:63: rate: 0 must be greater than 0");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: r, flow: f, executor: "
-                                              "ramping-arrival-rate, stages: [{rate: 1, for: "
-                                              "1s}], max_vus: 2, pre_allocated_vus: 3}\n",
+                                            "ramping-arrival-rate, stages: [{rate: 1, for: "
+                                            "1s}], max_vus: 2, pre_allocated_vus: 3}\n",
                 "7:117: pre_allocated_vus: 3 is more than max_vus (2)");
 }
 
 static void payload_errors(void)
 {
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "data:\n  gone: {file: images/nope.png}\n"
-                                              "  none: {glob: \"images/*.gif\"}\n",
+                                            "  none: {glob: \"images/*.gif\"}\n",
                 "8:3: data gone: cannot read 'DIR/images/nope.png': No such file or directory",
                 "9:3: data none: no files match 'DIR/images/*.gif'");
 }
