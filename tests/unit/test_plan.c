@@ -501,6 +501,21 @@ static void yaml_syntax(void)
                 "2:1: a plan is one YAML document; a second one starts here");
     EXPECT_ERRS("", "1:1: the plan is empty: it needs at least flows: and scenarios:");
     EXPECT_ERRS("- a\n", "1:1: a plan is a mapping (target:, flows:, scenarios:, ...), not a list");
+    /* invalid UTF-8 in a directive made libfyaml 0.7.12 loop forever (found by fuzz_plan) */
+    EXPECT_ERRS("%target\xda\x17:\n", "1:8: not valid UTF-8 (a plan is UTF-8 text)");
+    EXPECT_ERRS("a: b\nc: \xc3\xa9\xc0\x80\n", "2:5: not valid UTF-8 (a plan is UTF-8 text)");
+
+    char path[160], *errs = NULL, want[300];
+    struct plan *p = NULL;
+    snprintf(path, sizeof path, "%s/missing.yaml", dir);
+    CHECK(plan_load(path, NULL, &p, &errs) == -1 && p == NULL);
+    snprintf(want, sizeof want, "%s: cannot read: No such file or directory\n", path);
+    CHECK_STR(errs, want);
+    free(errs);
+    CHECK(plan_load(dir, NULL, &p, &errs) == -1);
+    snprintf(want, sizeof want, "%s: cannot read: Is a directory\n", dir);
+    CHECK_STR(errs, want);
+    free(errs);
 }
 
 static void unknown_keys(void)
