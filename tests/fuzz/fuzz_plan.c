@@ -11,30 +11,23 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The input goes to a temp file that is unlinked at once and read back through
+ * /proc/self/fd: nothing is left in /tmp even when a run ends in a crash or a timeout. */
+static int fd = -1;
 static char path[64];
-
-static void cleanup(void)
-{
-    if (path[0])
-        unlink(path);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!path[0]) {
-        snprintf(path, sizeof path, "/tmp/surge-fuzz-plan-XXXXXX");
-        int fd = mkstemp(path);
+    if (fd < 0) {
+        char tmp[] = "/tmp/surge-fuzz-plan-XXXXXX";
+        fd = mkstemp(tmp);
         if (fd < 0)
             abort();
-        close(fd);
-        atexit(cleanup);
+        unlink(tmp);
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     }
-    FILE *f = fopen(path, "w");
-    if (!f)
+    if (ftruncate(fd, 0) != 0 || (size && pwrite(fd, data, size, 0) != (ssize_t)size))
         abort();
-    if (size && fwrite(data, 1, size, f) != size)
-        abort();
-    fclose(f);
 
     const char *vars[] = {"fuzz=1"};
     struct plan_overrides ov = {
