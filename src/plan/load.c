@@ -27,25 +27,25 @@
 #define MAX_VUS 1000000
 #define SECTION_JSON_BUDGET 1000000
 
-static const char *const TOP_KEYS[] = {"target", "defaults", "vars",     "data",     "flows",
-                                       "scenarios", "watch", "criteria", "workload", "report",
-                                       NULL};
-static const char *const DEFAULTS_KEYS[] = {"headers", "timeout", "connect_timeout", "insecure",
-                                            "cacert", NULL};
+static const char *const TOP_KEYS[] = {"target",   "defaults",  "vars",  "data",
+                                       "flows",    "scenarios", "watch", "criteria",
+                                       "workload", "report",    NULL};
+static const char *const DEFAULTS_KEYS[] = {"headers",  "timeout", "connect_timeout",
+                                            "insecure", "cacert",  NULL};
 static const char *const DATA_KEYS[] = {"generate", "file", "glob", NULL};
 static const char *const GENERATE_KEYS[] = {"type", "count", "size", "seed", NULL};
 
 /* Scenario keys: those every executor takes, then each executor's own. */
-static const char *const SCEN_COMMON[] = {"name", "flow", "executor", "start", "graceful_stop",
-                                          NULL};
-static const char *const K_LADDER[] = {"levels", "iterations_per_vu", "hold", "between",
-                                       "max_duration", NULL};
+static const char *const SCEN_COMMON[] = {"name",  "flow",          "executor",
+                                          "start", "graceful_stop", NULL};
+static const char *const K_LADDER[] = {"levels",  "iterations_per_vu", "hold",
+                                       "between", "max_duration",      NULL};
 static const char *const K_PER_VU[] = {"vus", "iterations", "max_duration", NULL};
 static const char *const K_CONST_VUS[] = {"vus", "duration", NULL};
 static const char *const K_RAMP_VUS[] = {"start_vus", "stages", NULL};
-static const char *const K_CONST_RATE[] = {"rate", "time_unit", "duration", "pre_allocated_vus",
+static const char *const K_CONST_RATE[] = {"rate",    "time_unit", "duration", "pre_allocated_vus",
                                            "max_vus", NULL};
-static const char *const K_RAMP_RATE[] = {"start_rate", "stages", "time_unit",
+static const char *const K_RAMP_RATE[] = {"start_rate",        "stages",  "time_unit",
                                           "pre_allocated_vus", "max_vus", NULL};
 
 static const struct exec_def {
@@ -59,7 +59,9 @@ static const struct exec_def {
     {"shared-iterations", EXEC_SHARED_ITERATIONS, K_PER_VU, {"vus", "iterations"}},
     {"constant-vus", EXEC_CONSTANT_VUS, K_CONST_VUS, {"vus", "duration"}},
     {"ramping-vus", EXEC_RAMPING_VUS, K_RAMP_VUS, {"stages"}},
-    {"constant-arrival-rate", EXEC_CONSTANT_ARRIVAL_RATE, K_CONST_RATE,
+    {"constant-arrival-rate",
+     EXEC_CONSTANT_ARRIVAL_RATE,
+     K_CONST_RATE,
      {"rate", "duration", "max_vus"}},
     {"ramping-arrival-rate", EXEC_RAMPING_ARRIVAL_RATE, K_RAMP_RATE, {"stages", "max_vus"}},
 };
@@ -199,8 +201,9 @@ static void vars(struct ld *l, const struct ynode *n)
         for (int i = 0; i < n->n; i++) {
             const struct ynode *k = n->items[2 * i], *v = n->items[2 * i + 1];
             if (!ld_is_ident(k->str)) {
-                ld_errn(l, k, "vars: '%s' is not a variable name (letters, digits and _, not "
-                              "starting with a digit)",
+                ld_errn(l, k,
+                        "vars: '%s' is not a variable name (letters, digits and _, not "
+                        "starting with a digit)",
                         k->str);
                 continue;
             }
@@ -289,8 +292,9 @@ static void generate(struct ld *l, const struct ynode *k, const struct ynode *g,
         ok = 0;
     const char *ss = ld_str(l, size, "generate size");
     if (ss && units_parse_size(ss, &bytes) != 0) {
-        ld_errn(l, size, "generate size: bad size '%s': use a number with B, KB, MB, GB, KiB, "
-                         "MiB or GiB (374KB)",
+        ld_errn(l, size,
+                "generate size: bad size '%s': use a number with B, KB, MB, GB, KiB, "
+                "MiB or GiB (374KB)",
                 ss);
         ok = 0;
     } else if (!ss) {
@@ -309,8 +313,7 @@ static void generate(struct ld *l, const struct ynode *k, const struct ynode *g,
         ld_errn(l, k, "data %s: %s", k->str, err);
 }
 
-static void file(struct ld *l, const struct ynode *k, const struct ynode *v,
-                 struct payload **out)
+static void file(struct ld *l, const struct ynode *k, const struct ynode *v, struct payload **out)
 {
     const char *s = ld_str(l, v, "file");
     char *path = s ? plan_path(l, s, 0) : NULL;
@@ -505,8 +508,8 @@ static void scenario_keys(struct ld *l, const struct ynode *m, const struct exec
             for (int j = 0; ed->keys[j] && off < sizeof list; j++)
                 off += (size_t)snprintf(list + off, sizeof list - off, "%s%s", j ? ", " : "",
                                         ed->keys[j]);
-            ld_errn(l, k, "'%s' does not apply to the %s executor (it takes %s)", k->str,
-                    ed->name, list);
+            ld_errn(l, k, "'%s' does not apply to the %s executor (it takes %s)", k->str, ed->name,
+                    list);
         } else {
             ld_check_keys(l, &(struct ynode){.kind = YN_MAP, .items = m->items + 2 * i, .n = 1},
                           "a scenario", valid);
@@ -525,9 +528,10 @@ static void scenario(struct ld *l, const struct ynode *m, struct plan_scenario *
     const struct ynode *v;
     const struct exec_def *ed = NULL;
     if (!(v = yaml_map_get(m, "executor"))) {
-        ld_errn(l, m, "scenario: executor: is required (ladder, constant-vus, ramping-vus, "
-                      "per-vu-iterations, shared-iterations, constant-arrival-rate, "
-                      "ramping-arrival-rate)");
+        ld_errn(l, m,
+                "scenario: executor: is required (ladder, constant-vus, ramping-vus, "
+                "per-vu-iterations, shared-iterations, constant-arrival-rate, "
+                "ramping-arrival-rate)");
     } else {
         const char *es = ld_str(l, v, "executor");
         const char *names[NEXECS + 1];
@@ -539,9 +543,10 @@ static void scenario(struct ld *l, const struct ynode *m, struct plan_scenario *
         names[NEXECS] = NULL;
         if (es && !ed) {
             const char *sug = ld_suggest(es, names);
-            ld_errn(l, v, "executor: unknown executor '%s'%s%s%s; executors: ladder, "
-                          "constant-vus, ramping-vus, per-vu-iterations, shared-iterations, "
-                          "constant-arrival-rate, ramping-arrival-rate",
+            ld_errn(l, v,
+                    "executor: unknown executor '%s'%s%s%s; executors: ladder, "
+                    "constant-vus, ramping-vus, per-vu-iterations, shared-iterations, "
+                    "constant-arrival-rate, ramping-arrival-rate",
                     es, sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
         }
     }
@@ -621,8 +626,9 @@ static void scenario(struct ld *l, const struct ynode *m, struct plan_scenario *
             levels(l, s, v);
         s->iterations_per_vu = 1;
         if (ipv && hold) {
-            ld_errn(l, hold, "hold: a ladder level either runs iterations_per_vu: or holds for "
-                             "a time, not both");
+            ld_errn(l, hold,
+                    "hold: a ladder level either runs iterations_per_vu: or holds for "
+                    "a time, not both");
         } else if (hold) {
             s->iterations_per_vu = 0;
             positive_duration(l, hold, "hold", &s->hold_us);
@@ -682,8 +688,9 @@ static void scenarios(struct ld *l, const struct ynode *n)
 {
     struct plan *p = l->p;
     if (!n || yaml_is_null(n)) {
-        ld_err(l, 1, 1, "the plan has no scenarios: add scenarios: (a list of {name, flow, "
-                        "executor, ...})");
+        ld_err(l, 1, 1,
+               "the plan has no scenarios: add scenarios: (a list of {name, flow, "
+               "executor, ...})");
         return;
     }
     if (ld_want_seq(l, n, "scenarios") != 0)
@@ -753,8 +760,9 @@ static void *section(struct ld *l, const struct ynode *n, const char *what)
     long budget = SECTION_JSON_BUDGET;
     void *j = yaml_to_json(n, &budget);
     if (!j)
-        ld_errn(l, n, "%s: cannot convert to JSON (too large, nested deeper than 256, or text "
-                      "that is not UTF-8)",
+        ld_errn(l, n,
+                "%s: cannot convert to JSON (too large, nested deeper than 256, or text "
+                "that is not UTF-8)",
                 what);
     return j;
 }
@@ -809,11 +817,13 @@ static char *format_errors(struct ld *l)
 
 /* ---- plan_load ---- */
 
-int plan_load(const char *path, const struct plan_overrides *ov, struct plan **out,
-              char **errors)
+int plan_load(const char *path, const struct plan_overrides *ov, struct plan **out, char **errors)
 {
-    struct ld l = {.file = path ? path : "(null)", .ov = ov, .scale = 1,
-                   .max_payload = DEFAULT_MAX_PAYLOAD, .steps_left = LD_MAX_STEPS};
+    struct ld l = {.file = path ? path : "(null)",
+                   .ov = ov,
+                   .scale = 1,
+                   .max_payload = DEFAULT_MAX_PAYLOAD,
+                   .steps_left = LD_MAX_STEPS};
     struct yaml_doc *doc = NULL;
     if (errors)
         *errors = NULL;

@@ -13,15 +13,14 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const METHODS[] = {"get", "post", "put", "patch", "delete", "head", "options",
-                                      NULL};
-static const char *const REQ_KEYS[] = {"get",     "post",    "put",    "patch",   "delete",
-                                       "head",    "options", "name",   "headers", "query",
-                                       "body",    "json",    "form",   "multipart", "expect",
+static const char *const METHODS[] = {"get",    "post", "put",     "patch",
+                                      "delete", "head", "options", NULL};
+static const char *const REQ_KEYS[] = {"get",     "post",    "put",     "patch",     "delete",
+                                       "head",    "options", "name",    "headers",   "query",
+                                       "body",    "json",    "form",    "multipart", "expect",
                                        "extract", "poll",    "timeout", NULL};
-static const char *const STEP_WORDS[] = {"get",   "post",        "put",   "patch", "delete",
-                                         "head",  "options",     "think", "transaction",
-                                         NULL};
+static const char *const STEP_WORDS[] = {"get",  "post",    "put",   "patch",       "delete",
+                                         "head", "options", "think", "transaction", NULL};
 static const char *const THINK_KEYS[] = {"think", NULL};
 static const char *const TXN_KEYS[] = {"transaction", "steps", NULL};
 static const char *const EXPECT_KEYS[] = {"status", "body", "json", NULL};
@@ -96,8 +95,7 @@ static int payload_index(struct ld *l, const struct ynode *at, const char *name,
         ld_errn(l, at, "%s: unknown data payload '%s' (data: has %d: %s%s)", what, name, n,
                 names[0], n > 1 ? ", ..." : "");
     else
-        ld_errn(l, at, "%s: unknown data payload '%s' (the plan has no data: section)", what,
-                name);
+        ld_errn(l, at, "%s: unknown data payload '%s' (the plan has no data: section)", what, name);
     return -1;
 }
 
@@ -112,7 +110,7 @@ static int header_name_ok(const char *s)
 }
 
 void ld_kv_map(struct ld *l, const struct ynode *m, const char *what, int headers,
-                   struct plan_kv **kv, int *nkv)
+               struct plan_kv **kv, int *nkv)
 {
     if (ld_want_map(l, m, what) != 0)
         return;
@@ -214,8 +212,9 @@ static void body_json(struct ld *l, struct plan_step *st, const struct ynode *n)
     budget = JSON_BUDGET;
     json_t *j = yaml_to_json(n, &budget);
     if (!j) {
-        ld_errn(l, n, "json: cannot convert to JSON (more than %d values, nested deeper than "
-                      "256, or text that is not UTF-8)",
+        ld_errn(l, n,
+                "json: cannot convert to JSON (more than %d values, nested deeper than "
+                "256, or text that is not UTF-8)",
                 JSON_BUDGET);
         return;
     }
@@ -400,12 +399,24 @@ static char *regex_translate(const char *re)
         if (!in_bracket && c == '\\' && i + 1 < n && strchr("dDwWsS", re[i + 1])) {
             const char *rep = NULL;
             switch (re[i + 1]) {
-            case 'd': rep = "[0-9]"; break;
-            case 'D': rep = "[^0-9]"; break;
-            case 'w': rep = "[[:alnum:]_]"; break;
-            case 'W': rep = "[^[:alnum:]_]"; break;
-            case 's': rep = "[[:space:]]"; break;
-            default: rep = "[^[:space:]]"; break;
+            case 'd':
+                rep = "[0-9]";
+                break;
+            case 'D':
+                rep = "[^0-9]";
+                break;
+            case 'w':
+                rep = "[[:alnum:]_]";
+                break;
+            case 'W':
+                rep = "[^[:alnum:]_]";
+                break;
+            case 's':
+                rep = "[[:space:]]";
+                break;
+            default:
+                rep = "[^[:space:]]";
+                break;
             }
             size_t rl = strlen(rep);
             memcpy(out + o, rep, rl);
@@ -459,8 +470,9 @@ static void extract_one(struct ld *l, struct plan_step *st, const struct ynode *
     char w[160];
     snprintf(w, sizeof w, "extract %s", k->str);
     if (!ld_is_ident(k->str)) {
-        ld_errn(l, k, "extract: '%s' is not a variable name (letters, digits and _, not "
-                      "starting with a digit)",
+        ld_errn(l, k,
+                "extract: '%s' is not a variable name (letters, digits and _, not "
+                "starting with a digit)",
                 k->str);
         return;
     }
@@ -567,8 +579,9 @@ static void poll(struct ld *l, struct plan_step *st, const struct ynode *n)
     const struct ynode *every = yaml_map_get(n, "every"), *until = yaml_map_get(n, "until"),
                        *to = yaml_map_get(n, "timeout");
     if (!every || !until) {
-        ld_errn(l, n, "poll: needs every: (how often) and until: (a condition on the JSON "
-                      "body)");
+        ld_errn(l, n,
+                "poll: needs every: (how often) and until: (a condition on the JSON "
+                "body)");
         return;
     }
     struct plan_poll *p = calloc(1, sizeof *p);
@@ -652,8 +665,9 @@ static void request_step(struct ld *l, struct fb *fb, const struct ynode *m)
                 ld_errn(l, url, "%s: '%s' is neither a path starting with '/' nor an http(s) URL",
                         mk->str, us);
             else if (!is_absolute_url(us) && !l->p->target)
-                ld_errn(l, url, "%s: the path '%s' needs a target: set target: in the plan or "
-                                "pass --target",
+                ld_errn(l, url,
+                        "%s: the path '%s' needs a target: set target: in the plan or "
+                        "pass --target",
                         mk->str, us);
         }
     }
@@ -668,8 +682,9 @@ static void request_step(struct ld *l, struct fb *fb, const struct ynode *m)
     st->name = ld_strdup(l, name);
     const struct plan_step *dup = st->name ? name_taken(fb->f, st->name, fb->f->nsteps - 1) : NULL;
     if (dup)
-        ld_errn(l, nn ? nn : m, "duplicate step name '%s' in flow '%s' (first at line %d); "
-                                "names must be unique within a flow",
+        ld_errn(l, nn ? nn : m,
+                "duplicate step name '%s' in flow '%s' (first at line %d); "
+                "names must be unique within a flow",
                 name, fb->f->name, dup->loc.line);
 
     const struct ynode *hm = yaml_map_get(m, "headers");
@@ -743,8 +758,8 @@ static void think_step(struct ld *l, struct fb *fb, const struct ynode *m)
         if (ok) {
             memcpy(a, s, n);
             a[n] = '\0';
-            ok = units_parse_duration(a, 0, &lo) == 0 &&
-                 units_parse_duration(dots + 2, 0, &hi) == 0;
+            ok =
+                units_parse_duration(a, 0, &lo) == 0 && units_parse_duration(dots + 2, 0, &hi) == 0;
         }
     } else {
         ok = units_parse_duration(s, 0, &lo) == 0;
@@ -795,8 +810,9 @@ static void txn_step(struct ld *l, struct fb *fb, const struct ynode *m, int dep
     struct plan_flow *f = fb->f;
     const struct plan_step *dup = name_taken(f, name, f->nsteps);
     if (dup)
-        ld_errn(l, tn, "duplicate name '%s' in flow '%s' (first at line %d); step and "
-                       "transaction names must be unique within a flow",
+        ld_errn(l, tn,
+                "duplicate name '%s' in flow '%s' (first at line %d); step and "
+                "transaction names must be unique within a flow",
                 name, f->name, dup->loc.line);
     if (f->ntxns == fb->captxns) {
         int cap = fb->captxns ? 2 * fb->captxns : 4;
@@ -845,8 +861,9 @@ static void steps(struct ld *l, struct fb *fb, const struct ynode *seq, int dept
             txn |= !strcmp(k, "transaction");
         }
         if (method + think + txn > 1) {
-            ld_errn(l, m, "a step is one of a request (get:, post:, ...), think: or "
-                          "transaction:, not several");
+            ld_errn(l, m,
+                    "a step is one of a request (get:, post:, ...), think: or "
+                    "transaction:, not several");
         } else if (method) {
             request_step(l, fb, m);
         } else if (think) {
@@ -863,13 +880,15 @@ static void steps(struct ld *l, struct fb *fb, const struct ynode *seq, int dept
                     k0 = m->items[2 * j];
             }
             if (s)
-                ld_errn(l, k0, "unknown key '%s' in a step (did you mean '%s'?); a step needs "
-                               "one of get, post, put, patch, delete, head, options, think or "
-                               "transaction",
+                ld_errn(l, k0,
+                        "unknown key '%s' in a step (did you mean '%s'?); a step needs "
+                        "one of get, post, put, patch, delete, head, options, think or "
+                        "transaction",
                         k0->str, s);
             else
-                ld_errn(l, m, "a step needs one of get, post, put, patch, delete, head, "
-                              "options, think or transaction");
+                ld_errn(l, m,
+                        "a step needs one of get, post, put, patch, delete, head, "
+                        "options, think or transaction");
         }
     }
 }

@@ -26,8 +26,8 @@ struct ld_err {
 #define LD_MAX_TXN_DEPTH 16
 
 struct ld {
-    const char *file;     /* plan path as given, for messages */
-    char *dir;            /* its directory ("." when none), for relative data paths */
+    const char *file; /* plan path as given, for messages */
+    char *dir;        /* its directory ("." when none), for relative data paths */
     const struct plan_overrides *ov;
     struct plan *p;       /* being filled */
     double scale;         /* --time-scale (1 when unset) */
@@ -42,7 +42,7 @@ struct ld {
     int nextracted, capextracted;
     /* defaults.headers as written: compiled again into each request step */
     const struct ynode *def_headers;
-    long steps_left;      /* LD_MAX_STEPS budget */
+    long steps_left; /* LD_MAX_STEPS budget */
 };
 
 /* Record a problem at a 1-based position (see struct ld_err for line 0 and -1). */
@@ -93,8 +93,7 @@ tmpl *ld_tmpl(struct ld *l, const struct ynode *n, const char *what);
 /* The same for text not taken from a node as is (line/col: where its first byte is). */
 tmpl *ld_tmpl_text(struct ld *l, const char *s, int line, int col, const char *what);
 /* Check a compiled template's names are defined (used by ld_tmpl). @return 0 or -1. */
-int ld_tmpl_names(struct ld *l, const tmpl *t, const char *s, int line, int col,
-                  const char *what);
+int ld_tmpl_names(struct ld *l, const tmpl *t, const char *s, int line, int col, const char *what);
 
 /* Is `name` a plan variable visible now, or extracted by an earlier step? */
 int ld_var_known(const struct ld *l, const char *name);

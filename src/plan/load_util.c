@@ -299,8 +299,7 @@ static int name_offset(const char *s, const char *prefix, const char *name)
     return 0;
 }
 
-int ld_tmpl_names(struct ld *l, const tmpl *t, const char *s, int line, int col,
-                  const char *what)
+int ld_tmpl_names(struct ld *l, const tmpl *t, const char *s, int line, int col, const char *what)
 {
     int rc = 0;
     int base = col;

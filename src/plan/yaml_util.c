@@ -3,15 +3,17 @@
 #include "plan/yaml_util.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <errno.h>
 #include <jansson.h>
 #include <libfyaml.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#define YAML_MAX_FILE (16 << 20) /* bytes: a plan is a few KB; this stops a runaway file */
 
 struct yaml_anchor {
     char *name;
@@ -138,8 +140,7 @@ static int attach(struct builder *b, struct ynode *n, int *pending)
     if (!pending[b->depth - 1]) {
         /* a key: a scalar, and not one the mapping already has */
         if (n->kind != YN_SCALAR) {
-            report(b, n->line, n->col, "mapping keys must be strings, not %s",
-                   yaml_kind_name(n));
+            report(b, n->line, n->col, "mapping keys must be strings, not %s", yaml_kind_name(n));
         } else {
             for (int i = 0; i < parent->n; i++) {
                 const struct ynode *k = parent->items[2 * i];
@@ -175,6 +176,91 @@ static void diag_errors(struct builder *b, struct fy_diag *diag, int line, int c
         report(b, line, col, "YAML syntax error");
 }
 
+/* The whole file, NUL-terminated, at most YAML_MAX_FILE bytes. NULL after a report. */
+static char *read_file(struct builder *b, const char *path, size_t *lenp)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        report(b, 0, 0, "cannot read: %s", strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (len + 1 == cap) {
+            if (cap > YAML_MAX_FILE) {
+                report(b, 0, 0, "the file is larger than %d MB", YAML_MAX_FILE >> 20);
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t n = fread(buf + len, 1, cap - len - 1, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    int err = ferror(f) ? errno : 0;
+    fclose(f);
+    if (!buf) {
+        report(b, 0, 0, "out of memory reading the plan");
+        return NULL;
+    }
+    if (err) {
+        report(b, 0, 0, "cannot read: %s", strerror(err));
+        free(buf);
+        return NULL;
+    }
+    buf[len] = '\0';
+    *lenp = len;
+    return buf;
+}
+
+/* Strict UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+ * @return 0, or -1 with the 1-based line and column (in characters) of the first bad byte. */
+static int utf8_check(const char *s, size_t len, int *line, int *col)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    int ln = 1, cl = 1;
+    for (size_t i = 0; i < len;) {
+        unsigned c = u[i];
+        size_t n = c < 0x80             ? 1
+                   : (c & 0xe0) == 0xc0 ? 2
+                   : (c & 0xf0) == 0xe0 ? 3
+                   : (c & 0xf8) == 0xf0 ? 4
+                                        : 0;
+        int ok = n != 0 && i + n <= len;
+        for (size_t k = 1; ok && k < n; k++)
+            ok = (u[i + k] & 0xc0) == 0x80;
+        if (ok && n > 1) {
+            unsigned cp = c & (0x7f >> n);
+            for (size_t k = 1; k < n; k++)
+                cp = (cp << 6) | (u[i + k] & 0x3f);
+            ok = !((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+                   cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff));
+        }
+        if (!ok) {
+            *line = ln;
+            *col = cl;
+            return -1;
+        }
+        if (c == '\n')
+            ln++, cl = 1;
+        else
+            cl++;
+        i += n;
+    }
+    return 0;
+}
+
 int yaml_doc_load(const char *path, yaml_err_fn err, void *ud, struct yaml_doc **out)
 {
     struct builder b = {.err = err, .ud = ud};
@@ -183,12 +269,17 @@ int yaml_doc_load(const char *path, yaml_err_fn err, void *ud, struct yaml_doc *
     int *pending = NULL;
     int docs = 0, last_line = 1, last_col = 1, oom = 0;
 
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        report(&b, 0, 0, "cannot read: %s", strerror(errno));
+    size_t text_len = 0;
+    char *text = read_file(&b, path, &text_len);
+    if (!text)
+        return -1;
+    /* libfyaml 0.7.12 can loop forever on some invalid UTF-8 (in a directive): check first */
+    int bad_line, bad_col;
+    if (utf8_check(text, text_len, &bad_line, &bad_col) != 0) {
+        report(&b, bad_line, bad_col, "not valid UTF-8 (a plan is UTF-8 text)");
+        free(text);
         return -1;
     }
-    fclose(f);
 
     b.doc = calloc(1, sizeof *b.doc);
     struct fy_diag_cfg dcfg;
@@ -205,7 +296,7 @@ int yaml_doc_load(const char *path, yaml_err_fn err, void *ud, struct yaml_doc *
         .diag = diag,
     };
     fyp = fy_parser_create(&cfg);
-    if (!fyp || fy_parser_set_input_file(fyp, path) != 0)
+    if (!fyp || fy_parser_set_string(fyp, text, text_len) != 0)
         goto nomem;
 
     struct fy_event *e;
@@ -321,6 +412,7 @@ int yaml_doc_load(const char *path, yaml_err_fn err, void *ud, struct yaml_doc *
     free(pending);
     fy_parser_destroy(fyp);
     fy_diag_destroy(diag);
+    free(text);
     if (b.failed) {
         yaml_doc_free(b.doc);
         return -1;
@@ -338,6 +430,7 @@ nomem:
         fy_parser_destroy(fyp);
     if (diag)
         fy_diag_destroy(diag);
+    free(text);
     yaml_doc_free(b.doc);
     return -1;
 }

@@ -14,23 +14,23 @@ enum ynode_kind { YN_SCALAR, YN_MAP, YN_SEQ };
  * their yaml_doc and die with it. */
 struct ynode {
     enum ynode_kind kind;
-    int line, col;        /* 1-based, where the node starts ('{', '-', a key, a quote) */
+    int line, col; /* 1-based, where the node starts ('{', '-', a key, a quote) */
     /* YN_SCALAR */
-    char *str;            /* NUL-terminated text (it may also hold NULs: see len) */
-    size_t len;           /* bytes at str */
-    int plain;            /* 1: plain style (null/true/numbers are read from these only) */
-    int quoted;           /* 1: '...' or "..." (line/col are then the first character's,
-                             inside the quotes) */
+    char *str;  /* NUL-terminated text (it may also hold NULs: see len) */
+    size_t len; /* bytes at str */
+    int plain;  /* 1: plain style (null/true/numbers are read from these only) */
+    int quoted; /* 1: '...' or "..." (line/col are then the first character's,
+                   inside the quotes) */
     /* YN_MAP: key i is items[2i], its value items[2i+1]; YN_SEQ: item i is items[i] */
     struct ynode **items;
-    int n;                /* pairs (YN_MAP) or items (YN_SEQ) */
-    int cap;              /* slots allocated in items */
-    struct ynode *next;   /* the document's list of every node, for freeing */
+    int n;              /* pairs (YN_MAP) or items (YN_SEQ) */
+    int cap;            /* slots allocated in items */
+    struct ynode *next; /* the document's list of every node, for freeing */
 };
 
 struct yaml_doc {
-    struct ynode *root;   /* NULL for an empty file */
-    struct ynode *all;    /* every node, linked through next */
+    struct ynode *root; /* NULL for an empty file */
+    struct ynode *all;  /* every node, linked through next */
     struct yaml_anchor *anchors;
     int nanchors;
 };

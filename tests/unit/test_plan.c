@@ -1,10 +1,11 @@
 /* test_plan.c — plan_load: a full plan lands field by field where plan.h says, and each
  * class of mistake comes out as the exact "FILE:LINE:COL: message" line. */
-#include "unit.h"
 #include "flow/cond.h"
 #include "plan/payload.h"
 #include "plan/plan.h"
 #include "plan/tmpl.h"
+#include "unit.h"
+#include "util/sbuf.h"
 
 #include <regex.h>
 #include <stdarg.h>
@@ -115,52 +116,52 @@ static void expect_errs(int at, const char *text, const struct plan_overrides *o
     free(errs);
 }
 
-#define FULL_PLAN                                                                                \
-    "target: http://127.0.0.1:8080\n"                                                            \
-    "defaults:\n"                                                                                \
-    "  headers: {Accept: application/json}\n"                                                    \
-    "  timeout: 60s\n"                                                                           \
-    "  connect_timeout: 10s\n"                                                                   \
-    "  insecure: false\n"                                                                        \
-    "  cacert: ca.pem\n"                                                                         \
-    "vars:\n"                                                                                    \
-    "  access_code: ${env.SURGE_TEST_ACCESS}\n"                                                  \
-    "  size: large\n"                                                                            \
-    "data:\n"                                                                                    \
-    "  photos: {generate: {type: jpeg, count: 3, size: 8KB}}\n"                                  \
-    "  one: {file: images/cat.png}\n"                                                            \
-    "  many: {glob: \"images/*.jpg\"}\n"                                                         \
-    "flows:\n"                                                                                   \
-    "  upload:\n"                                                                                \
-    "    - name: login\n"                                                                        \
-    "      post: /api/login\n"                                                                   \
-    "      json: {access_code: \"${access_code}\", n: 3, ok: true}\n"                            \
-    "      expect: {status: 200}\n"                                                              \
-    "    - name: upload\n"                                                                       \
-    "      post: /api/upload\n"                                                                  \
-    "      headers: {accept: text/plain, X-Size: \"${size}\"}\n"                                 \
-    "      multipart:\n"                                                                         \
-    "        - {name: images, files: photos}\n"                                                  \
-    "        - {name: note, value: \"vu ${vu}\"}\n"                                              \
-    "      expect: {status: [200, 201, 3xx], json: \"uploaded == 30\"}\n"                        \
-    "  generate:\n"                                                                              \
-    "    - transaction: generation\n"                                                            \
-    "      steps:\n"                                                                             \
-    "        - name: submit\n"                                                                   \
-    "          post: /api/generate\n"                                                            \
-    "          multipart: [{name: image, files: one}]\n"                                         \
-    "          expect: {status: 202, body: queued}\n"                                            \
-    "          extract: {job: job_id, loc: {header: Location}, id: {regex: 'id=(\\d+)'}}\n"      \
-    "        - name: wait\n"                                                                     \
-    "          get: /api/jobs/${job}\n"                                                          \
-    "          query: {verbose: \"1\"}\n"                                                        \
-    "          poll: {every: 2s, until: \"status == completed\", timeout: 10m}\n"                \
-    "          timeout: 5s\n"                                                                    \
-    "        - get: /api/jobs/${job}/result\n"                                                   \
-    "    - think: 30s..90s\n"                                                                    \
-    "    - think: 2s\n"                                                                          \
-    "    - delete: http://other.example/x\n"                                                     \
-    "      form: {a: \"${id}\"}\n"                                                               \
+#define FULL_PLAN                                                                                  \
+    "target: http://127.0.0.1:8080\n"                                                              \
+    "defaults:\n"                                                                                  \
+    "  headers: {Accept: application/json}\n"                                                      \
+    "  timeout: 60s\n"                                                                             \
+    "  connect_timeout: 10s\n"                                                                     \
+    "  insecure: false\n"                                                                          \
+    "  cacert: ca.pem\n"                                                                           \
+    "vars:\n"                                                                                      \
+    "  access_code: ${env.SURGE_TEST_ACCESS}\n"                                                    \
+    "  size: large\n"                                                                              \
+    "data:\n"                                                                                      \
+    "  photos: {generate: {type: jpeg, count: 3, size: 8KB}}\n"                                    \
+    "  one: {file: images/cat.png}\n"                                                              \
+    "  many: {glob: \"images/*.jpg\"}\n"                                                           \
+    "flows:\n"                                                                                     \
+    "  upload:\n"                                                                                  \
+    "    - name: login\n"                                                                          \
+    "      post: /api/login\n"                                                                     \
+    "      json: {access_code: \"${access_code}\", n: 3, ok: true}\n"                              \
+    "      expect: {status: 200}\n"                                                                \
+    "    - name: upload\n"                                                                         \
+    "      post: /api/upload\n"                                                                    \
+    "      headers: {accept: text/plain, X-Size: \"${size}\"}\n"                                   \
+    "      multipart:\n"                                                                           \
+    "        - {name: images, files: photos}\n"                                                    \
+    "        - {name: note, value: \"vu ${vu}\"}\n"                                                \
+    "      expect: {status: [200, 201, 3xx], json: \"uploaded == 30\"}\n"                          \
+    "  generate:\n"                                                                                \
+    "    - transaction: generation\n"                                                              \
+    "      steps:\n"                                                                               \
+    "        - name: submit\n"                                                                     \
+    "          post: /api/generate\n"                                                              \
+    "          multipart: [{name: image, files: one}]\n"                                           \
+    "          expect: {status: 202, body: queued}\n"                                              \
+    "          extract: {job: job_id, loc: {header: Location}, id: {regex: 'id=(\\d+)'}}\n"        \
+    "        - name: wait\n"                                                                       \
+    "          get: /api/jobs/${job}\n"                                                            \
+    "          query: {verbose: \"1\"}\n"                                                          \
+    "          poll: {every: 2s, until: \"status == completed\", timeout: 10m}\n"                  \
+    "          timeout: 5s\n"                                                                      \
+    "        - get: /api/jobs/${job}/result\n"                                                     \
+    "    - think: 30s..90s\n"                                                                      \
+    "    - think: 2s\n"                                                                            \
+    "    - delete: http://other.example/x\n"                                                       \
+    "      form: {a: \"${id}\"}\n"                                                                 \
     "      body_never: 1\n"
 
 /* The seeds' plan minus the typo on the last line (added above for another test). */
@@ -207,6 +208,26 @@ static char *full_plan(void)
 static const char *lit(const tmpl *t)
 {
     return t && tmpl_is_literal(t) ? tmpl_literal(t) : "(not literal)";
+}
+
+static const char *lookup_x(void *ud, const char *name, size_t *len)
+{
+    (void)ud;
+    (void)name;
+    *len = 1;
+    return "X";
+}
+
+/* Expand t with every variable "X", vu 7. Returns a static buffer. */
+static const char *expand(const tmpl *t)
+{
+    static char out[512];
+    struct sbuf b = SBUF_INIT;
+    uint64_t rng = 1;
+    struct tmpl_ctx ctx = {.lookup = lookup_x, .vu = 7, .rng = &rng};
+    snprintf(out, sizeof out, "%s", tmpl_expand(t, &ctx, &b) == 0 ? sbuf_str(&b) : "(error)");
+    sbuf_free(&b);
+    return out;
 }
 
 static int status_ok(const struct plan_expect *e, int code)
@@ -294,6 +315,7 @@ static void full(void)
     CHECK(!tmpl_is_literal(s->body_text));
     CHECK_INT(tmpl_var_count(s->body_text), 1);
     CHECK_STR(tmpl_var_name(s->body_text, 0), "access_code");
+    CHECK_STR(expand(s->body_text), "{\"access_code\":\"X\",\"n\":3,\"ok\":true}");
     CHECK_INT(s->nheaders, 1); /* the default Accept */
     CHECK_STR(s->headers[0].name, "Accept");
     CHECK(s->expect.has_status && status_ok(&s->expect, 200) && !status_ok(&s->expect, 201));
@@ -314,7 +336,7 @@ static void full(void)
     CHECK(s->parts[0].value == NULL);
     CHECK_STR(s->parts[1].name, "note");
     CHECK_INT(s->parts[1].payload, -1);
-    CHECK(s->parts[1].value && !tmpl_is_literal(s->parts[1].value));
+    CHECK(s->parts[1].value && !strcmp(expand(s->parts[1].value), "vu 7"));
     CHECK_INT(s->parts[1].loc.line, 26);
     CHECK(status_ok(&s->expect, 200) && status_ok(&s->expect, 201) && status_ok(&s->expect, 300) &&
           status_ok(&s->expect, 399) && !status_ok(&s->expect, 202) && !status_ok(&s->expect, 400));
@@ -462,10 +484,10 @@ static void time_scale(void)
     plan_free(p);
 }
 
-#define MIN_PLAN(steps)                                                                          \
-    "target: http://127.0.0.1:8080\n"                                                            \
-    "flows:\n"                                                                                   \
-    "  f:\n" steps "scenarios:\n"                                                                \
+#define MIN_PLAN(steps)                                                                            \
+    "target: http://127.0.0.1:8080\n"                                                              \
+    "flows:\n"                                                                                     \
+    "  f:\n" steps "scenarios:\n"                                                                  \
     "  - {name: s, flow: f, executor: constant-vus, vus: 1, duration: 1s}\n"
 
 static void yaml_syntax(void)
@@ -479,6 +501,21 @@ static void yaml_syntax(void)
                 "2:1: a plan is one YAML document; a second one starts here");
     EXPECT_ERRS("", "1:1: the plan is empty: it needs at least flows: and scenarios:");
     EXPECT_ERRS("- a\n", "1:1: a plan is a mapping (target:, flows:, scenarios:, ...), not a list");
+    /* invalid UTF-8 in a directive made libfyaml 0.7.12 loop forever (found by fuzz_plan) */
+    EXPECT_ERRS("%target\xda\x17:\n", "1:8: not valid UTF-8 (a plan is UTF-8 text)");
+    EXPECT_ERRS("a: b\nc: \xc3\xa9\xc0\x80\n", "2:5: not valid UTF-8 (a plan is UTF-8 text)");
+
+    char path[160], *errs = NULL, want[300];
+    struct plan *p = NULL;
+    snprintf(path, sizeof path, "%s/missing.yaml", dir);
+    CHECK(plan_load(path, NULL, &p, &errs) == -1 && p == NULL);
+    snprintf(want, sizeof want, "%s: cannot read: No such file or directory\n", path);
+    CHECK_STR(errs, want);
+    free(errs);
+    CHECK(plan_load(dir, NULL, &p, &errs) == -1);
+    snprintf(want, sizeof want, "%s: cannot read: Is a directory\n", dir);
+    CHECK_STR(errs, want);
+    free(errs);
 }
 
 static void unknown_keys(void)
@@ -509,8 +546,8 @@ static void wrong_types(void)
     EXPECT_ERRS(MIN_PLAN("    - get: {a: 1}\n"), "4:12: get: expected a string, got a mapping");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "defaults: {insecure: maybe}\n",
                 "7:22: insecure: expected true or false, got a string");
-    EXPECT_ERRS(MIN_PLAN("    - get: /a\n")
-                "  - {name: t, flow: f, executor: constant-vus, vus: many, duration: 1s}\n",
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: t, flow: f, executor: constant-vus, vus: "
+                                            "many, duration: 1s}\n",
                 "7:53: vus: expected a whole number, got a string 'many'");
     EXPECT_ERRS("target: http://x\nflows: {f: {get: /}}\nscenarios: []\n",
                 "2:12: flow 'f': expected a list, got a mapping",
@@ -528,7 +565,7 @@ static void durations_sizes(void)
                 "4:14: think: bad duration 'soon': use a duration (2s) or a range (30s..90s), "
                 "each a number with a unit: us, ms, s, m or h");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "data:\n  img: {generate: {type: png, size: 3 "
-                                             "parsecs}}\n",
+                                            "parsecs}}\n",
                 "8:37: generate size: bad size '3 parsecs': use a number with B, KB, MB, GB, "
                 "KiB, MiB or GiB (374KB)");
 }
@@ -558,19 +595,20 @@ static void variables(void)
 static void references(void)
 {
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: t, flow: g, executor: constant-vus, "
-                                              "vus: 1, duration: 1s}\n",
+                                            "vus: 1, duration: 1s}\n",
                 "7:21: flow: unknown flow 'g'; flows: f");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: t, flow: other, executor: constant-vus, "
-                                              "vus: 1, duration: 1s}\n",
+                                            "vus: 1, duration: 1s}\n",
                 "7:21: flow: unknown flow 'other'; flows: f");
     EXPECT_ERRS(MIN_PLAN("    - post: /a\n      body: \"@pics\"\n"),
                 "5:14: body: unknown data payload 'pics' (the plan has no data: section)");
-    EXPECT_ERRS(MIN_PLAN("    - post: /a\n      multipart: [{name: f, files: photo}]\n") "data:\n"
-                                                                                  "  photos: "
-                                                                                  "{file: "
-                                                                                  "images/"
-                                                                                  "a.jpg}\n",
-                "5:36: multipart files: unknown data payload 'photo' (did you mean 'photos'?)");
+    EXPECT_ERRS(
+        MIN_PLAN("    - post: /a\n      multipart: [{name: f, files: photo}]\n") "data:\n"
+                                                                                 "  photos: "
+                                                                                 "{file: "
+                                                                                 "images/"
+                                                                                 "a.jpg}\n",
+        "5:36: multipart files: unknown data payload 'photo' (did you mean 'photos'?)");
     EXPECT_ERRS(MIN_PLAN("    - name: x\n      get: /a\n    - name: x\n      get: /b\n"),
                 "6:13: duplicate step name 'x' in flow 'f' (first at line 4); names must be "
                 "unique within a flow");
@@ -581,18 +619,18 @@ static void executors(void)
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: l, flow: f, executor: ladder}\n",
                 "7:5: scenario 'l': the ladder executor needs levels:");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: c, flow: f, executor: constant-vus, "
-                                              "vus: 2}\n",
+                                            "vus: 2}\n",
                 "7:5: scenario 'c': the constant-vus executor needs duration:");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: r, flow: f, executor: "
-                                              "constant-arrival-rate, duration: 1s}\n",
+                                            "constant-arrival-rate, duration: 1s}\n",
                 "7:5: scenario 'r': the constant-arrival-rate executor needs rate:",
                 "7:5: scenario 'r': the constant-arrival-rate executor needs max_vus:");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: c, flow: f, executor: constant-vus, "
-                                              "vus: 2, duration: 1s, levels: [1]}\n",
+                                            "vus: 2, duration: 1s, levels: [1]}\n",
                 "7:70: 'levels' does not apply to the constant-vus executor (it takes vus, "
                 "duration)");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: c, flow: f, executor: constant-vus, "
-                                              "vus: 2, duraton: 1s}\n",
+                                            "vus: 2, duraton: 1s}\n",
                 "7:5: scenario 'c': the constant-vus executor needs duration:",
                 "7:56: unknown key 'duraton' in a scenario (did you mean 'duration'?); valid "
                 "keys: name, flow, executor, start, graceful_stop, vus, duration");
@@ -601,7 +639,7 @@ static void executors(void)
                 "executors: ladder, constant-vus, ramping-vus, per-vu-iterations, "
                 "shared-iterations, constant-arrival-rate, ramping-arrival-rate");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: c, flow: f, executor: ramping-vus, "
-                                              "stages: [{rate: 2, for: 1s}]}\n",
+                                            "stages: [{rate: 2, for: 1s}]}\n",
                 "7:57: stage: 'rate' does not apply to ramping-vus (its stages take vus and for)",
                 "7:56: stage: needs vus: and for: ({vus: 10, for: 1m})");
 }
@@ -609,27 +647,27 @@ static void executors(void)
 static void numbers(void)
 {
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: c, flow: f, executor: constant-vus, "
-                                              "vus: 0, duration: 1s}\n",
+                                            "vus: 0, duration: 1s}\n",
                 "7:53: vus: 0 is out of range: must be 1 to 1000000");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: l, flow: f, executor: ladder, levels: "
-                                              "[1, 5, 5, 3, -1]}\n",
+                                            "[1, 5, 5, 3, -1]}\n",
                 "7:57: levels: 5 after 5: levels must go up",
                 "7:60: levels: 3 after 5: levels must go up",
                 "7:63: levels: -1 is out of range: must be 1 to 1000000");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: r, flow: f, executor: "
-                                              "constant-arrival-rate, rate: 0, duration: 1s, "
-                                              "max_vus: 2}\n",
+                                            "constant-arrival-rate, rate: 0, duration: 1s, "
+                                            "max_vus: 2}\n",
                 "7:63: rate: 0 must be greater than 0");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: r, flow: f, executor: "
-                                              "ramping-arrival-rate, stages: [{rate: 1, for: "
-                                              "1s}], max_vus: 2, pre_allocated_vus: 3}\n",
+                                            "ramping-arrival-rate, stages: [{rate: 1, for: "
+                                            "1s}], max_vus: 2, pre_allocated_vus: 3}\n",
                 "7:117: pre_allocated_vus: 3 is more than max_vus (2)");
 }
 
 static void payload_errors(void)
 {
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "data:\n  gone: {file: images/nope.png}\n"
-                                              "  none: {glob: \"images/*.gif\"}\n",
+                                            "  none: {glob: \"images/*.gif\"}\n",
                 "8:3: data gone: cannot read 'DIR/images/nope.png': No such file or directory",
                 "9:3: data none: no files match 'DIR/images/*.gif'");
 }
