@@ -288,10 +288,7 @@ static int build_request(vu *v, const struct plan_step *st)
                 return -1;
         }
     }
-    for (int i = 0; i < p->defaults.nheaders; i++)
-        if (add_kv(v, &p->defaults.headers[i], h, vo, &nh))
-            return -1;
-    for (int i = 0; i < st->nheaders; i++)
+    for (int i = 0; i < st->nheaders; i++) /* the defaults are merged in by the loader */
         if (add_kv(v, &st->headers[i], h, vo, &nh))
             return -1;
     /* body */

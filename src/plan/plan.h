@@ -87,7 +87,8 @@ struct plan_step {
     /* STEP_REQUEST */
     char *method;            /* "GET", "POST", ... */
     struct tmpl *url;        /* path ("/api/x") relative to the target, or an absolute URL */
-    struct plan_kv *headers; /* defaults' headers come first, then these */
+    struct plan_kv *headers; /* with the defaults' headers merged in by the loader (a step
+                                header of the same name replaces the default) */
     int nheaders;
     struct plan_kv *query;
     int nquery;

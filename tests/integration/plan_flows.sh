@@ -59,6 +59,19 @@ jcheck "wrong code: login fails as expect with status 401, later steps never run
 jcheck "wrong code: the reason names the step and the status" "$R" \
     '.scenarios[0].error_examples.expect == "login: status 401 not expected"'
 
+# default headers are sent once per request: exactly their bytes more per request
+cat >"$T_DIR/h0.yaml" <<'YAML'
+target: http://127.0.0.1:1
+flows: {f: [{name: e, get: /echo}]}
+scenarios: [{name: s, flow: f, executor: per-vu-iterations, vus: 1, iterations: 10}]
+YAML
+{ echo 'defaults: {headers: {X-Default: abc}}'; cat "$T_DIR/h0.yaml"; } >"$T_DIR/h1.yaml"
+"$SURGE_BIN" run "$T_DIR/h0.yaml" --target "$TB_URL" -o "$T_DIR/h0" -q
+"$SURGE_BIN" run "$T_DIR/h1.yaml" --target "$TB_URL" -o "$T_DIR/h1" -q
+b0=$(jq '.scenarios[0].bytes_out' "$T_DIR/h0/results.json")
+jcheck "a default header adds exactly 'X-Default: abc\r\n' (16 bytes) to each request" \
+    "$T_DIR/h1/results.json" ".scenarios[0].bytes_out - $b0 == 160"
+
 # the environment variable must exist: a load error, before any traffic
 unset PLAN_TEST_CODE
 "$SURGE_BIN" run "$P" --target "$TB_URL" -o "$T_DIR/none" -q >"$T_DIR/noenv.out" 2>&1
