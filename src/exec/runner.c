@@ -191,6 +191,25 @@ static void on_notify(struct ev_loop *loop, ev_async *a, int revents)
         schedule(r);
 }
 
+/* How long the scenario is planned to apply load, when its executor says (0: it
+ * depends on the responses: iteration counts, ladders). */
+static uint64_t planned_us(const struct plan_scenario *sc)
+{
+    uint64_t t = 0;
+    switch (sc->exec) {
+    case EXEC_CONSTANT_VUS:
+    case EXEC_CONSTANT_ARRIVAL_RATE:
+        return sc->duration_us;
+    case EXEC_RAMPING_VUS:
+    case EXEC_RAMPING_ARRIVAL_RATE:
+        for (int i = 0; i < sc->nstages; i++)
+            t += sc->stages[i].dur_us;
+        return t;
+    default:
+        return 0;
+    }
+}
+
 static void live_line(runner *r)
 {
     if (!r->o->live)
@@ -202,13 +221,24 @@ static void live_line(runner *r)
             continue;
         const series *se = collect_series(r->col, s->key0);
         const struct series_point *p = series_len(se) ? series_at(se, series_len(se) - 1) : NULL;
-        char el[32], p95[32];
+        const struct plan_scenario *sc = s->sh.sc;
+        char el[64], tot[32], p95[32];
         units_fmt_us((double)(clock_us() - s->started_us), el, sizeof el);
+        if (planned_us(sc)) {
+            units_fmt_us((double)planned_us(sc), tot, sizeof tot);
+            snprintf(el + strlen(el), sizeof el - strlen(el), "/%s", tot);
+        } else if (sc->exec == EXEC_PER_VU_ITERATIONS || sc->exec == EXEC_SHARED_ITERATIONS) {
+            uint64_t all = sc->exec == EXEC_SHARED_ITERATIONS ? sc->iterations
+                                                              : sc->iterations * (uint64_t)sc->vus;
+            snprintf(el + strlen(el), sizeof el - strlen(el), " it %llu/%llu",
+                     (unsigned long long)collect_counts(r->col, s->sh.keys.iteration)->requests,
+                     (unsigned long long)all);
+        }
         units_fmt_us(p ? p->p95_ms * 1000 : 0, p95, sizeof p95);
         uint64_t errs = 0;
         for (int k = 1; p && k < ERR__COUNT; k++)
             errs += p->errors[k];
-        fprintf(r->o->live, "[%4us] %-16s %8s  VUs %4d  rps %8.1f  p95 %8s  failed %llu",
+        fprintf(r->o->live, "[%4us] %-16s %16s  VUs %4d  rps %8.1f  p95 %8s  failed %llu",
                 t, s->sh.sc->name, el, atomic_load(&s->sh.active),
                 p ? (double)p->requests / p->span : 0.0, p95,
                 p ? (unsigned long long)p->failed : 0ull);
