@@ -3,6 +3,7 @@
 
 #include "flow/jpath.h"
 #include "util/sbuf.h"
+#include "util/perr.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -108,26 +109,11 @@ static int fail_at(struct pstate *c, const char *at, const char *fmt, ...)
 
 static int fail_at(struct pstate *c, const char *at, const char *fmt, ...)
 {
-    if (c->err && c->errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(c->err, (size_t)c->errlen, fmt, ap);
-        va_end(ap);
-    }
-    c->col = (int)(at - c->s) + 1;
-    return -EINVAL;
-}
-
-static const char *show(char ch, char buf[16])
-{
-    unsigned char u = (unsigned char)ch;
-    if (u == 0)
-        snprintf(buf, 16, "end of text");
-    else if (u >= 0x20 && u < 0x7f)
-        snprintf(buf, 16, "'%c'", ch);
-    else
-        snprintf(buf, 16, "byte 0x%02x", u);
-    return buf;
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = perr_vset(c->err, c->errlen, &c->col, c->s, at, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 static int is_blank(char ch)
@@ -203,7 +189,7 @@ static int parse_value(struct pstate *c, struct node *n, const char **pp)
         size_t len = (size_t)(p - start);
         if (!len)
             return fail_at(c, start, "expected a value after '%s', got %s", op_text[n->op],
-                           show(*p, b));
+                           perr_show(*p, b));
         if (len == 4 && !memcmp(start, "true", 4))
             n->lit = L_TRUE;
         else if (len == 5 && !memcmp(start, "false", 5))
@@ -233,7 +219,7 @@ static int parse_leaf(struct pstate *c, const char **pp, struct node **out)
     char b[16];
     int rc;
     if (!*p || *p == ')' || *p == '&' || *p == '|')
-        return fail_at(c, p, "expected a path, got %s", show(*p, b));
+        return fail_at(c, p, "expected a path, got %s", perr_show(*p, b));
     struct node *n = calloc(1, sizeof *n);
     if (!n)
         return -ENOMEM;
@@ -268,7 +254,7 @@ static int parse_leaf(struct pstate *c, const char **pp, struct node **out)
             goto fail;
         } else {
             rc = fail_at(c, p, "expected an operator (== != < <= > >= exists !exists), got %s",
-                         show(*p, b));
+                         perr_show(*p, b));
             goto fail;
         }
         p = skip(p);
@@ -305,7 +291,7 @@ static int parse_prim(struct pstate *c, const char **pp, int depth, struct node 
             *out = NULL;
             if (!*p)
                 return fail_at(c, open, "unclosed '('");
-            return fail_at(c, p, "expected ')' or && or ||, got %s", show(*p, b));
+            return fail_at(c, p, "expected ')' or && or ||, got %s", perr_show(*p, b));
         }
         p++;
     }
@@ -392,7 +378,7 @@ int cond_compile(const char *s, cond **out, char *err, int errlen, int *err_col)
         else if (*p == '&' || *p == '|')
             rc = fail_at(&c, p, "expected && or ||, got a single '%c'", *p);
         else
-            rc = fail_at(&c, p, "expected && or || or the end, got %s", show(*p, b));
+            rc = fail_at(&c, p, "expected && or || or the end, got %s", perr_show(*p, b));
         goto fail;
     }
     cd = calloc(1, sizeof *cd);

@@ -2,6 +2,7 @@
 #include "flow/jpath.h"
 
 #include "util/sbuf.h"
+#include "util/perr.h"
 
 #include <errno.h>
 #include <float.h>
@@ -44,26 +45,11 @@ static int fail_at(struct pstate *c, const char *at, const char *fmt, ...)
 
 static int fail_at(struct pstate *c, const char *at, const char *fmt, ...)
 {
-    if (c->err && c->errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(c->err, (size_t)c->errlen, fmt, ap);
-        va_end(ap);
-    }
-    c->col = (int)(at - c->s) + 1;
-    return -EINVAL;
-}
-
-static const char *show(char ch, char buf[16])
-{
-    unsigned char u = (unsigned char)ch;
-    if (u == 0)
-        snprintf(buf, 16, "end of text");
-    else if (u >= 0x20 && u < 0x7f)
-        snprintf(buf, 16, "'%c'", ch);
-    else
-        snprintf(buf, 16, "byte 0x%02x", u);
-    return buf;
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = perr_vset(c->err, c->errlen, &c->col, c->s, at, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 static int is_name(char ch)
@@ -101,7 +87,7 @@ static int parse_name(struct pstate *c, const char **pp)
     const char *p = *pp;
     char b[16];
     if (!is_name(*p))
-        return fail_at(c, p, "expected a name, got %s", show(*p, b));
+        return fail_at(c, p, "expected a name, got %s", perr_show(*p, b));
     const char *q = p;
     while (is_name(*q))
         q++;
@@ -132,7 +118,7 @@ static int parse_bracket(struct pstate *c, const char **pp)
             return fail_at(c, open, "unterminated quoted key");
         p++;
         if (*p != ']')
-            return fail_at(c, p, "expected ']' after the quoted key, got %s", show(*p, b));
+            return fail_at(c, p, "expected ']' after the quoted key, got %s", perr_show(*p, b));
         if ((rc = key_step(c, start)))
             return rc;
     } else {
@@ -141,7 +127,7 @@ static int parse_bracket(struct pstate *c, const char **pp)
         if (*p == '-')
             neg = 1, p++;
         if (*p < '0' || *p > '9')
-            return fail_at(c, p, "expected an index or a quoted key in [], got %s", show(*p, b));
+            return fail_at(c, p, "expected an index or a quoted key in [], got %s", perr_show(*p, b));
         long long v = 0;
         while (*p >= '0' && *p <= '9') {
             v = v * 10 + (*p - '0');
@@ -150,7 +136,7 @@ static int parse_bracket(struct pstate *c, const char **pp)
             p++;
         }
         if (*p != ']')
-            return fail_at(c, p, "expected ']' after the index, got %s", show(*p, b));
+            return fail_at(c, p, "expected ']' after the index, got %s", perr_show(*p, b));
         struct step st = {.kind = STEP_INDEX, .ix = neg ? -v : v};
         if ((rc = add_step(c, st)))
             return rc;
@@ -188,7 +174,7 @@ static int parse(struct pstate *c, const char *s, size_t *used, int whole)
     if (rc)
         return rc;
     if (whole && *p)
-        return fail_at(c, p, "unexpected %s in path", show(*p, b));
+        return fail_at(c, p, "unexpected %s in path", perr_show(*p, b));
     *used = (size_t)(p - s);
     return 0;
 }

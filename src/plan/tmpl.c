@@ -2,6 +2,7 @@
 #include "plan/tmpl.h"
 
 #include "util/sbuf.h"
+#include "util/perr.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -62,27 +63,11 @@ static int fail_at(struct cstate *c, const char *at, const char *fmt, ...)
 
 static int fail_at(struct cstate *c, const char *at, const char *fmt, ...)
 {
-    if (c->err && c->errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(c->err, (size_t)c->errlen, fmt, ap);
-        va_end(ap);
-    }
-    c->col = (int)(at - c->s) + 1;
-    return -EINVAL;
-}
-
-/* A printable rendering of one byte for messages: "'x'" or "byte 0x0a". */
-static const char *show(char ch, char buf[16])
-{
-    unsigned char u = (unsigned char)ch;
-    if (u == 0)
-        snprintf(buf, 16, "end of text");
-    else if (u >= 0x20 && u < 0x7f)
-        snprintf(buf, 16, "'%c'", ch);
-    else
-        snprintf(buf, 16, "byte 0x%02x", u);
-    return buf;
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = perr_vset(c->err, c->errlen, &c->col, c->s, at, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 static int is_id0(char ch)
@@ -151,7 +136,7 @@ static int parse_int(struct cstate *c, const char **pp, int64_t *out)
     if (*p == '-')
         neg = 1, p++;
     if (*p < '0' || *p > '9')
-        return fail_at(c, p, "random(A,B) wants integers, got %s", show(*p, b));
+        return fail_at(c, p, "random(A,B) wants integers, got %s", perr_show(*p, b));
     uint64_t v = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
     while (*p >= '0' && *p <= '9') {
         unsigned d = (unsigned)(*p - '0');
@@ -175,7 +160,7 @@ static int parse_expr(struct cstate *c, const char *dollar, const char **pp)
     if (*p == '}')
         return fail_at(c, dollar, "empty ${}");
     if (!is_id0(*p))
-        return fail_at(c, p, "expected a name in ${...}, got %s", show(*p, b));
+        return fail_at(c, p, "expected a name in ${...}, got %s", perr_show(*p, b));
     const char *id = p;
     while (is_id(*p))
         p++;
@@ -188,7 +173,7 @@ static int parse_expr(struct cstate *c, const char *dollar, const char **pp)
             return fail_at(c, p, "env needs a name: ${env.NAME}");
         p++;
         if (!is_id0(*p))
-            return fail_at(c, p, "expected a name after 'env.', got %s", show(*p, b));
+            return fail_at(c, p, "expected a name after 'env.', got %s", perr_show(*p, b));
         while (is_id(*p))
             p++;
         part.kind = P_ENV;
@@ -208,13 +193,13 @@ static int parse_expr(struct cstate *c, const char *dollar, const char **pp)
             return rc;
         p = skip_blanks(p);
         if (*p != ',')
-            return fail_at(c, p, "expected ',' in random(A,B), got %s", show(*p, b));
+            return fail_at(c, p, "expected ',' in random(A,B), got %s", perr_show(*p, b));
         p = skip_blanks(p + 1);
         if ((rc = parse_int(c, &p, &part.b)))
             return rc;
         p = skip_blanks(p);
         if (*p != ')')
-            return fail_at(c, p, "expected ')' in random(A,B), got %s", show(*p, b));
+            return fail_at(c, p, "expected ')' in random(A,B), got %s", perr_show(*p, b));
         p++;
         if (part.a > part.b)
             return fail_at(c, a_at, "random(A,B) needs A <= B");
@@ -244,7 +229,7 @@ static int parse_expr(struct cstate *c, const char *dollar, const char **pp)
     if (*p == '\0')
         return fail_at(c, dollar, "unterminated ${");
     if (*p != '}')
-        return fail_at(c, p, "expected '}' to close ${, got %s", show(*p, b));
+        return fail_at(c, p, "expected '}' to close ${, got %s", perr_show(*p, b));
     *pp = p + 1;
     return add_part(c, part);
 }
