@@ -113,6 +113,14 @@ void conn_free(conn *c)
     free(c);
 }
 
+uint64_t conn_result_latency_us(const struct conn_result *r, uint64_t intended_us)
+{
+    uint64_t from = r->t_write_us ? r->t_write_us : r->t_start_us;
+    if (intended_us && intended_us < from)
+        from = intended_us;
+    return r->t_done_us > from ? r->t_done_us - from : 0;
+}
+
 int conn_busy(const conn *c)
 {
     return c->busy;

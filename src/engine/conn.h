@@ -70,6 +70,11 @@ int conn_send(conn *c, const struct conn_req *req, conn_done_fn cb, void *ud);
  * body): valid in the callback and until the next conn_send. */
 const http1_resp *conn_response(const conn *c);
 
+/* A request's latency: from its first written byte (the connect is not counted, as in
+ * wrk), or from intended_us when that is earlier (the open model's coordinated-omission
+ * correction: a request that waited for its connection waited from then); 0 for none. */
+uint64_t conn_result_latency_us(const struct conn_result *r, uint64_t intended_us);
+
 /* Whether a request is in flight. */
 int conn_busy(const conn *c);
 

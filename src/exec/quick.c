@@ -72,12 +72,9 @@ static void on_done(void *ud, conn *c, const struct conn_result *r)
         .new_conn = r->new_conn,
         .failed = r->err != ERR_NONE || r->status >= 400,
     };
-    uint64_t from = r->t_write_us ? r->t_write_us : r->t_start_us;
-    /* corrected: from the intended time, which is earlier when the request had to
-     * wait for its connection; never later (a timer may send up to 50 us early) */
-    if (p->rate > 0 && p->co_correct && qc->intended_us < from)
-        from = qc->intended_us;
-    s.latency_us = r->t_done_us > from ? r->t_done_us - from : 0;
+    /* corrected: from the intended time when the request had to wait for its
+     * connection; never from later (a timer may send up to 20 us early) */
+    s.latency_us = conn_result_latency_us(r, p->rate > 0 && p->co_correct ? qc->intended_us : 0);
     shard_record(worker_shard(qt->w), 0, r->t_done_us, &s);
     if (r->err != ERR_NONE && !qt->detail[r->err][0] && r->detail)
         snprintf(qt->detail[r->err], sizeof qt->detail[r->err], "%s", r->detail);

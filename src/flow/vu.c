@@ -531,8 +531,7 @@ static void on_response(void *ud, conn *c, const struct conn_result *r)
         .bytes_out = r->bytes_out,
         .new_conn = r->new_conn,
     };
-    uint64_t from = r->t_write_us ? r->t_write_us : r->t_start_us;
-    s.latency_us = r->t_done_us > from ? r->t_done_us - from : 0;
+    s.latency_us = conn_result_latency_us(r, 0);
     if (r->err != ERR_NONE) {
         snprintf(v->reason, sizeof v->reason, "%s", r->detail ? r->detail : errclass_name(r->err));
     } else {
