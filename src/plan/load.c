@@ -37,7 +37,7 @@ static const char *const GENERATE_KEYS[] = {"type", "count", "size", "seed", NUL
 
 /* Scenario keys: those every executor takes, then each executor's own. */
 static const char *const SCEN_COMMON[] = {"name",  "flow",          "executor",
-                                          "start", "graceful_stop", NULL};
+                                          "start", "after", "graceful_stop", NULL};
 static const char *const K_LADDER[] = {"levels",  "iterations_per_vu", "hold",
                                        "between", "max_duration",      NULL};
 static const char *const K_PER_VU[] = {"vus", "iterations", "max_duration", NULL};
@@ -593,6 +593,16 @@ static void scenario(struct ld *l, const struct ynode *m, struct plan_scenario *
 
     if ((v = yaml_map_get(m, "start")) && ld_duration(l, v, "start", &s->start_us) == 0)
         s->start_after_previous = 0;
+    /* after: previous is the default, written out; with start it would contradict it */
+    const struct ynode *after = yaml_map_get(m, "after");
+    if (after) {
+        const char *a = ld_str(l, after, "after");
+        if (a && strcmp(a, "previous"))
+            ld_errn(l, after, "after: '%s' is not supported (use 'previous', the default, or "
+                              "'start: DURATION' to run alongside)", a);
+        else if (a && v)
+            ld_errn(l, after, "after: previous contradicts 'start' (choose one)");
+    }
     if ((v = yaml_map_get(m, "graceful_stop")))
         ld_duration(l, v, "graceful_stop", &s->graceful_stop_us);
     if (!ed)

@@ -490,6 +490,18 @@ static void time_scale(void)
     "  f:\n" steps "scenarios:\n"                                                                  \
     "  - {name: s, flow: f, executor: constant-vus, vus: 1, duration: 1s}\n"
 
+/* after: previous is the default written out; anything else, or with start:, is an error */
+static void scenario_after(void)
+{
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: t, flow: f, executor: constant-vus, vus: 1, "
+                                            "duration: 1s, after: s}\n",
+                "7:77: after: 's' is not supported (use 'previous', the default, or 'start: "
+                "DURATION' to run alongside)");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: t, flow: f, executor: constant-vus, vus: 1, "
+                                            "duration: 1s, start: 0s, after: previous}\n",
+                "7:88: after: previous contradicts 'start' (choose one)");
+}
+
 static void yaml_syntax(void)
 {
     EXPECT_ERRS("target: http://x\nflows: [1, 2\nscenarios: []\n",
@@ -633,7 +645,7 @@ static void executors(void)
                                             "vus: 2, duraton: 1s}\n",
                 "7:5: scenario 'c': the constant-vus executor needs duration:",
                 "7:56: unknown key 'duraton' in a scenario (did you mean 'duration'?); valid "
-                "keys: name, flow, executor, start, graceful_stop, vus, duration");
+                "keys: name, flow, executor, start, after, graceful_stop, vus, duration");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: c, flow: f, executor: constant-vu}\n",
                 "7:34: executor: unknown executor 'constant-vu' (did you mean 'constant-vus'?); "
                 "executors: ladder, constant-vus, ramping-vus, per-vu-iterations, "
@@ -834,6 +846,7 @@ int main(void)
     RUN(full);
     RUN(time_scale);
     RUN(yaml_syntax);
+    RUN(scenario_after);
     RUN(unknown_keys);
     RUN(wrong_types);
     RUN(durations_sizes);
