@@ -315,14 +315,17 @@ static int build_request(vu *v, const struct plan_step *st)
         struct body_pair pr[MAX_HEADERS];
         size_t off[MAX_HEADERS];
         int n = st->nform < MAX_HEADERS ? st->nform : MAX_HEADERS;
+        /* the values go into scratch after the URL and its NUL, and are dropped again
+         * once encoded */
+        size_t url_len = v->scratch.len;
+        if (sbuf_putc(&v->scratch, '\0'))
+            return -1;
         for (int i = 0; i < n; i++) {
             off[i] = v->scratch.len;
             if (expand(v, st->form[i].value, &v->scratch) || sbuf_putc(&v->scratch, '\0'))
                 return -1;
         }
-        /* values live in scratch after the URL: re-point once it stops moving */
-        size_t url_len = strlen(sbuf_str(&v->scratch));
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n; i++) /* scratch has stopped moving: offsets to pointers */
             pr[i] = (struct body_pair){st->form[i].name, v->scratch.buf + off[i]};
         size_t need = body_urlencode(pr, (size_t)n, NULL, 0);
         if (sbuf_reserve(&v->body, need + 1))

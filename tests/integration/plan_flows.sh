@@ -59,6 +59,36 @@ jcheck "wrong code: login fails as expect with status 401, later steps never run
 jcheck "wrong code: the reason names the step and the status" "$R" \
     '.scenarios[0].error_examples.expect == "login: status 401 not expected"'
 
+# the other body kinds: a urlencoded form (login), a text body, and a payload sent as the
+# whole body (the jobs service takes a raw image)
+start_testbed --profile all --access-code "f&rm c=de" --time-scale 0.001
+cat >"$T_DIR/bodies.yaml" <<'YAML'
+target: http://127.0.0.1:1
+data:
+  img: {generate: {type: png, count: 1, size: 4KB}}
+flows:
+  f:
+    - name: form login
+      post: /api/login
+      form: {access_code: "f&rm c=de"}
+      expect: {status: 200, json: "success == true"}
+    - name: text body
+      post: /api/login
+      headers: {Content-Type: application/json}
+      body: '{"access_code": "f&rm c=de"}'
+      expect: {status: 200}
+    - name: raw image
+      post: /api/generate
+      body: "@img"
+      expect: {status: 202, json: "job_id exists"}
+scenarios: [{name: s, flow: f, executor: per-vu-iterations, vus: 2, iterations: 2}]
+YAML
+timeout 30 "$SURGE_BIN" run "$T_DIR/bodies.yaml" --target "$TB_URL" -o "$T_DIR/bodies" -q
+jcheck "form (urlencoded, with & and space), text and @payload bodies all accepted" \
+    "$T_DIR/bodies/results.json" '.scenarios[0] | .iterations == 4 and .failed == 0 and ([.steps[].requests] == [4,4,4])'
+jcheck "the @payload body carries the 4 KB image" "$T_DIR/bodies/results.json" \
+    '.scenarios[0].bytes_out > 4 * 4000'
+
 # default headers are sent once per request: exactly their bytes more per request
 cat >"$T_DIR/h0.yaml" <<'YAML'
 target: http://127.0.0.1:1
