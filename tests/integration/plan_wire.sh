@@ -22,7 +22,7 @@ flows:
       query: {q: "\${who}&c", n: "1"}
       extract: {id: id}
     - name: form
-      post: /form/\${id}
+      post: /form/\${id}?x=/y
       form: {a: "x y", b: "1&2=3"}
     - name: json
       put: /json
@@ -52,7 +52,9 @@ check "GET: templated path, base path kept, query encoded" \
 check "GET: Host, User-Agent, the default header once, no body headers" \
     test "$(hd 1 | tail -n +2 | tr -d '\r')" = "$(printf 'Host: 127.0.0.1:%s\nUser-Agent: surge/%s\nX-Default: d' "$PORT" "$("$SURGE_BIN" --version | cut -d' ' -f2)")"
 check "form: extracted id in the path, the cookie from the first response sent back" \
-    bash -c "[ \"\$(echo '$(hd 2 | head -1)')\" = 'POST /base/form/42 HTTP/1.1' ] && grep -q '^Cookie: sid=abc123' <<<'$(hd 2 | tr -d '\r')'"
+    bash -c "[ \"\$(echo '$(hd 2 | head -1)')\" = 'POST /base/form/42?x=/y HTTP/1.1' ] && grep -q '^Cookie: .*sid=abc123' <<<'$(hd 2)'"
+check "a cookie with Path=/base/form/42 comes back on /base/form/42?x=/y, not on /base/json" \
+    bash -c "grep -q '^Cookie: .*scoped=1' <<<'$(hd 2)' && ! grep -q 'scoped=1' <<<'$(hd 3)'"
 check "form: urlencoded body" test "$(req 2 | jq -r .body)" = "a=x+y&b=1%262%3D3"
 check "form: content type" grep -q "^Content-Type: application/x-www-form-urlencoded" <<<"$(hd 2 | tr -d '\r')"
 check "json: compact JSON with the variable expanded" test "$(req 3 | jq -r .body)" = '{"name":"a b","n":1,"list":[1,"two"]}'

@@ -43,6 +43,7 @@ def serve(c):
                 with open(outfile, "a") as f:
                     f.write(json.dumps(rec) + "\n")
             c.sendall(b"HTTP/1.1 200 OK\r\nSet-Cookie: sid=abc123; Path=/\r\n"
+                      b"Set-Cookie: scoped=1; Path=/base/form/42\r\n"
                       b"Content-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"id\":\"42\"}")
     except OSError:
         return
