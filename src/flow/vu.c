@@ -367,14 +367,8 @@ static int build_request(vu *v, const struct plan_step *st)
     /* cookies for this URL, into the same buffer as the expanded header values */
     if (cookiejar_count(v->jar) && nh < MAX_HEADERS) {
         size_t ck = v->hdrs.len;
-        char *q = strchr(v->scratch.buf ? v->scratch.buf : "", '?');
-        if (q)
-            *q = '\0'; /* cookies match the path, not the query */
-        int nc = cookiejar_header(v->jar, v->ctx->target->host, sbuf_str(&v->scratch),
-                                  v->ctx->https, (int64_t)time(NULL), &v->hdrs);
-        if (q)
-            *q = '?';
-        if (nc > 0) {
+        if (cookiejar_header(v->jar, v->ctx->target->host, sbuf_str(&v->scratch), v->ctx->https,
+                             (int64_t)time(NULL), &v->hdrs) > 0) {
             if (sbuf_putc(&v->hdrs, '\0'))
                 return -1;
             vo[nh] = ck;
@@ -436,13 +430,8 @@ static void forget_response(vu *v)
     v->json_tried = 0;
 }
 
-/* Set-Cookie headers of the last response, for a request to path (its query, if any,
- * is not part of the cookie's default path). */
-static void take_cookies(vu *v, char *path)
+static void take_cookies(vu *v, const char *path)
 {
-    char *q = strchr(path, '?');
-    if (q)
-        *q = '\0';
     const http1_resp *r = conn_response(v->c);
     int n = http1_resp_header_count(r);
     for (int i = 0; i < n; i++) {
@@ -451,8 +440,6 @@ static void take_cookies(vu *v, char *path)
         if (name && !strcasecmp(name, "Set-Cookie"))
             cookiejar_set(v->jar, value, v->ctx->target->host, path, (int64_t)time(NULL));
     }
-    if (q)
-        *q = '?';
 }
 
 static int status_ok(const struct plan_expect *e, int status)
@@ -551,8 +538,7 @@ static void on_response(void *ud, conn *c, const struct conn_result *r)
     if (r->err != ERR_NONE) {
         snprintf(v->reason, sizeof v->reason, "%s", r->detail ? r->detail : errclass_name(r->err));
     } else {
-        if (v->scratch.buf)
-            take_cookies(v, v->scratch.buf);
+        take_cookies(v, sbuf_str(&v->scratch));
         s.err = check_expect(v, st, r->status);
         if (s.err == ERR_NONE && st->poll) {
             json_t *j = body_json(v);
