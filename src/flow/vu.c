@@ -543,11 +543,14 @@ static void on_response(void *ud, conn *c, const struct conn_result *r)
         if (s.err == ERR_NONE && st->poll) {
             json_t *j = body_json(v);
             if (!j || !cond_eval(st->poll->until, j)) {
-                uint64_t now = clock_us();
-                if (now - v->poll_start_us + st->poll->every_us <= st->poll->timeout_us) {
+                /* poll again every `every` until the deadline, the last time exactly at
+                 * it: only a response at or after the deadline can time the step out */
+                uint64_t now = clock_us(), deadline = v->poll_start_us + st->poll->timeout_us;
+                if (now < deadline) {
                     record_request(v, v->step, r->t_done_us, &s); /* a normal poll */
                     v->polling = 1;
-                    ptimer_arm(v->ctx->timers, &v->wake, now + st->poll->every_us);
+                    uint64_t next = now + st->poll->every_us;
+                    ptimer_arm(v->ctx->timers, &v->wake, next < deadline ? next : deadline);
                     return;
                 }
                 s.err = ERR_POLL_TIMEOUT;
