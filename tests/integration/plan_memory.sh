@@ -46,7 +46,7 @@ conns() { ss -Htn state established "( dport = :$PORT )" 2>/dev/null | wc -l; }
 # measure VUS — run the plan, read surge's VmRSS after ~3 s, then stop it (SIGINT) and
 # check it exits 130 within 3 s. Sets RSS (KiB) and NCONN.
 measure() {
-    local vus=$1 pid i
+    local vus=$1 pid
     plan "$vus" >"$T_DIR/m$vus.yaml"
     "$SURGE_BIN" run "$T_DIR/m$vus.yaml" -o "$T_DIR/m$vus" -q -t 2 >"$T_DIR/m$vus.log" 2>&1 &
     pid=$!
@@ -55,7 +55,7 @@ measure() {
     RSS=$(rss_kb "$pid")
     NCONN=$(conns)
     kill -INT "$pid" 2>/dev/null
-    for i in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
     wait "$pid"
     local rc=$?
