@@ -137,8 +137,8 @@ static void target(struct ld *l, const struct ynode *n)
 static void defaults(struct ld *l, const struct ynode *n)
 {
     struct plan_defaults *d = &l->p->defaults;
-    d->timeout_us = ld_scaled(l, DEFAULT_TIMEOUT_US);
-    d->connect_timeout_us = ld_scaled(l, DEFAULT_CONNECT_TIMEOUT_US);
+    d->timeout_us = ld_net_timeout(l, DEFAULT_TIMEOUT_US, 0);
+    d->connect_timeout_us = ld_net_timeout(l, DEFAULT_CONNECT_TIMEOUT_US, 1);
     if (!n || yaml_is_null(n) || ld_want_map(l, n, "defaults") != 0)
         return;
     ld_check_keys(l, n, "defaults", DEFAULTS_KEYS);
@@ -147,11 +147,11 @@ static void defaults(struct ld *l, const struct ynode *n)
         l->def_headers = v;
         ld_kv_map(l, v, "defaults headers", 1, &d->headers, &d->nheaders);
     }
-    if ((v = yaml_map_get(n, "timeout")) && ld_duration(l, v, "timeout", &d->timeout_us) == 0 &&
+    if ((v = yaml_map_get(n, "timeout")) && ld_timeout(l, v, "timeout", &d->timeout_us, 0) == 0 &&
         d->timeout_us == 0)
         ld_errn(l, v, "timeout: must be more than 0s");
     if ((v = yaml_map_get(n, "connect_timeout")) &&
-        ld_duration(l, v, "connect_timeout", &d->connect_timeout_us) == 0 &&
+        ld_timeout(l, v, "connect_timeout", &d->connect_timeout_us, 1) == 0 &&
         d->connect_timeout_us == 0)
         ld_errn(l, v, "connect_timeout: must be more than 0s");
     if ((v = yaml_map_get(n, "insecure")))

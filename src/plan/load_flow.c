@@ -733,7 +733,7 @@ static void request_step(struct ld *l, struct fb *fb, const struct ynode *m)
     st->timeout_us = l->p->defaults.timeout_us;
     const struct ynode *to = yaml_map_get(m, "timeout");
     if (to)
-        ld_duration(l, to, "timeout", &st->timeout_us);
+        ld_timeout(l, to, "timeout", &st->timeout_us, 0);
 
     /* later steps may read what this one extracts */
     for (int i = 0; i < st->nextract; i++)

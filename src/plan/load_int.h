@@ -77,6 +77,13 @@ int ld_duration(struct ld *l, const struct ynode *n, const char *what, uint64_t 
 /* The time scale applied to a duration already in microseconds. */
 uint64_t ld_scaled(const struct ld *l, uint64_t us);
 
+/* Network timeouts under --time-scale: the time scale compresses the simulated timeline
+ * (durations, think times, polls), not the network, so a request timeout is scaled but
+ * never below 1 s (or its own value when smaller), and a connect timeout not at all. */
+uint64_t ld_net_timeout(const struct ld *l, uint64_t us, int connect);
+/* ld_duration for a timeout: parsed, then ld_net_timeout. */
+int ld_timeout(struct ld *l, const struct ynode *n, const char *what, uint64_t *us, int connect);
+
 /* An integer in [min, max]. @return 0 and *out, or -1 (reported). */
 int ld_int(struct ld *l, const struct ynode *n, const char *what, long long min, long long max,
            long long *out);

@@ -190,6 +190,25 @@ uint64_t ld_scaled(const struct ld *l, uint64_t us)
     return r ? r : 1; /* a scaled pause is shorter, never gone */
 }
 
+uint64_t ld_net_timeout(const struct ld *l, uint64_t us, int connect)
+{
+    if (connect)
+        return us;
+    uint64_t scaled = ld_scaled(l, us), floor = us < 1000000 ? us : 1000000;
+    return scaled > floor ? scaled : floor;
+}
+
+int ld_timeout(struct ld *l, const struct ynode *n, const char *what, uint64_t *us, int connect)
+{
+    double scale = l->scale;
+    l->scale = 1.0;
+    int rc = ld_duration(l, n, what, us);
+    l->scale = scale;
+    if (rc == 0)
+        *us = ld_net_timeout(l, *us, connect);
+    return rc;
+}
+
 int ld_duration(struct ld *l, const struct ynode *n, const char *what, uint64_t *us)
 {
     if (!n || n->kind != YN_SCALAR || yaml_is_null(n)) {

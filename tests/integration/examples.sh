@@ -50,17 +50,11 @@ check "ladder: the testbed accepted 181 x 30 = 5430 images" \
     grep -qx 'images_uploaded_total 5430' "$T_DIR/up.metrics"
 
 # --- generation scenarios at 1/1000 -------------------------------------------------------
-# The plan's defaults.timeout (30s) is a network timeout: scaled by 0.001 it becomes 30 ms,
-# shorter than 20 concurrent 512 KB submits take on a small VM (p90 ~28 ms measured), so
-# timed-out submits leave orphan jobs that fill the queue and cascade into 503s and poll
-# timeouts. The copy run here only lifts that timeout (30000s -> 30 s scaled); flows,
-# scenarios, polls, thinks and stages are the example's own.
-sed 's/^  timeout: 30s$/  timeout: 30000s/' "$GEN" >"$T_DIR/gen.yaml"
-check "generation copy: only the timeout line differs" \
-    test "$(diff "$GEN" "$T_DIR/gen.yaml" | grep -c '^[<>]')" -eq 2
+# The plan as written: its network timeouts stay >= 1 s under --time-scale (a 30 ms
+# request timeout would fail 512 KB submits on a small VM for the generator's sake).
 start_testbed --profile jobs --time-scale 0.001
 t0=$(date +%s%N)
-timeout 60 "$SURGE_BIN" run "$T_DIR/gen.yaml" --target "$TB_URL" -o "$T_DIR/gen" -q --time-scale 0.001
+timeout 60 "$SURGE_BIN" run "$GEN" --target "$TB_URL" -o "$T_DIR/gen" -q --time-scale 0.001
 check "generation: run exits 0" test $? -eq 0
 el=$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
 check "generation: the whole plan (1 h soak -> 3.6 s) runs in 5-20 s (took ${el}s)" \

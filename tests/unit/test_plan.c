@@ -464,11 +464,12 @@ static void time_scale(void)
     free(errs);
     if (!p)
         return;
-    CHECK_INT(p->defaults.timeout_us, 600000);
-    CHECK_INT(p->defaults.connect_timeout_us, 100000);
+    /* network timeouts: scaled, but never below 1 s; connect timeouts not scaled */
+    CHECK_INT(p->defaults.timeout_us, 1000000);          /* 60s x 0.01 = 600ms -> 1s */
+    CHECK_INT(p->defaults.connect_timeout_us, 10000000); /* 10s, unscaled */
     struct plan_flow *gen = &p->flows[1];
-    CHECK_INT(gen->steps[1].timeout_us, 600000); /* the default */
-    CHECK_INT(gen->steps[2].timeout_us, 50000);
+    CHECK_INT(gen->steps[1].timeout_us, 1000000); /* the default */
+    CHECK_INT(gen->steps[2].timeout_us, 1000000); /* 5s x 0.01 -> 1s */
     CHECK_INT(gen->steps[2].poll->every_us, 20000);
     CHECK_INT(gen->steps[2].poll->timeout_us, 6000000);
     CHECK_INT(gen->steps[5].think_min_us, 300000);
@@ -481,6 +482,21 @@ static void time_scale(void)
     CHECK_INT(p->scenarios[5].time_unit_us, 10000);
     CHECK_INT(p->scenarios[7].graceful_stop_us, 50000);
     CHECK_INT(p->scenarios[8].hold_us, 300000);
+    plan_free(p);
+    /* a large timeout still shrinks with the scale (300s x 0.01 = 3s), and one already
+     * under 1 s is kept as written */
+    ov.time_scale = 0.01;
+    errs = load("target: http://127.0.0.1:8080\n"
+                "defaults: {timeout: 300s}\n"
+                "flows: {f: [{get: /a, timeout: 200ms}, {get: /b}]}\n"
+                "scenarios: [{name: s, flow: f, executor: constant-vus, vus: 1, duration: 1s}]\n",
+                &ov, &p);
+    CHECK(errs == NULL);
+    free(errs);
+    if (!p)
+        return;
+    CHECK_INT(p->flows[0].steps[0].timeout_us, 200000);
+    CHECK_INT(p->flows[0].steps[1].timeout_us, 3000000);
     plan_free(p);
 }
 
