@@ -15,7 +15,7 @@
 
 #include "tbuf.h"
 
-#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC11B65"
+#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define WS_CLOSE_WAIT_S 2.0           /* after our close frame, wait this long for the peer's */
 #define WS_OUT_MAX (4u * 1024 * 1024) /* unsent bytes before a peer counts as stuck */
 #define WS_READ_CHUNK 4096
