@@ -37,6 +37,11 @@ TB_SRC    := $(wildcard testbed/*.c)
 TB_OBJ    := $(TB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Unit tests of the testbed: tests/unit/tb_test_NAME.c -> $(BUILD)/tests/test_tb_NAME, linked
+# with the testbed's objects (every testbed/*.o except main.o, as an archive) instead of libsurge.
+TB_LIB_OBJ := $(filter-out $(BUILD)/testbed/main.o,$(TB_OBJ))
+TB_UNIT_SRC := $(wildcard tests/unit/tb_test_*.c)
+TB_UNIT_BIN := $(TB_UNIT_SRC:tests/unit/tb_test_%.c=$(BUILD)/tests/test_tb_%)
 TOOL_SRC  := $(wildcard tests/tools/*.c)
 TOOL_BIN  := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
@@ -45,7 +50,7 @@ SURGE     := $(BUILD)/bin/surge
 TESTBED   := $(BUILD)/bin/surge-testbed
 
 .SECONDARY:
-.PHONY: all deps test check unit integration fuzz bench demo install clean lint
+.PHONY: all deps test tests-built check unit integration fuzz bench demo install clean lint
 
 all: $(SURGE) $(TESTBED) bin/surge bin/surge-testbed
 
@@ -77,6 +82,17 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libsurge.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/libtestbed.a: $(TB_LIB_OBJ)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tests/unit/tb_test_%.o: CFLAGS += -Itestbed
+
+$(BUILD)/tests/test_tb_%: $(BUILD)/tests/unit/tb_test_%.o $(BUILD)/libtestbed.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -89,7 +105,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all tests-built
 	$(Q)tests/run $(BUILD)
 
-tests-built: $(UNIT_BIN) $(TOOL_BIN) $(SURGE) $(TESTBED)
+tests-built: $(UNIT_BIN) $(TB_UNIT_BIN) $(TOOL_BIN) $(SURGE) $(TESTBED)
 
 # Same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 check: deps
@@ -98,7 +114,7 @@ check: deps
 	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    SURGE_SANITIZED=1 tests/run build/asan
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(TB_UNIT_BIN)
 	$(Q)tests/run $(BUILD) unit
 
 integration: all tests-built

@@ -23,7 +23,9 @@ static int qs_decode(const char *s, size_t n, tbuf *out)
         return rc;
     for (size_t i = 0; i < n; i++) {
         char ch = s[i];
-        if (ch == '+') {
+        if (ch == '\0') {
+            return -EINVAL; /* a raw NUL would split a pair in two: "a=1\0b\0x" */
+        } else if (ch == '+') {
             ch = ' ';
         } else if (ch == '%') {
             if (n - i < 3)

@@ -9,7 +9,7 @@
 /* Parses the query string s[0..n) (without the '?') into `out` as decoded
  * "name\0value\0" pairs; a name without '=' gets the empty value; empty pieces
  * ("a=1&&b=2") are skipped. '+' decodes to a space.
- * Returns the number of pairs (>= 0), -EINVAL on a bad %-escape or a decoded NUL,
+ * Returns the number of pairs (>= 0), -EINVAL on a bad %-escape or a NUL (raw or decoded),
  * or -ENOMEM. On error `out` holds a partial parse: do not look things up in it. */
 int qs_parse(const char *s, size_t n, tbuf *out);
 

@@ -15,10 +15,9 @@
 
 #include "tbuf.h"
 
-#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC11B65"
+#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define WS_CLOSE_WAIT_S 2.0           /* after our close frame, wait this long for the peer's */
 #define WS_OUT_MAX (4u * 1024 * 1024) /* unsent bytes before a peer counts as stuck */
-#define WS_IN_FRAME_MAX (64 * 1024)   /* bigger client data frames: close 1009 */
 #define WS_READ_CHUNK 4096
 
 enum {
@@ -285,51 +284,80 @@ static int ws_frame(ws_conn *w, unsigned opcode, int fin, unsigned char *p, size
     }
 }
 
+ssize_t ws_parse_frame(const uint8_t *buf, size_t len, struct ws_frame *out)
+{
+    if (len < 2)
+        return 0;
+    unsigned opcode = buf[0] & 0x0f;
+    int fin = buf[0] >> 7;
+    if ((buf[0] & 0x70) || !(buf[1] & 0x80)) /* RSV bits, or an unmasked client frame */
+        return WS_ERR_PROTOCOL;
+    uint64_t plen = buf[1] & 0x7f;
+    size_t hl = 2;
+    if (plen == 126) {
+        if (len < 4)
+            return 0;
+        plen = (uint64_t)buf[2] << 8 | buf[3];
+        hl = 4;
+    } else if (plen == 127) {
+        if (len < 10)
+            return 0;
+        plen = 0;
+        for (int i = 0; i < 8; i++)
+            plen = plen << 8 | buf[2 + i];
+        hl = 10;
+    }
+    if ((opcode & 0x8) && (plen > WS_CONTROL_MAX || !fin))
+        return WS_ERR_PROTOCOL; /* control frames: short and unfragmented */
+    if (plen > WS_IN_FRAME_MAX)
+        return WS_ERR_TOO_BIG; /* bounds plen: the sum below cannot overflow */
+    size_t total = hl + 4 + (size_t)plen;
+    if (len < total)
+        return 0;
+    switch (opcode) {
+    case WS_OP_CONT:
+    case WS_OP_TEXT:
+    case WS_OP_BIN:
+    case WS_OP_CLOSE:
+    case WS_OP_PING:
+    case WS_OP_PONG:
+        break;
+    default:
+        return WS_ERR_PROTOCOL;
+    }
+    out->opcode = opcode;
+    out->fin = fin;
+    memcpy(out->mask, buf + hl, 4);
+    out->header_len = hl + 4;
+    out->len = (size_t)plen;
+    return (ssize_t)total;
+}
+
+void ws_unmask(uint8_t *p, size_t n, const uint8_t key[4])
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] ^= key[i & 3];
+}
+
 /* Parses complete frames from w->in. Returns 0, or -1 when reading is over. */
 static int ws_parse(ws_conn *w)
 {
     size_t off = 0;
     int rc = 0;
-    unsigned char *b = (unsigned char *)w->in.p;
-    while (rc == 0 && w->in.len - off >= 2) {
-        unsigned char *f = b + off;
-        size_t avail = w->in.len - off;
-        unsigned opcode = f[0] & 0x0f;
-        int fin = f[0] >> 7;
-        if ((f[0] & 0x70) || !(f[1] & 0x80)) { /* RSV bits, or an unmasked client frame */
-            rc = ws_fail(w, 1002);
+    uint8_t *b = (uint8_t *)w->in.p;
+    while (rc == 0 && off < w->in.len) {
+        struct ws_frame fr;
+        ssize_t n = ws_parse_frame(b + off, w->in.len - off, &fr);
+        if (n == 0)
+            break;
+        if (n < 0) {
+            rc = ws_fail(w, (unsigned)-n);
             break;
         }
-        uint64_t len = f[1] & 0x7f;
-        size_t hl = 2;
-        if (len == 126) {
-            if (avail < 4)
-                break;
-            len = (uint64_t)f[2] << 8 | f[3];
-            hl = 4;
-        } else if (len == 127) {
-            if (avail < 10)
-                break;
-            len = 0;
-            for (int i = 0; i < 8; i++)
-                len = len << 8 | f[2 + i];
-            hl = 10;
-        }
-        if ((opcode & 0x8) && (len > 125 || !fin)) {
-            rc = ws_fail(w, 1002); /* control frames: short and unfragmented */
-            break;
-        }
-        if (len > WS_IN_FRAME_MAX) {
-            rc = ws_fail(w, 1009);
-            break;
-        }
-        if (avail < hl + 4 + len)
-            break;
-        unsigned char *mask = f + hl, *p = f + hl + 4;
-        for (size_t i = 0; i < len; i++)
-            p[i] ^= mask[i & 3];
-        off += hl + 4 + (size_t)len;
-        rc = ws_frame(w, opcode, fin, p, (size_t)len);
+        uint8_t *p = b + off + fr.header_len;
+        ws_unmask(p, fr.len, fr.mask);
+        off += (size_t)n;
+        rc = ws_frame(w, fr.opcode, fr.fin, p, fr.len);
     }
     if (off > 0) {
         memmove(w->in.p, w->in.p + off, w->in.len - off);

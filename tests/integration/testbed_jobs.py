@@ -19,7 +19,7 @@ import sys
 import time
 import urllib.parse
 
-GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC11B65"
+GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455 section 1.3
 URL = urllib.parse.urlparse(sys.argv[1])
 HOST, PORT = URL.hostname, URL.port
 DEADLINE = time.monotonic() + 25  # no loop below runs longer than this
