@@ -165,11 +165,12 @@ int run_cmd(int argc, char **argv)
     if (!quiet)
         fprintf(stderr, "surge: running %s against %s (%d scenario%s, %d threads)\n", path,
                 p->target, p->nscenarios, p->nscenarios == 1 ? "" : "s", threads);
-    runner *rn = runner_run(p, &ro, &r, err, sizeof err);
+    enum runner_fail why;
+    runner *rn = runner_run(p, &ro, &r, &why, err, sizeof err);
     if (!rn) {
         fprintf(stderr, "surge: %s\n", err);
         plan_free(p);
-        return 1;
+        return (int)why;
     }
     if (!quiet)
         results_summary_print(stdout, &r, 0);

@@ -404,8 +404,9 @@ static int build_results(runner *r, struct run_result *out)
 }
 
 runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run_result *out,
-                   char *err, int errlen)
+                   enum runner_fail *why, char *err, int errlen)
 {
+    *why = RUNNER_FAIL_START;
     runner *r = calloc(1, sizeof *r);
     if (!r)
         goto oom;
@@ -413,8 +414,10 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
     r->o = o;
     r->loop = EV_DEFAULT;
     r->nthreads = o->threads;
-    if (resolve_target(r, err, errlen))
+    if (resolve_target(r, err, errlen)) {
+        *why = RUNNER_FAIL_INPUT;
         goto fail;
+    }
     r->nsc = p->nscenarios;
     if (!(r->sc = calloc((size_t)r->nsc, sizeof *r->sc)))
         goto oom;

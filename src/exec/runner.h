@@ -16,13 +16,19 @@ struct runner_opts {
     FILE *live;    /* where the live line goes each second, or NULL */
 };
 
+/* Why runner_run failed, for the exit status. */
+enum runner_fail {
+    RUNNER_FAIL_INPUT = 2, /* the plan's target does not parse or resolve, bad TLS files */
+    RUNNER_FAIL_START = 1, /* threads or memory */
+};
+
 /* Run the plan on this thread's default loop until every scenario has ended or
  * SIGINT/SIGTERM. Fills out (one scenario_result per plan scenario, allocated here;
  * out->interrupted set when stopped by a signal); its pointers stay valid until
  * runner_free. @return the runner, or NULL with a reason in err (bad target, TLS
  * options, threads, memory). */
 runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run_result *out,
-                   char *err, int errlen);
+                   enum runner_fail *why, char *err, int errlen);
 void runner_free(runner *r); /* NULL is fine */
 
 #endif

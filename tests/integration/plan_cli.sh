@@ -213,3 +213,9 @@ jcheck "--var delay=120: latency 120..200 ms" var1/results.json \
 "$SURGE_BIN" validate var.yaml --var 'delay=${nope}' >var.err 2>&1
 check "--var with an undefined variable: exit 2" test $? -eq 2
 check "--var with an undefined variable: named" grep -qF -- "--var delay=\${nope}: undefined variable 'nope'" var.err
+
+# a target that does not resolve is bad input: exit 2 with one line naming the host
+printf 'target: http://no-such-host.invalid:8080\nflows: {f: [{get: /}]}\nscenarios: [{name: s, flow: f, executor: per-vu-iterations, vus: 1, iterations: 1}]\n' >"$T_DIR/dns.yaml"
+"$SURGE_BIN" run "$T_DIR/dns.yaml" -q -o "$T_DIR/dns" >"$T_DIR/dns.out" 2>&1
+check "unresolvable target: exit 2" test $? -eq 2
+check "unresolvable target: the message names the host" grep -q "cannot resolve host 'no-such-host.invalid'" "$T_DIR/dns.out"

@@ -124,3 +124,21 @@ jcheck tls_post_201 "$J" '.scenarios[0] | .requests == 50 and .status == {"201":
 VER=$("$S" --version | awk '{print $2}')
 RQ=$(printf 'POST /post HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nUser-Agent: surge/%s\r\nContent-Length: 100000\r\n\r\n' "$TLS_PORT" "$VER" | wc -c)
 jcheck tls_post_bytes_out "$J" ".scenarios[0].bytes_out == 50 * ($RQ + 100000)"
+
+# --- plans over https: the plan's defaults carry the TLS options ----------------------------
+plan_tls() { # NAME DEFAULTS-YAML
+    cat >"$T_DIR/$1.yaml" <<YAML
+target: $U
+defaults: $2
+flows: {f: [{name: get, get: /1k}]}
+scenarios: [{name: s, flow: f, executor: per-vu-iterations, vus: 2, iterations: 5}]
+YAML
+    "$S" run "$T_DIR/$1.yaml" -q -o "$T_DIR/$1" >"$T_DIR/$1.out" 2>&1
+}
+plan_tls plan_cacert "{cacert: $C/ca.pem}"
+jcheck plan_tls_cacert "$T_DIR/plan_cacert/results.json" '.scenarios[0] | .requests == 10 and .failed == 0 and .status == {"200": 10}'
+plan_tls plan_untrusted "{}"
+jcheck plan_tls_untrusted_is_tls "$T_DIR/plan_untrusted/results.json" \
+    '.scenarios[0] | .iterations_failed == 10 and .errors == {"tls": 10} and (.error_examples.tls | test("certificate"))'
+plan_tls plan_insecure "{insecure: true}"
+jcheck plan_tls_insecure "$T_DIR/plan_insecure/results.json" '.scenarios[0] | .requests == 10 and .failed == 0'
