@@ -23,6 +23,7 @@ struct qconn {
     conn *c;
     struct qthread *qt;
     uint64_t intended_us; /* open model: when the next request should go */
+    struct qconn *next_ready; /* in qt->ready: its next request goes out before the poll */
     struct ptimer_entry wait; /* open model: sleeping until intended_us */
 };
 
@@ -34,6 +35,8 @@ struct qthread {
     int n;
     struct qconn *conns;
     ptimer *timers;        /* precise wake-ups for open-model sends */
+    struct qconn *ready;   /* connections whose next request waits for the loop's prepare */
+    ev_prepare flush;      /* sends them all just before the loop polls again */
     uint64_t origin_us;    /* the run's clock origin (open-model schedule) */
     uint64_t quota;        /* requests this thread may start (count mode) */
     uint64_t started;      /* requests started */
@@ -78,9 +81,30 @@ static void on_done(void *ud, conn *c, const struct conn_result *r)
     shard_record(worker_shard(qt->w), 0, r->t_done_us, &s);
     if (r->err != ERR_NONE && !qt->detail[r->err][0] && r->detail)
         snprintf(qt->detail[r->err], sizeof qt->detail[r->err], "%s", r->detail);
-    if (p->rate > 0)
+    if (p->rate > 0) {
         qc->intended_us += (uint64_t)llround((double)p->connections * 1e6 / p->rate);
-    send_one(qc);
+        send_one(qc);
+        return;
+    }
+    /* closed model: the next request goes out once every event of this loop iteration
+     * is handled, so the server gets this thread's requests in one burst per poll (as
+     * wrk does) instead of one wake-up per response */
+    qc->next_ready = qt->ready;
+    qt->ready = qc;
+}
+
+static void on_flush(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct qthread *qt = w->data;
+    struct qconn *qc = qt->ready;
+    qt->ready = NULL;
+    while (qc) {
+        struct qconn *next = qc->next_ready;
+        send_one(qc);
+        qc = next;
+    }
 }
 
 static void on_wait(struct ptimer_entry *e)
@@ -119,6 +143,8 @@ static void thread_stop(worker *w, void *ud)
     (void)w;
     struct qthread *qt = ud;
     qt->stopping = 1;
+    ev_prepare_stop(worker_loop(w), &qt->flush);
+    qt->ready = NULL;
     for (int i = 0; i < qt->n; i++) {
         conn_free(qt->conns[i].c);
         qt->conns[i].c = NULL;
@@ -133,6 +159,9 @@ static void thread_start(worker *w, void *ud)
     const struct quick_plan *p = qt->p;
     qt->w = w;
     worker_on_stop(w, thread_stop, qt);
+    ev_prepare_init(&qt->flush, on_flush);
+    qt->flush.data = qt;
+    ev_prepare_start(worker_loop(w), &qt->flush);
     if (p->rate > 0)
         qt->timers = ptimer_new(worker_loop(w)); /* NULL: sends go out unpaced-late, not lost */
     for (int i = 0; i < qt->n; i++) {
