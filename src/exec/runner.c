@@ -58,6 +58,8 @@ static void on_worker_stop(worker *w, void *ud)
     runner *r = ud;
     int i = worker_index(w);
     for (int s = 0; s < r->nsc; s++) {
+        /* a stop (^C) skips queued commands: stop here, so cut-off iterations count */
+        slice_stop(w, &r->sc[s].slots[i]);
         slice_free(r->sc[s].slots[i]);
         r->sc[s].slots[i] = NULL;
     }

@@ -219,3 +219,6 @@ printf 'target: http://no-such-host.invalid:8080\nflows: {f: [{get: /}]}\nscenar
 "$SURGE_BIN" run "$T_DIR/dns.yaml" -q -o "$T_DIR/dns" >"$T_DIR/dns.out" 2>&1
 check "unresolvable target: exit 2" test $? -eq 2
 check "unresolvable target: the message names the host" grep -q "cannot resolve host 'no-such-host.invalid'" "$T_DIR/dns.out"
+# the 4 VUs were mid-request (20 ms each, back to back) when stopped: counted as cut off
+jcheck "SIGINT: iterations in flight counted as aborted" "$T_DIR/int/results.json" \
+    '.scenarios[0].aborted >= 1 and .scenarios[0].aborted <= 4'
