@@ -100,21 +100,8 @@ static int parse_number(const char *s, size_t n, double *d, long long *i, int *i
 
 struct pstate {
     const char *s;
-    char *err;
-    int errlen, col;
+    struct perr e; /* message and column of the first problem */
 };
-
-static int fail_at(struct pstate *c, const char *at, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail_at(struct pstate *c, const char *at, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = perr_vset(c->err, c->errlen, &c->col, c->s, at, fmt, ap);
-    va_end(ap);
-    return rc;
-}
 
 static int is_blank(char ch)
 {
@@ -174,7 +161,7 @@ static int parse_value(struct pstate *c, struct node *n, const char **pp)
         }
         if (!*p) {
             sbuf_free(&v);
-            return fail_at(c, start, "unterminated string");
+            return perr_at(&c->e, start, "unterminated string");
         }
         p++;
         n->lit = L_STR;
@@ -188,7 +175,7 @@ static int parse_value(struct pstate *c, struct node *n, const char **pp)
             p++;
         size_t len = (size_t)(p - start);
         if (!len)
-            return fail_at(c, start, "expected a value after '%s', got %s", op_text[n->op],
+            return perr_at(&c->e, start, "expected a value after '%s', got %s", op_text[n->op],
                            perr_show(*p, b));
         if (len == 4 && !memcmp(start, "true", 4))
             n->lit = L_TRUE;
@@ -206,7 +193,7 @@ static int parse_value(struct pstate *c, struct node *n, const char **pp)
         }
     }
     if (n->op != OP_EQ && n->op != OP_NE && n->lit != L_NUM && n->lit != L_STR)
-        return fail_at(c, start, "'%s' needs a number or a string", op_text[n->op]);
+        return perr_at(&c->e, start, "'%s' needs a number or a string", op_text[n->op]);
     if (!(n->src = dup_n(start, (size_t)(p - start))))
         return -ENOMEM;
     *pp = p;
@@ -219,16 +206,16 @@ static int parse_leaf(struct pstate *c, const char **pp, struct node **out)
     char b[16];
     int rc;
     if (!*p || *p == ')' || *p == '&' || *p == '|')
-        return fail_at(c, p, "expected a path, got %s", perr_show(*p, b));
+        return perr_at(&c->e, p, "expected a path, got %s", perr_show(*p, b));
     struct node *n = calloc(1, sizeof *n);
     if (!n)
         return -ENOMEM;
     n->kind = N_LEAF;
     size_t used = 0;
     int col = 0;
-    rc = jpath_parse(p, &used, &n->path, c->err, c->errlen, &col);
+    rc = jpath_parse(p, &used, &n->path, c->e.err, c->e.errlen, &col);
     if (rc) {
-        c->col = rc == -EINVAL ? col + (int)(p - c->s) : 0;
+        c->e.col = rc == -EINVAL ? col + (int)(p - c->s) : 0;
         goto fail;
     }
     p = skip(p + used);
@@ -250,10 +237,10 @@ static int parse_leaf(struct pstate *c, const char **pp, struct node **out)
         else if (p[0] == '>')
             n->op = OP_GT, p += 1;
         else if (p[0] == '=') {
-            rc = fail_at(c, p, "use '==' to compare, not '='");
+            rc = perr_at(&c->e, p, "use '==' to compare, not '='");
             goto fail;
         } else {
-            rc = fail_at(c, p, "expected an operator (== != < <= > >= exists !exists), got %s",
+            rc = perr_at(&c->e, p, "expected an operator (== != < <= > >= exists !exists), got %s",
                          perr_show(*p, b));
             goto fail;
         }
@@ -281,7 +268,7 @@ static int parse_prim(struct pstate *c, const char **pp, int depth, struct node 
         const char *open = p;
         char b[16];
         if (depth >= COND_MAX_DEPTH)
-            return fail_at(c, open, "parentheses nested deeper than %d", COND_MAX_DEPTH);
+            return perr_at(&c->e, open, "parentheses nested deeper than %d", COND_MAX_DEPTH);
         p++;
         if ((rc = parse_or(c, &p, depth + 1, out)))
             return rc;
@@ -290,8 +277,8 @@ static int parse_prim(struct pstate *c, const char **pp, int depth, struct node 
             node_free(*out);
             *out = NULL;
             if (!*p)
-                return fail_at(c, open, "unclosed '('");
-            return fail_at(c, p, "expected ')' or && or ||, got %s", perr_show(*p, b));
+                return perr_at(&c->e, open, "unclosed '('");
+            return perr_at(&c->e, p, "expected ')' or && or ||, got %s", perr_show(*p, b));
         }
         p++;
     }
@@ -357,7 +344,7 @@ static int parse_or(struct pstate *c, const char **pp, int depth, struct node **
 
 int cond_compile(const char *s, cond **out, char *err, int errlen, int *err_col)
 {
-    struct pstate c = {.s = s, .err = err, .errlen = errlen};
+    struct pstate c = {.s = s, .e = {.src = s, .err = err, .errlen = errlen}};
     struct node *root = NULL;
     cond *cd = NULL;
     char b[16];
@@ -366,7 +353,7 @@ int cond_compile(const char *s, cond **out, char *err, int errlen, int *err_col)
         err[0] = '\0';
     const char *p = skip(s);
     if (!*p) {
-        rc = fail_at(&c, p, "empty condition");
+        rc = perr_at(&c.e, p, "empty condition");
         goto fail;
     }
     if ((rc = parse_or(&c, &p, 0, &root)))
@@ -374,11 +361,11 @@ int cond_compile(const char *s, cond **out, char *err, int errlen, int *err_col)
     p = skip(p);
     if (*p) {
         if (*p == ')')
-            rc = fail_at(&c, p, "unexpected ')'");
+            rc = perr_at(&c.e, p, "unexpected ')'");
         else if (*p == '&' || *p == '|')
-            rc = fail_at(&c, p, "expected && or ||, got a single '%c'", *p);
+            rc = perr_at(&c.e, p, "expected && or ||, got a single '%c'", *p);
         else
-            rc = fail_at(&c, p, "expected && or || or the end, got %s", perr_show(*p, b));
+            rc = perr_at(&c.e, p, "expected && or || or the end, got %s", perr_show(*p, b));
         goto fail;
     }
     cd = calloc(1, sizeof *cd);
@@ -393,10 +380,10 @@ fail:
     if (rc == -ENOMEM) {
         if (err && errlen > 0)
             snprintf(err, (size_t)errlen, "out of memory");
-        c.col = 0;
+        c.e.col = 0;
     }
     if (err_col)
-        *err_col = c.col;
+        *err_col = c.e.col;
     node_free(root);
     free(cd);
     return rc;

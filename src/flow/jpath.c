@@ -36,21 +36,8 @@ struct pstate {
     struct sbuf text;
     struct step *steps;
     int n, cap;
-    char *err;
-    int errlen, col;
+    struct perr e; /* message and column of the first problem */
 };
-
-static int fail_at(struct pstate *c, const char *at, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail_at(struct pstate *c, const char *at, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = perr_vset(c->err, c->errlen, &c->col, c->s, at, fmt, ap);
-    va_end(ap);
-    return rc;
-}
 
 static int is_name(char ch)
 {
@@ -87,7 +74,7 @@ static int parse_name(struct pstate *c, const char **pp)
     const char *p = *pp;
     char b[16];
     if (!is_name(*p))
-        return fail_at(c, p, "expected a name, got %s", perr_show(*p, b));
+        return perr_at(&c->e, p, "expected a name, got %s", perr_show(*p, b));
     const char *q = p;
     while (is_name(*q))
         q++;
@@ -115,10 +102,10 @@ static int parse_bracket(struct pstate *c, const char **pp)
             p++;
         }
         if (!*p)
-            return fail_at(c, open, "unterminated quoted key");
+            return perr_at(&c->e, open, "unterminated quoted key");
         p++;
         if (*p != ']')
-            return fail_at(c, p, "expected ']' after the quoted key, got %s", perr_show(*p, b));
+            return perr_at(&c->e, p, "expected ']' after the quoted key, got %s", perr_show(*p, b));
         if ((rc = key_step(c, start)))
             return rc;
     } else {
@@ -127,16 +114,16 @@ static int parse_bracket(struct pstate *c, const char **pp)
         if (*p == '-')
             neg = 1, p++;
         if (*p < '0' || *p > '9')
-            return fail_at(c, p, "expected an index or a quoted key in [], got %s", perr_show(*p, b));
+            return perr_at(&c->e, p, "expected an index or a quoted key in [], got %s", perr_show(*p, b));
         long long v = 0;
         while (*p >= '0' && *p <= '9') {
             v = v * 10 + (*p - '0');
             if (v > JPATH_MAX_INDEX)
-                return fail_at(c, num, "index out of range");
+                return perr_at(&c->e, num, "index out of range");
             p++;
         }
         if (*p != ']')
-            return fail_at(c, p, "expected ']' after the index, got %s", perr_show(*p, b));
+            return perr_at(&c->e, p, "expected ']' after the index, got %s", perr_show(*p, b));
         struct step st = {.kind = STEP_INDEX, .ix = neg ? -v : v};
         if ((rc = add_step(c, st)))
             return rc;
@@ -151,7 +138,7 @@ static int parse(struct pstate *c, const char *s, size_t *used, int whole)
     char b[16];
     int rc;
     if (!*p)
-        return fail_at(c, p, "empty path");
+        return perr_at(&c->e, p, "empty path");
     if (p[0] == '$' && (p[1] == '.' || p[1] == '[' || !is_name(p[1]))) {
         p++;
         if (*p == '.')
@@ -174,14 +161,14 @@ static int parse(struct pstate *c, const char *s, size_t *used, int whole)
     if (rc)
         return rc;
     if (whole && *p)
-        return fail_at(c, p, "unexpected %s in path", perr_show(*p, b));
+        return perr_at(&c->e, p, "unexpected %s in path", perr_show(*p, b));
     *used = (size_t)(p - s);
     return 0;
 }
 
 int jpath_parse(const char *s, size_t *used, jpath **out, char *err, int errlen, int *err_col)
 {
-    struct pstate c = {.s = s, .err = err, .errlen = errlen};
+    struct pstate c = {.s = s, .e = {.src = s, .err = err, .errlen = errlen}};
     jpath *jp = NULL;
     size_t n = 0;
     int rc;
@@ -215,10 +202,10 @@ fail:
     if (rc == -ENOMEM) {
         if (err && errlen > 0)
             snprintf(err, (size_t)errlen, "out of memory");
-        c.col = 0;
+        c.e.col = 0;
     }
     if (err_col)
-        *err_col = c.col;
+        *err_col = c.e.col;
     free(jp);
     sbuf_free(&c.text);
     free(c.steps);

@@ -53,22 +53,8 @@ struct cstate {
     int nparts, cap;
     uint32_t *vars, *envs;
     int nvars, nenvs, varcap, envcap;
-    char *err;
-    int errlen;
-    int col;
+    struct perr e; /* message and column of the first problem */
 };
-
-static int fail_at(struct cstate *c, const char *at, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail_at(struct cstate *c, const char *at, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = perr_vset(c->err, c->errlen, &c->col, c->s, at, fmt, ap);
-    va_end(ap);
-    return rc;
-}
 
 static int is_id0(char ch)
 {
@@ -136,12 +122,12 @@ static int parse_int(struct cstate *c, const char **pp, int64_t *out)
     if (*p == '-')
         neg = 1, p++;
     if (*p < '0' || *p > '9')
-        return fail_at(c, p, "random(A,B) wants integers, got %s", perr_show(*p, b));
+        return perr_at(&c->e, p, "random(A,B) wants integers, got %s", perr_show(*p, b));
     uint64_t v = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
     while (*p >= '0' && *p <= '9') {
         unsigned d = (unsigned)(*p - '0');
         if (v > (lim - d) / 10)
-            return fail_at(c, start, "integer out of range in random(A,B)");
+            return perr_at(&c->e, start, "integer out of range in random(A,B)");
         v = v * 10 + d;
         p++;
     }
@@ -156,11 +142,11 @@ static int parse_expr(struct cstate *c, const char *dollar, const char **pp)
     const char *p = skip_blanks(*pp);
     char b[16];
     if (*p == '\0')
-        return fail_at(c, dollar, "unterminated ${");
+        return perr_at(&c->e, dollar, "unterminated ${");
     if (*p == '}')
-        return fail_at(c, dollar, "empty ${}");
+        return perr_at(&c->e, dollar, "empty ${}");
     if (!is_id0(*p))
-        return fail_at(c, p, "expected a name in ${...}, got %s", perr_show(*p, b));
+        return perr_at(&c->e, p, "expected a name in ${...}, got %s", perr_show(*p, b));
     const char *id = p;
     while (is_id(*p))
         p++;
@@ -170,10 +156,10 @@ static int parse_expr(struct cstate *c, const char *dollar, const char **pp)
 
     if (idn == 3 && !memcmp(id, "env", 3)) {
         if (*p != '.')
-            return fail_at(c, p, "env needs a name: ${env.NAME}");
+            return perr_at(&c->e, p, "env needs a name: ${env.NAME}");
         p++;
         if (!is_id0(*p))
-            return fail_at(c, p, "expected a name after 'env.', got %s", perr_show(*p, b));
+            return perr_at(&c->e, p, "expected a name after 'env.', got %s", perr_show(*p, b));
         while (is_id(*p))
             p++;
         part.kind = P_ENV;
@@ -182,32 +168,32 @@ static int parse_expr(struct cstate *c, const char *dollar, const char **pp)
         if ((rc = add_distinct(c, &c->envs, &c->nenvs, &c->envcap, part.off + 4)))
             return rc;
     } else if (*p == '.') {
-        return fail_at(c, p, "'.' is only allowed in env.NAME (variable names are identifiers)");
+        return perr_at(&c->e, p, "'.' is only allowed in env.NAME (variable names are identifiers)");
     } else if (idn == 6 && !memcmp(id, "random", 6)) {
         p = skip_blanks(p);
         if (*p != '(')
-            return fail_at(c, p, "random needs bounds: ${random(A,B)}");
+            return perr_at(&c->e, p, "random needs bounds: ${random(A,B)}");
         p = skip_blanks(p + 1);
         const char *a_at = p;
         if ((rc = parse_int(c, &p, &part.a)))
             return rc;
         p = skip_blanks(p);
         if (*p != ',')
-            return fail_at(c, p, "expected ',' in random(A,B), got %s", perr_show(*p, b));
+            return perr_at(&c->e, p, "expected ',' in random(A,B), got %s", perr_show(*p, b));
         p = skip_blanks(p + 1);
         if ((rc = parse_int(c, &p, &part.b)))
             return rc;
         p = skip_blanks(p);
         if (*p != ')')
-            return fail_at(c, p, "expected ')' in random(A,B), got %s", perr_show(*p, b));
+            return perr_at(&c->e, p, "expected ')' in random(A,B), got %s", perr_show(*p, b));
         p++;
         if (part.a > part.b)
-            return fail_at(c, a_at, "random(A,B) needs A <= B");
+            return perr_at(&c->e, a_at, "random(A,B) needs A <= B");
         part.kind = P_RANDOM;
     } else {
         const char *q = skip_blanks(p);
         if (*q == '(')
-            return fail_at(c, id, "unknown function '%.*s' (only random(A,B) takes arguments)",
+            return perr_at(&c->e, id, "unknown function '%.*s' (only random(A,B) takes arguments)",
                            (int)(idn > 32 ? 32 : idn), id);
         if (idn == 2 && !memcmp(id, "vu", 2))
             part.kind = P_VU;
@@ -227,9 +213,9 @@ static int parse_expr(struct cstate *c, const char *dollar, const char **pp)
     }
     p = skip_blanks(p);
     if (*p == '\0')
-        return fail_at(c, dollar, "unterminated ${");
+        return perr_at(&c->e, dollar, "unterminated ${");
     if (*p != '}')
-        return fail_at(c, p, "expected '}' to close ${, got %s", perr_show(*p, b));
+        return perr_at(&c->e, p, "expected '}' to close ${, got %s", perr_show(*p, b));
     *pp = p + 1;
     return add_part(c, part);
 }
@@ -247,14 +233,14 @@ static int flush_lit(struct cstate *c, size_t start)
 
 int tmpl_compile(const char *s, tmpl **out, char *err, int errlen, int *err_col)
 {
-    struct cstate c = {.s = s, .err = err, .errlen = errlen};
+    struct cstate c = {.s = s, .e = {.src = s, .err = err, .errlen = errlen}};
     tmpl *t = NULL;
     int rc;
     if (err && errlen > 0)
         err[0] = '\0';
     if (strlen(s) > (size_t)1 << 28) {
         rc = -E2BIG;
-        fail_at(&c, s, "template too long");
+        perr_at(&c.e, s, "template too long");
         goto fail;
     }
     if ((rc = sbuf_reserve(&c.text, strlen(s) + 1)))
@@ -316,10 +302,10 @@ fail:
     if (rc == -ENOMEM) {
         if (err && errlen > 0)
             snprintf(err, (size_t)errlen, "out of memory");
-        c.col = 0;
+        c.e.col = 0;
     }
     if (err_col)
-        *err_col = c.col;
+        *err_col = c.e.col;
     if (t) {
         t->parts = NULL; /* still owned by c */
         tmpl_free(t);

@@ -2,14 +2,18 @@
 #include "util/perr.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 
-int perr_vset(char *err, int errlen, int *col, const char *src, const char *at, const char *fmt,
-              va_list ap)
+int perr_at(struct perr *e, const char *at, const char *fmt, ...)
 {
-    if (err && errlen > 0)
-        vsnprintf(err, (size_t)errlen, fmt, ap);
-    *col = (int)(at - src) + 1;
+    if (e->err && e->errlen > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->err, (size_t)e->errlen, fmt, ap);
+        va_end(ap);
+    }
+    e->col = (int)(at - e->src) + 1;
     return -EINVAL;
 }
 

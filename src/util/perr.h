@@ -3,12 +3,19 @@
 #ifndef SURGE_UTIL_PERR_H
 #define SURGE_UTIL_PERR_H
 
-#include <stdarg.h>
+/* A parser's error sink: src is the whole source (for columns), err/errlen the caller's
+ * message buffer (may be NULL/0), col the column of the first problem (0: none). */
+struct perr {
+    const char *src;
+    char *err;
+    int errlen;
+    int col;
+};
 
-/* Write the message into err (when err and errlen > 0) and the column of `at` within
- * src into *col. @return -EINVAL, for `return perr_vset(...)`. */
-int perr_vset(char *err, int errlen, int *col, const char *src, const char *at, const char *fmt,
-              va_list ap) __attribute__((format(printf, 6, 0)));
+/* Record a problem at `at` (a pointer into src): the formatted message into err and its
+ * column into col. @return -EINVAL, for `return perr_at(...)`. */
+int perr_at(struct perr *e, const char *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* A printable rendering of one byte for messages: "'x'", "byte 0x0a" or "end of text". */
 const char *perr_show(char ch, char buf[16]);
