@@ -273,17 +273,7 @@ static void errors_with_columns(void)
         {"n ! exists", 3, "expected an operator"},
         {"n == 1 &&& m == 2", 10, "expected a path, got '&'"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        cond *c = (cond *)&cases;
-        char err[128] = "";
-        int col = -1;
-        int rc = cond_compile(cases[i].src, &c, err, sizeof err, &col);
-        if (rc != -EINVAL || col != cases[i].col || !strstr(err, cases[i].msg))
-            printf("    case %zu \"%s\": rc %d col %d (want %d) \"%s\" (want \"%s\")\n", i,
-                   cases[i].src, rc, col, cases[i].col, err, cases[i].msg);
-        CHECK(rc == -EINVAL && col == cases[i].col && strstr(err, cases[i].msg));
-        CHECK(c == (cond *)&cases);
-    }
+    CHECK_COMPILE_ERRORS(cases, cond, cond_compile);
     cond_free(NULL);
 }
 

@@ -179,17 +179,7 @@ static void errors_with_columns(void)
         {"a\tb", 2, "unexpected byte 0x09"},
         {"=", 1, "expected a name, got '='"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        jpath *p = (jpath *)&cases;
-        char err[128] = "";
-        int col = -1;
-        int rc = jpath_compile(cases[i].src, &p, err, sizeof err, &col);
-        if (rc != -EINVAL || col != cases[i].col || !strstr(err, cases[i].msg))
-            printf("    case %zu \"%s\": rc %d col %d (want %d) \"%s\" (want \"%s\")\n", i,
-                   cases[i].src, rc, col, cases[i].col, err, cases[i].msg);
-        CHECK(rc == -EINVAL && col == cases[i].col && strstr(err, cases[i].msg));
-        CHECK(p == (jpath *)&cases);
-    }
+    CHECK_COMPILE_ERRORS(cases, jpath, jpath_compile);
     jpath *p = NULL;
     CHECK_INT(jpath_compile("a[2147483647]", &p, NULL, 0, NULL), 0);
     jpath_free(p);

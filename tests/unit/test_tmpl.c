@@ -341,18 +341,7 @@ static void errors_with_columns(void)
         {"ok ${a} then ${", 14, "unterminated"},
         {"${id}}${", 7, "unterminated"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        tmpl *t = (tmpl *)&cases; /* must stay untouched */
-        char err[128] = "";
-        int col = -1;
-        int rc = tmpl_compile(cases[i].src, &t, err, sizeof err, &col);
-        if (rc != -EINVAL || col != cases[i].col || !strstr(err, cases[i].msg) ||
-            t != (tmpl *)&cases)
-            printf("    case %zu \"%s\": rc %d col %d (want %d) \"%s\" (want \"%s\")\n", i,
-                   cases[i].src, rc, col, cases[i].col, err, cases[i].msg);
-        CHECK(rc == -EINVAL && col == cases[i].col && strstr(err, cases[i].msg));
-        CHECK(t == (tmpl *)&cases);
-    }
+    CHECK_COMPILE_ERRORS(cases, tmpl, tmpl_compile);
 }
 
 static void error_buffer_edges(void)

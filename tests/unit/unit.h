@@ -56,6 +56,28 @@ static int unit_failures;    /* cases that failed so far */
         fflush(stdout);                                                              \
     } while (0)
 
+/* For the parsers compiled as `int fn(const char *src, T **out, char *err, int errlen,
+ * int *err_col)`: every entry of the array `cases` ({src, col, msg}) must fail with
+ * -EINVAL at column col with a message containing msg, leaving *out untouched. */
+#define CHECK_COMPILE_ERRORS(cases, T, fn)                                           \
+    do {                                                                             \
+        for (size_t i_ = 0; i_ < sizeof(cases) / sizeof((cases)[0]); i_++) {        \
+            T *o_ = (T *)&(cases); /* must stay untouched */                         \
+            char err_[128] = "";                                                     \
+            int col_ = -1;                                                           \
+            int rc_ = fn((cases)[i_].src, &o_, err_, sizeof err_, &col_);            \
+            if (rc_ != -EINVAL || col_ != (cases)[i_].col ||                         \
+                !strstr(err_, (cases)[i_].msg) || o_ != (T *)&(cases))               \
+                printf("    case %zu \"%s\": rc %d col %d (want %d) \"%s\" "         \
+                       "(want \"%s\")\n",                                            \
+                       i_, (cases)[i_].src, rc_, col_, (cases)[i_].col, err_,        \
+                       (cases)[i_].msg);                                             \
+            CHECK(rc_ == -EINVAL && col_ == (cases)[i_].col &&                       \
+                  strstr(err_, (cases)[i_].msg));                                    \
+            CHECK(o_ == (T *)&(cases));                                              \
+        }                                                                            \
+    } while (0)
+
 #define UNIT_EXIT() return unit_failures ? 1 : 0
 
 #endif
