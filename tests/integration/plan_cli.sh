@@ -222,3 +222,11 @@ check "unresolvable target: the message names the host" grep -q "cannot resolve 
 # the 4 VUs were mid-request (20 ms each, back to back) when stopped: counted as cut off
 jcheck "SIGINT: iterations in flight counted as aborted" "$T_DIR/int/results.json" \
     '.scenarios[0].aborted >= 1 and .scenarios[0].aborted <= 4'
+
+# an --out directory that cannot be created: exit 2 naming it, before any load
+printf 'target: http://127.0.0.1:1\nflows: {f: [{get: /}]}\nscenarios: [{name: s, flow: f, executor: per-vu-iterations, vus: 1, iterations: 1}]\n' >"$T_DIR/out.yaml"
+: >"$T_DIR/afile"
+"$SURGE_BIN" run "$T_DIR/out.yaml" -q -o "$T_DIR/afile/sub" >"$T_DIR/out.out" 2>&1
+check "--out not creatable: exit 2" test $? -eq 2
+check "--out not creatable: the message names the flag and the directory" \
+    grep -q -- "--out: cannot create '$T_DIR/afile/sub'" "$T_DIR/out.out"
