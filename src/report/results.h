@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "stats/hist.h"
 #include "stats/series.h"
 #include "stats/shard.h"
@@ -72,7 +74,16 @@ void results_latency(const hist *h, struct latency_ms *out);
 /* A request's success rate: (requests - failed) / requests; 1 when none. */
 double results_success_rate(const struct stats_counts *c);
 
-/* Write results.json (schema surge.results/1) to path ("-" for stdout), atomically
+/* The results model as a JSON document (schema surge.results/1): what judge and the
+ * report writers read, and what results.json holds. NULL when out of memory; the
+ * caller owns it (json_decref). */
+json_t *results_json_build(const struct run_result *r);
+
+/* Save a results document to path ("-" for stdout), atomically (a temporary file
+ * renamed into place). @return 0, or -1 with a reason in err. */
+int results_json_save(const json_t *doc, const char *path, char *err, int errlen);
+
+/* Build and save results.json (schema surge.results/1) to path ("-" for stdout), atomically
  * (a temporary file renamed into place). @return 0, or -1 with a reason in err. */
 int results_json_write(const struct run_result *r, const char *path, char *err, int errlen);
 

@@ -162,7 +162,7 @@ static json_t *scenario_obj(const struct scenario_result *s)
     return o;
 }
 
-int results_json_write(const struct run_result *r, const char *path, char *err, int errlen)
+json_t *results_json_build(const struct run_result *r)
 {
     json_t *root = json_object();
     json_object_set_new(root, "schema", json_string("surge.results/1"));
@@ -187,7 +187,11 @@ int results_json_write(const struct run_result *r, const char *path, char *err, 
     for (int i = 0; i < r->nscenarios; i++)
         json_array_append_new(sc, scenario_obj(&r->sc[i]));
     json_object_set_new(root, "scenarios", sc);
+    return root;
+}
 
+int results_json_save(const json_t *root, const char *path, char *err, int errlen)
+{
     int rc = 0;
     size_t flags = JSON_INDENT(1) | JSON_REAL_PRECISION(12);
     if (!strcmp(path, "-")) {
@@ -205,6 +209,17 @@ int results_json_write(const struct run_result *r, const char *path, char *err, 
             unlink(tmp);
         }
     }
-    json_decref(root);
     return rc ? -1 : 0;
+}
+
+int results_json_write(const struct run_result *r, const char *path, char *err, int errlen)
+{
+    json_t *root = results_json_build(r);
+    if (!root) {
+        snprintf(err, (size_t)errlen, "cannot write '%s': out of memory", path);
+        return -1;
+    }
+    int rc = results_json_save(root, path, err, errlen);
+    json_decref(root);
+    return rc;
 }
