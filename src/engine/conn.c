@@ -59,15 +59,18 @@ static void on_io(struct ev_loop *loop, ev_io *w, int revents);
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents);
 static void step(conn *c);
 
-/* A connect failed (refused, timed out, or otherwise): back off before the next one,
- * and tell the run's reach record when nothing ever connected. */
-static void connect_failed(conn *c, const char *detail)
+/* A connect failed: tell the run's reach record when nothing ever connected, and
+ * (backoff: it failed at once, refused or otherwise, rather than timing out, which
+ * took its time already) back off before the next one. */
+static void connect_failed(conn *c, const char *detail, int backoff)
 {
-    c->backoff_us = c->backoff_us ? c->backoff_us * 2 : CONN_BACKOFF_MIN_US;
-    if (c->backoff_us > CONN_BACKOFF_MAX_US)
-        c->backoff_us = CONN_BACKOFF_MAX_US;
     uint64_t now = clock_us();
-    c->retry_at_us = now + c->backoff_us;
+    if (backoff) {
+        c->backoff_us = c->backoff_us ? c->backoff_us * 2 : CONN_BACKOFF_MIN_US;
+        if (c->backoff_us > CONN_BACKOFF_MAX_US)
+            c->backoff_us = CONN_BACKOFF_MAX_US;
+        c->retry_at_us = now + c->backoff_us;
+    }
     struct conn_reach *r = c->t->reach;
     if (!r || atomic_load_explicit(&r->reached, memory_order_relaxed) ||
         atomic_load_explicit(&r->claimed, memory_order_relaxed))
@@ -273,7 +276,7 @@ static void start_connect(conn *c)
         c->pending_err = ERR_CONNECT;
         snprintf(c->detail, sizeof c->detail, "socket: %s", strerror(errno));
         c->pending_detail = c->detail;
-        connect_failed(c, c->detail);
+        connect_failed(c, c->detail, 1);
         return;
     }
     int one = 1;
@@ -293,7 +296,7 @@ static void start_connect(conn *c)
     snprintf(c->detail, sizeof c->detail, "connect: %s", strerror(errno));
     c->pending_detail = c->detail;
     close_fd(c);
-    connect_failed(c, c->detail);
+    connect_failed(c, c->detail, 1);
 }
 
 static void arm_timer(conn *c)
@@ -374,7 +377,7 @@ static void connected(conn *c)
         e = ECONNREFUSED;
     if (e) {
         snprintf(c->detail, sizeof c->detail, "connect: %s", strerror(e));
-        connect_failed(c, c->detail);
+        connect_failed(c, c->detail, e != ETIMEDOUT);
         fail_errno(c, e == ECONNREFUSED ? ERR_CONNECT_REFUSED
                       : e == ETIMEDOUT  ? ERR_CONNECT_TIMEOUT
                                         : ERR_CONNECT,
@@ -593,13 +596,13 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
         return;
     }
     if (c->st == ST_CONNECTING && c->connect_deadline_us && now >= c->connect_deadline_us) {
-        connect_failed(c, "no connection within the connect timeout");
+        connect_failed(c, "no connection within the connect timeout", 0);
         finish(c, ERR_CONNECT_TIMEOUT, "no connection within the connect timeout");
         return;
     }
     if (c->deadline_us && now >= c->deadline_us) {
         if (c->st == ST_CONNECTING)
-            connect_failed(c, "no connection within the timeout");
+            connect_failed(c, "no connection within the timeout", 0);
         finish(c, c->st == ST_CONNECTING ? ERR_CONNECT_TIMEOUT : ERR_TIMEOUT,
                "no complete response within the timeout");
         return;

@@ -28,8 +28,9 @@ struct conn_reach {
     char detail[160];            /* that failure's reason ("connect: Connection refused") */
 };
 
-/* Backoff of a connection after a refused or failed connect: the next attempt waits
- * 1 ms, then 2, 4, ... up to 1 s; a successful connect resets it. */
+/* Backoff of a connection after a connect that failed at once (refused, or another
+ * connect error; not a timeout, which took its time): the next attempt waits 1 ms,
+ * then 2, 4, ... up to 1 s; a successful connect resets it. */
 #define CONN_BACKOFF_MIN_US 1000u
 #define CONN_BACKOFF_MAX_US 1000000u
 
@@ -81,7 +82,7 @@ conn *conn_new(struct ev_loop *loop, const struct conn_target *t);
 void conn_free(conn *c);
 
 /* Send req and parse its response, connecting (or reconnecting) first when needed.
- * After a refused or failed connect, the next connect of c waits out c's backoff
+ * After a refused (or otherwise failed) connect, the next connect of c waits out its backoff
  * (CONN_BACKOFF_*; the wait is part of the request's time and its timeout), so a
  * target that refuses everything gets a few attempts per second, not a storm.
  * @return 0, or -EBUSY when a request is already in flight on c. */
