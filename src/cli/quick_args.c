@@ -26,6 +26,8 @@ const char *quick_args_usage(void)
            "      --body @FILE|TEXT   request body from a file, or the text itself\n"
            "      --timeout D         whole-request timeout (default 60s)\n"
            "      --connect-timeout D connect timeout (default 10s)\n"
+           "      --abort-unreachable D  stop (exit 3) when no connect succeeded and\n"
+           "                          every connect failed for D (default 10s; 0: never)\n"
            "  -k, --insecure          do not verify TLS certificates\n"
            "      --cacert FILE       trust this CA (PEM) too\n"
            "      --latency           print the latency distribution\n"
@@ -33,6 +35,7 @@ const char *quick_args_usage(void)
            "  -q, --quiet             no summary on stdout\n"
            "  -h, --help              this help;   -v, --version   the version\n"
            "exit status: 0 run completed, 1 run failed to start, 2 bad usage or input,\n"
+           "             3 the target was unreachable (--json is still written),\n"
            "             130/143 interrupted by SIGINT/SIGTERM (results so far are still written)\n";
 }
 
@@ -65,7 +68,8 @@ static const char *flag_name(int c, const struct option *longs, int idx)
     return buf;
 }
 
-enum { O_LATENCY = 256, O_BODY, O_TIMEOUT, O_CONNECT_TIMEOUT, O_JSON, O_CACERT, O_NO_CO };
+enum { O_LATENCY = 256, O_BODY, O_TIMEOUT, O_CONNECT_TIMEOUT, O_JSON, O_CACERT, O_NO_CO,
+       O_ABORT_UNREACHABLE };
 
 int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int errlen)
 {
@@ -88,6 +92,7 @@ int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int
         {"json", required_argument, NULL, O_JSON},
         {"cacert", required_argument, NULL, O_CACERT},
         {"no-co-correction", no_argument, NULL, O_NO_CO},
+        {"abort-unreachable", required_argument, NULL, O_ABORT_UNREACHABLE},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -95,6 +100,7 @@ int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int
     a->method = "GET";
     a->timeout_us = 60000000;
     a->connect_timeout_us = 10000000;
+    a->abort_unreachable_us = 10000000;
     a->co_correct = 1;
     int threads_set = 0, duration_set = 0;
     long long v;
@@ -191,6 +197,11 @@ int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int
             if (units_parse_duration(optarg, 1000000, &a->connect_timeout_us) ||
                 !a->connect_timeout_us)
                 return bad(err, errlen, "bad duration '%s' for %s (use 500ms, 10s, 2m, 1h)",
+                           optarg, flag);
+            break;
+        case O_ABORT_UNREACHABLE:
+            if (units_parse_duration(optarg, 1000000, &a->abort_unreachable_us))
+                return bad(err, errlen, "bad duration '%s' for %s (use 500ms, 10s, 2m; 0: never)",
                            optarg, flag);
             break;
         case O_JSON:

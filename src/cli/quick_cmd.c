@@ -98,8 +98,9 @@ int quick_cmd(int argc, char **argv)
         fprintf(stderr, "surge: bad URL '%s': %s\n", a.url, err);
         goto out;
     }
+    struct conn_reach reach = {0};
     struct conn_target t = {.host = u.host, .host_is_ip = u.host_is_ip,
-                            .connect_timeout_us = a.connect_timeout_us};
+                            .connect_timeout_us = a.connect_timeout_us, .reach = &reach};
     int rc = resolve(&u, &t);
     if (rc) {
         fprintf(stderr, "surge: cannot resolve host '%s' in %s: %s\n", u.host, a.url,
@@ -157,6 +158,7 @@ int quick_cmd(int argc, char **argv)
         .count = a.count,
         .rate = a.rate,
         .co_correct = a.co_correct,
+        .abort_unreachable_us = a.abort_unreachable_us,
     };
     /* with --json - stdout carries the JSON alone; the human text goes to stderr */
     FILE *human = a.json_path && !strcmp(a.json_path, "-") ? stderr : stdout;
@@ -174,7 +176,7 @@ int quick_cmd(int argc, char **argv)
         fflush(human);
     }
     struct scenario_result sc = {0};
-    struct run_result r = {.target = a.url, .sc = &sc};
+    struct run_result r = {.target = a.url, .url = a.url, .sc = &sc};
     if (!(q = quick_run_start(&p, &r, err, sizeof err))) {
         fprintf(stderr, "surge: %s\n", err);
         status = 1;
@@ -183,6 +185,13 @@ int quick_cmd(int argc, char **argv)
     if (!a.quiet)
         results_summary_print(human, &r, a.latency);
     status = r.interrupted ? 128 + r.interrupted : 0;
+    if (r.unreachable) {
+        fprintf(stderr,
+                "surge: stopped: target %s unreachable: no connect succeeded and every connect "
+                "failed for %gs (%s); exit 3\n",
+                a.url, r.unreachable_s, r.unreachable_detail);
+        status = 3;
+    }
     if (a.json_path && results_json_write(&r, a.json_path, err, sizeof err)) {
         fprintf(stderr, "surge: --json: %s\n", err);
         status = 1;

@@ -12,6 +12,7 @@
 
 #include "exec/runner.h"
 #include "plan/plan.h"
+#include "util/units.h"
 
 #define MAX_MULTI 64
 
@@ -26,8 +27,11 @@ static const char *usage =
     "      --var NAME=VALUE   override or add a plan variable (repeatable)\n"
     "  -t, --threads N        worker threads (default: one per core)\n"
     "  -q, --quiet            no live line and no summary\n"
+    "      --abort-unreachable D  stop (exit 3) when no connect succeeded and every\n"
+    "                         connect failed for D (default 10s; 0: never)\n"
     "exit status: 0 ran (or the plan is valid), 1 could not start, 2 bad usage or an\n"
-    "             invalid plan, 130/143 interrupted by SIGINT/SIGTERM\n";
+    "             invalid plan, 3 the target was unreachable (results still written),\n"
+    "             130/143 interrupted by SIGINT/SIGTERM\n";
 
 static int mkdir_p(const char *dir)
 {
@@ -51,12 +55,14 @@ int run_cmd(int argc, char **argv)
         {"scenario", required_argument, NULL, 's'}, {"target", required_argument, NULL, 'g'},
         {"var", required_argument, NULL, 'V'},      {"threads", required_argument, NULL, 't'},
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
+        {"abort-unreachable", required_argument, NULL, 'U'},
         {NULL, 0, NULL, 0},
     };
     int validate = !strcmp(argv[0], "validate");
     const char *out_dir = "surge-out", *vars[MAX_MULTI], *scen[MAX_MULTI];
     struct plan_overrides ov = {.vars = vars, .scenarios = scen, .time_scale = 1};
     int threads = 0, quiet = 0;
+    uint64_t abort_us = 10000000;
     opterr = 0;
     optind = 0;
     for (;;) {
@@ -111,6 +117,15 @@ int run_cmd(int argc, char **argv)
         case 'q':
             quiet = 1;
             break;
+        case 'U':
+            if (units_parse_duration(optarg, 1000000, &abort_us)) {
+                fprintf(stderr,
+                        "surge: bad duration '%s' for --abort-unreachable (use 500ms, 10s, 2m; "
+                        "0: never)\n",
+                        optarg);
+                return 2;
+            }
+            break;
         case 'h':
             fputs(usage, stdout);
             return 0;
@@ -158,7 +173,8 @@ int run_cmd(int argc, char **argv)
         plan_free(p);
         return 2;
     }
-    struct runner_opts ro = {.threads = threads, .live = quiet ? NULL : stderr};
+    struct runner_opts ro = {.threads = threads, .live = quiet ? NULL : stderr,
+                             .abort_unreachable_us = abort_us};
     struct run_result r = {0};
     char err[512];
     int status = 1;
@@ -175,6 +191,13 @@ int run_cmd(int argc, char **argv)
     if (!quiet)
         results_summary_print(stdout, &r, 0);
     status = r.interrupted ? 128 + r.interrupted : 0;
+    if (r.unreachable) {
+        fprintf(stderr,
+                "surge: stopped: target %s unreachable: no connect succeeded and every connect "
+                "failed for %gs (%s); exit 3\n",
+                p->target, r.unreachable_s, r.unreachable_detail);
+        status = 3;
+    }
     char json_path[4200];
     snprintf(json_path, sizeof json_path, "%s/results.json", out_dir);
     if (results_json_write(&r, json_path, err, sizeof err)) {

@@ -15,7 +15,8 @@
 #include "engine/tls.h"
 #include "util/clock.h"
 
-enum state { ST_CLOSED, ST_CONNECTING, ST_HANDSHAKE, ST_WRITING, ST_READING, ST_IDLE };
+/* ST_BACKOFF: closed, a request waiting out the backoff before its connect */
+enum state { ST_CLOSED, ST_BACKOFF, ST_CONNECTING, ST_HANDSHAKE, ST_WRITING, ST_READING, ST_IDLE };
 
 /* Transport results: >= 0 bytes, or one of these. */
 enum { TR_RETRY_READ = -1, TR_RETRY_WRITE = -2, TR_EOF = -3, TR_ERROR = -4 };
@@ -45,6 +46,8 @@ struct conn {
     const char *pending_detail;
 
     uint64_t opens;   /* connections opened */
+    uint64_t backoff_us;  /* wait before the next connect (0: none: the last one connected) */
+    uint64_t retry_at_us; /* no connect before this (clock_us) */
     char detail[160]; /* reason of the last error */
 };
 
@@ -55,6 +58,46 @@ static _Thread_local char rbuf[64 * 1024];
 static void on_io(struct ev_loop *loop, ev_io *w, int revents);
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents);
 static void step(conn *c);
+
+/* A connect failed: tell the run's reach record when nothing ever connected, and
+ * (backoff: it failed at once, refused or otherwise, rather than timing out, which
+ * took its time already) back off before the next one. */
+static void connect_failed(conn *c, const char *detail, int backoff)
+{
+    uint64_t now = clock_us();
+    if (backoff) {
+        c->backoff_us = c->backoff_us ? c->backoff_us * 2 : CONN_BACKOFF_MIN_US;
+        if (c->backoff_us > CONN_BACKOFF_MAX_US)
+            c->backoff_us = CONN_BACKOFF_MAX_US;
+        c->retry_at_us = now + c->backoff_us;
+    }
+    struct conn_reach *r = c->t->reach;
+    if (!r || atomic_load_explicit(&r->reached, memory_order_relaxed) ||
+        atomic_load_explicit(&r->claimed, memory_order_relaxed))
+        return;
+    int zero = 0;
+    if (!atomic_compare_exchange_strong(&r->claimed, &zero, 1))
+        return;
+    snprintf(r->detail, sizeof r->detail, "%s", detail ? detail : "connect failed");
+    atomic_store_explicit(&r->first_fail_us, now ? now : 1, memory_order_release);
+}
+
+static void connect_ok(conn *c)
+{
+    c->backoff_us = 0;
+    c->retry_at_us = 0;
+    struct conn_reach *r = c->t->reach;
+    if (r && !atomic_load_explicit(&r->reached, memory_order_relaxed))
+        atomic_store_explicit(&r->reached, 1, memory_order_relaxed);
+}
+
+int conn_reach_lost(struct conn_reach *r, uint64_t now_us, uint64_t for_us)
+{
+    if (!r || atomic_load_explicit(&r->reached, memory_order_relaxed))
+        return 0;
+    uint64_t first = atomic_load_explicit(&r->first_fail_us, memory_order_acquire);
+    return first && now_us >= first && now_us - first >= for_us;
+}
 
 conn *conn_new(struct ev_loop *loop, const struct conn_target *t)
 {
@@ -233,6 +276,7 @@ static void start_connect(conn *c)
         c->pending_err = ERR_CONNECT;
         snprintf(c->detail, sizeof c->detail, "socket: %s", strerror(errno));
         c->pending_detail = c->detail;
+        connect_failed(c, c->detail, 1);
         return;
     }
     int one = 1;
@@ -240,8 +284,8 @@ static void start_connect(conn *c)
     c->opens++;
     c->res.new_conn = 1;
     c->st = ST_CONNECTING;
-    if (t->connect_timeout_us)
-        c->connect_deadline_us = c->res.t_start_us + t->connect_timeout_us;
+    if (t->connect_timeout_us) /* from the attempt: a backoff wait is not connecting */
+        c->connect_deadline_us = clock_us() + t->connect_timeout_us;
     /* even an immediate success goes through connected(), on the first writable event */
     if (connect(c->fd, (const struct sockaddr *)&t->addr, t->addrlen) == 0 ||
         errno == EINPROGRESS) {
@@ -252,6 +296,7 @@ static void start_connect(conn *c)
     snprintf(c->detail, sizeof c->detail, "connect: %s", strerror(errno));
     c->pending_detail = c->detail;
     close_fd(c);
+    connect_failed(c, c->detail, 1);
 }
 
 static void arm_timer(conn *c)
@@ -260,6 +305,8 @@ static void arm_timer(conn *c)
     if (c->st == ST_CONNECTING && c->connect_deadline_us &&
         (!d || c->connect_deadline_us < d))
         d = c->connect_deadline_us;
+    if (c->st == ST_BACKOFF && (!d || c->retry_at_us < d))
+        d = c->retry_at_us;
     ev_timer_stop(c->loop, &c->timer);
     if (!d)
         return;
@@ -286,6 +333,11 @@ int conn_send(conn *c, const struct conn_req *req, conn_done_fn cb, void *ud)
     http1_resp_begin(c->resp, req->is_head);
     if (req->capture_headers || req->capture_body)
         http1_resp_capture(c->resp, req->capture_headers, req->capture_body);
+    if (c->st == ST_CLOSED && c->retry_at_us > c->res.t_start_us) {
+        c->st = ST_BACKOFF; /* connect when the backoff ends (on_timer) */
+        arm_timer(c);
+        return 0;
+    }
     if (c->st == ST_CLOSED)
         start_connect(c);
     else
@@ -321,17 +373,18 @@ static void connected(conn *c)
     socklen_t len = sizeof e;
     if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
         e = errno;
+    if (!e && self_connected(c->fd))
+        e = ECONNREFUSED;
     if (e) {
+        snprintf(c->detail, sizeof c->detail, "connect: %s", strerror(e));
+        connect_failed(c, c->detail, e != ETIMEDOUT);
         fail_errno(c, e == ECONNREFUSED ? ERR_CONNECT_REFUSED
                       : e == ETIMEDOUT  ? ERR_CONNECT_TIMEOUT
                                         : ERR_CONNECT,
                    e);
         return;
     }
-    if (self_connected(c->fd)) {
-        fail_errno(c, ERR_CONNECT_REFUSED, ECONNREFUSED);
-        return;
-    }
+    connect_ok(c);
     c->connect_deadline_us = 0;
     c->st = c->t->tls ? ST_HANDSHAKE : ST_WRITING;
     arm_timer(c);
@@ -524,11 +577,32 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
         return;
     }
     uint64_t now = clock_us();
+    if (c->st == ST_BACKOFF) {
+        if (now < c->retry_at_us && !(c->deadline_us && now >= c->deadline_us)) {
+            arm_timer(c); /* woke early */
+            return;
+        }
+        /* the backoff is over (or the request's deadline came first: one attempt all
+         * the same, so every request that fails on the connect made one) */
+        c->st = ST_CLOSED;
+        start_connect(c);
+        if (c->pending_err != ERR_NONE) {
+            enum errclass e = c->pending_err;
+            c->pending_err = ERR_NONE;
+            finish(c, e, c->pending_detail);
+            return;
+        }
+        arm_timer(c);
+        return;
+    }
     if (c->st == ST_CONNECTING && c->connect_deadline_us && now >= c->connect_deadline_us) {
+        connect_failed(c, "no connection within the connect timeout", 0);
         finish(c, ERR_CONNECT_TIMEOUT, "no connection within the connect timeout");
         return;
     }
     if (c->deadline_us && now >= c->deadline_us) {
+        if (c->st == ST_CONNECTING)
+            connect_failed(c, "no connection within the timeout", 0);
         finish(c, c->st == ST_CONNECTING ? ERR_CONNECT_TIMEOUT : ERR_TIMEOUT,
                "no complete response within the timeout");
         return;

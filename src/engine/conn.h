@@ -4,6 +4,7 @@
 #ifndef SURGE_ENGINE_CONN_H
 #define SURGE_ENGINE_CONN_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -16,6 +17,23 @@
 
 typedef struct conn conn; /* opaque; owned by one thread */
 
+/* Whether a run's target could be reached at all, written by the connections of every
+ * thread (only on a connect's outcome, never per request) and read by the main thread
+ * for --abort-unreachable. Zero-initialise it. */
+struct conn_reach {
+    atomic_int reached;          /* 1 once any connection connected */
+    atomic_int claimed;          /* 1 once a failure was claimed as the first */
+    atomic_ullong first_fail_us; /* clock_us() of the first failed connect (0: none yet);
+                                    stored (release) after detail is written */
+    char detail[160];            /* that failure's reason ("connect: Connection refused") */
+};
+
+/* Backoff of a connection after a connect that failed at once (refused, or another
+ * connect error; not a timeout, which took its time): the next attempt waits 1 ms,
+ * then 2, 4, ... up to 1 s; a successful connect resets it. */
+#define CONN_BACKOFF_MIN_US 1000u
+#define CONN_BACKOFF_MAX_US 1000000u
+
 /* Where connections go. Shared read-only by every connection of a run. */
 struct conn_target {
     struct sockaddr_storage addr; /* resolved once, up front */
@@ -24,6 +42,7 @@ struct conn_target {
     const char *host;             /* SNI and certificate name (TLS only) */
     int host_is_ip;
     uint64_t connect_timeout_us;  /* 0: only the request timeout applies */
+    struct conn_reach *reach;     /* NULL, or where connects note their outcome */
 };
 
 /* One request to send. iov (head, then body pieces) must stay valid and unchanged
@@ -63,6 +82,9 @@ conn *conn_new(struct ev_loop *loop, const struct conn_target *t);
 void conn_free(conn *c);
 
 /* Send req and parse its response, connecting (or reconnecting) first when needed.
+ * After a refused (or otherwise failed) connect, the next connect of c waits out its backoff
+ * (CONN_BACKOFF_*; the wait is part of the request's time and its timeout), so a
+ * target that refuses everything gets a few attempts per second, not a storm.
  * @return 0, or -EBUSY when a request is already in flight on c. */
 int conn_send(conn *c, const struct conn_req *req, conn_done_fn cb, void *ud);
 
@@ -80,5 +102,9 @@ int conn_busy(const conn *c);
 
 /* Connections opened so far by c (first connect and every reopen). */
 uint64_t conn_opens(const conn *c);
+
+/* Whether the target has been unreachable for at least for_us at now_us: no
+ * connection ever connected, and the first failed connect is that old. */
+int conn_reach_lost(struct conn_reach *r, uint64_t now_us, uint64_t for_us);
 
 #endif

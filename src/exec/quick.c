@@ -53,6 +53,8 @@ struct quick_run {
     struct qthread *qts;
     uint64_t start_us, end_us;
     ev_timer duration, second;
+    ev_timer watchdog;     /* --abort-unreachable: checks the target's reach every 100 ms */
+    int unreachable;
     ev_signal sigint, sigterm;
     int interrupted;
     int stopped;
@@ -216,6 +218,17 @@ static void on_second(struct ev_loop *loop, ev_timer *t, int revents)
     collect_poll(q->col, &vus);
 }
 
+static void on_watchdog(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)revents;
+    quick_run *q = t->data;
+    if (!conn_reach_lost(q->p->target->reach, clock_us(), q->p->abort_unreachable_us))
+        return;
+    q->unreachable = 1;
+    ev_timer_stop(loop, t);
+    stop_run(q);
+}
+
 static void on_signal(struct ev_loop *loop, ev_signal *s, int revents)
 {
     (void)revents;
@@ -291,14 +304,19 @@ quick_run *quick_run_start(const struct quick_plan *p, struct run_result *out, c
         q->duration.data = q;
         ev_timer_start(q->loop, &q->duration);
     }
+    ev_timer_init(&q->watchdog, on_watchdog, 0.1, 0.1);
+    q->watchdog.data = q;
     ev_now_update(q->loop);
     int rc = engine_start(q->e, thread_start, q->qts);
     if (rc) {
         snprintf(err, (size_t)errlen, "cannot start worker threads: %s", strerror(-rc));
         goto fail;
     }
+    if (p->abort_unreachable_us && p->target->reach)
+        ev_timer_start(q->loop, &q->watchdog);
     ev_run(q->loop, 0);
     engine_join(q->e);
+    ev_timer_stop(q->loop, &q->watchdog);
     ev_timer_stop(q->loop, &q->second);
     ev_signal_stop(q->loop, &q->sigint);
     ev_signal_stop(q->loop, &q->sigterm);
@@ -310,7 +328,9 @@ quick_run *quick_run_start(const struct quick_plan *p, struct run_result *out, c
     snprintf(s->executor, sizeof s->executor, "%s",
              p->rate > 0 ? "constant-arrival-rate" : "constant-vus");
     s->duration_s = (double)(q->end_us - q->start_us) / 1e6;
-    s->vus_max = (uint32_t)p->connections;
+    s->start_s = 0;
+    s->vus_max = (uint32_t)p->connections; /* every connection is busy the whole run */
+    s->vus_allocated = (uint32_t)p->connections;
     s->rate = p->rate;
     s->counts = *collect_counts(q->col, 0);
     s->lat = collect_latency(q->col, 0);
@@ -322,6 +342,12 @@ quick_run *quick_run_start(const struct quick_plan *p, struct run_result *out, c
     out->nscenarios = 1;
     out->duration_s = s->duration_s;
     out->interrupted = q->interrupted;
+    if (q->unreachable) {
+        out->unreachable = 1;
+        out->unreachable_s = (double)p->abort_unreachable_us / 1e6;
+        snprintf(out->unreachable_detail, sizeof out->unreachable_detail, "%s",
+                 p->target->reach->detail);
+    }
     out->threads = p->threads;
     out->connections = p->connections;
     out->co_corrected = p->rate > 0 && p->co_correct;

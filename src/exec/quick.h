@@ -22,12 +22,15 @@ struct quick_plan {
     uint64_t count;          /* 0: until the duration ends; else exactly this many */
     double rate;             /* requests/s over all connections; 0: closed model */
     int co_correct;          /* open model: latency from the intended send time */
+    uint64_t abort_unreachable_us; /* stop when target->reach shows no connect succeeded
+                                      and connects failed for this long (0: never) */
 };
 
 typedef struct quick_run quick_run; /* opaque: keeps the statistics results point at */
 
 /* Run the plan on this thread's default libev loop until the duration ends, the
- * count is done, or SIGINT/SIGTERM (then out->interrupted is set). Fills out
+ * count is done, SIGINT/SIGTERM (then out->interrupted is set), or the target proved
+ * unreachable (then out->unreachable is set). Fills out
  * (one scenario named "quick"); its pointers stay valid until quick_run_free.
  * @return the run, or NULL with a reason in err (threads or memory). */
 quick_run *quick_run_start(const struct quick_plan *p, struct run_result *out, char *err,

@@ -43,6 +43,9 @@ struct runner {
     int nsc;
     struct url url;
     struct conn_target target;
+    struct conn_reach reach;    /* whether any connect succeeded (target.reach) */
+    ev_timer watchdog;          /* --abort-unreachable: checks reach every 100 ms */
+    int unreachable;            /* stopped by it */
     SSL_CTX *tls;
     uint64_t start_us, end_us;
     ev_async notify;
@@ -86,11 +89,20 @@ static void start_level(struct sc_run *s, int level)
     post_all(r, s, slice_level);
 }
 
+/* The run second at t_us (the shards' seconds count from r->start_us). */
+static uint32_t run_second(const runner *r, uint64_t t_us)
+{
+    return t_us > r->start_us ? (uint32_t)((t_us - r->start_us) / 1000000u) : 0;
+}
+
 static void start_scenario(struct sc_run *s)
 {
     runner *r = s->r;
     s->state = SC_RUNNING;
     s->started_us = s->sh.start_us = clock_us();
+    /* its series start at its own start: no empty seconds before a later scenario */
+    for (int k = 0; k < s->nkeys; k++)
+        collect_series_window(r->col, s->key0 + k, run_second(r, s->started_us), COLLECT_NEVER);
     for (int i = 0; i < r->nthreads; i++) {
         struct slice_cmd *cmd = calloc(1, sizeof *cmd);
         if (!cmd)
@@ -187,6 +199,9 @@ static void on_notify(struct ev_loop *loop, ev_async *a, int revents)
         }
         s->state = SC_ENDED;
         s->ended_us = clock_us();
+        for (int k = 0; k < s->nkeys; k++) /* and end at its end */
+            collect_series_window(r->col, s->key0 + k, run_second(r, s->started_us),
+                                  run_second(r, s->ended_us));
         changed = 1;
     }
     if (changed)
@@ -244,6 +259,11 @@ static void live_line(runner *r)
                 t, s->sh.sc->name, el, atomic_load(&s->sh.active),
                 p ? (double)p->requests / p->span : 0.0, p95,
                 p ? (unsigned long long)p->failed : 0ull);
+        if (sc->exec == EXEC_CONSTANT_ARRIVAL_RATE || sc->exec == EXEC_RAMPING_ARRIVAL_RATE)
+            fprintf(r->o->live, "  dropped %llu", p ? (unsigned long long)p->dropped : 0ull);
+        if (p && p->errors[ERR_CONNECT_REFUSED])
+            fprintf(r->o->live, "  refused %llu",
+                    (unsigned long long)p->errors[ERR_CONNECT_REFUSED]);
         if (s->sh.sc->exec == EXEC_LADDER)
             fprintf(r->o->live, "  level %d/%d (%d VUs)", s->sh.level + 1, s->sh.sc->nlevels,
                     s->sh.sc->levels[s->sh.level]);
@@ -274,6 +294,18 @@ static void on_second(struct ev_loop *loop, ev_timer *t, int revents)
     fill_vus(r);
     if (collect_poll(r->col, r->vus))
         live_line(r);
+}
+
+static void on_watchdog(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)loop;
+    (void)revents;
+    runner *r = t->data;
+    if (!conn_reach_lost(&r->reach, clock_us(), r->o->abort_unreachable_us))
+        return;
+    r->unreachable = 1;
+    ev_timer_stop(r->loop, &r->watchdog);
+    stop_all(r);
 }
 
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
@@ -357,6 +389,12 @@ static int build_results(runner *r, struct run_result *out)
         return -1;
     out->duration_s = (double)(r->end_us - r->start_us) / 1e6;
     out->interrupted = r->interrupted;
+    out->url = r->plan->target;
+    if (r->unreachable) {
+        out->unreachable = 1;
+        out->unreachable_s = (double)r->o->abort_unreachable_us / 1e6;
+        snprintf(out->unreachable_detail, sizeof out->unreachable_detail, "%s", r->reach.detail);
+    }
     out->threads = r->nthreads;
     out->plan_file = r->plan->file;
     for (int i = 0; i < r->nsc; i++) {
@@ -368,7 +406,9 @@ static int build_results(runner *r, struct run_result *out)
         snprintf(o->name, sizeof o->name, "%s", sc->name);
         snprintf(o->executor, sizeof o->executor, "%s", plan_exec_name(sc->exec));
         o->duration_s = s->ended_us > s->started_us ? (double)(s->ended_us - s->started_us) / 1e6 : 0;
-        o->vus_max = (uint32_t)atomic_load(&s->sh.made);
+        o->start_s = s->started_us ? (double)(s->started_us - r->start_us) / 1e6 : -1;
+        o->vus_max = (uint32_t)atomic_load(&s->sh.peak);
+        o->vus_allocated = (uint32_t)atomic_load(&s->sh.made);
         if (sc->exec == EXEC_CONSTANT_ARRIVAL_RATE)
             o->rate = sc->rate * 1e6 / (double)sc->time_unit_us;
         o->counts = *collect_counts(r->col, s->key0);
@@ -461,6 +501,11 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
         goto oom;
     if (!(r->col = collect_new(engine_shards(r->e), r->nthreads, r->nkeys)))
         goto oom;
+    for (int k = 0; k < r->nkeys; k++) /* until their scenario starts */
+        collect_series_window(r->col, k, COLLECT_NEVER, COLLECT_NEVER);
+    r->target.reach = &r->reach;
+    ev_timer_init(&r->watchdog, on_watchdog, 0.1, 0.1);
+    r->watchdog.data = r;
     ev_async_init(&r->notify, on_notify);
     r->notify.data = r;
     ev_async_start(r->loop, &r->notify);
@@ -485,6 +530,8 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
             ev_timer_start(r->loop, &s->timer);
         }
     }
+    if (o->abort_unreachable_us)
+        ev_timer_start(r->loop, &r->watchdog);
     schedule(r);
     if (r->nsc > 0)
         ev_run(r->loop, 0);
@@ -492,6 +539,7 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
         stop_all(r);
     engine_join(r->e);
     ev_timer_stop(r->loop, &r->second);
+    ev_timer_stop(r->loop, &r->watchdog);
     ev_signal_stop(r->loop, &r->sigint);
     ev_signal_stop(r->loop, &r->sigterm);
     ev_async_stop(r->loop, &r->notify);

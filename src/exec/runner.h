@@ -4,6 +4,7 @@
 #ifndef SURGE_EXEC_RUNNER_H
 #define SURGE_EXEC_RUNNER_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "plan/plan.h"
@@ -14,6 +15,8 @@ typedef struct runner runner; /* opaque: keeps what the results point at */
 struct runner_opts {
     int threads;   /* worker threads (>= 1) */
     FILE *live;    /* where the live line goes each second, or NULL */
+    uint64_t abort_unreachable_us; /* stop when nothing connected and connects failed
+                                      for this long (0: never) */
 };
 
 /* Why runner_run failed, for the exit status. */
@@ -23,8 +26,9 @@ enum runner_fail {
 };
 
 /* Run the plan on this thread's default loop until every scenario has ended or
- * SIGINT/SIGTERM. Fills out (one scenario_result per plan scenario, allocated here;
- * out->interrupted set when stopped by a signal); its pointers stay valid until
+ * SIGINT/SIGTERM, or until the target proved unreachable (o->abort_unreachable_us).
+ * Fills out (one scenario_result per plan scenario, allocated here; out->interrupted
+ * set when stopped by a signal, out->unreachable by the abort); its pointers stay valid until
  * runner_free. @return the runner, or NULL with a reason in err (bad target, TLS
  * options, threads, memory). */
 runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run_result *out,

@@ -93,7 +93,10 @@ static void start_iter(struct slice *s, int j, uint64_t intended_us)
     if (!v)
         return;
     s->busy++;
-    atomic_fetch_add(&s->sh->active, 1);
+    int now = atomic_fetch_add(&s->sh->active, 1) + 1;
+    int peak = atomic_load_explicit(&s->sh->peak, memory_order_relaxed);
+    while (now > peak && !atomic_compare_exchange_weak(&s->sh->peak, &peak, now))
+        ;
     vu_iterate(v, ++s->st[j].iters, intended_us, on_vu_done, s);
 }
 
@@ -317,8 +320,10 @@ static void on_next(struct ptimer_entry *e)
         j = s->nvus - 1;
     if (j >= 0)
         start_iter(s, j, intended);
-    else
+    else {
         atomic_fetch_add(&s->sh->dropped, 1);
+        shard_drop(s->ctx.sh, s->ctx.keys.scenario, clock_us());
+    }
     s->next_i += (uint64_t)s->T;
     arm_next(s);
 }

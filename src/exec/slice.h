@@ -26,6 +26,7 @@ struct sc_shared {
     int level;                   /* ladder: the level being run, set before posting */
     uint64_t level_start_us;
     atomic_int active;           /* VUs in an iteration now */
+    atomic_int peak;             /* most VUs in an iteration at once so far */
     atomic_int made;             /* VUs created so far */
     atomic_ullong dropped;       /* arrival-rate iterations not started: no free VU */
     atomic_ullong aborted;       /* iterations cut off at a graceful stop's end */

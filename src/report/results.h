@@ -30,7 +30,9 @@ struct scenario_result {
     char name[64];
     char executor[32];          /* "constant-vus", "constant-arrival-rate", ... */
     double duration_s;          /* time load was applied */
-    uint32_t vus_max;
+    double start_s;             /* its start on the run clock, s; < 0: it never started */
+    uint32_t vus_max;           /* peak of active VUs (in an iteration, or connections) */
+    uint32_t vus_allocated;     /* VUs created: the pool (>= vus_max) */
     double rate;                /* open model: the target rate (req/s); 0 when closed */
     struct stats_counts counts;
     const hist *lat;            /* borrowed: latency of completed responses, us */
@@ -55,7 +57,11 @@ struct run_result {
     char started[40];           /* ISO-8601 UTC */
     double duration_s;
     int interrupted;            /* the signal that stopped the run early; 0: ran to its end */
+    int unreachable;            /* stopped by --abort-unreachable (then interrupted is 0) */
+    double unreachable_s;       /* its D, s */
+    char unreachable_detail[160]; /* the first failed connect's reason */
     const char *target;         /* the URL (quick mode) */
+    const char *url;            /* the target URL (plans and quick mode), or NULL */
     const char *plan_file;      /* the plan (surge run) */
     int threads;
     int connections;
@@ -74,7 +80,7 @@ void results_latency(const hist *h, struct latency_ms *out);
 /* A request's success rate: (requests - failed) / requests; 1 when none. */
 double results_success_rate(const struct stats_counts *c);
 
-/* The results model as a JSON document (schema surge.results/1): what judge and the
+/* The results model as a JSON document (schema surge.results/2): what judge and the
  * report writers read, and what results.json holds. NULL when out of memory; the
  * caller owns it (json_decref). */
 json_t *results_json_build(const struct run_result *r);
@@ -83,7 +89,7 @@ json_t *results_json_build(const struct run_result *r);
  * renamed into place). @return 0, or -1 with a reason in err. */
 int results_json_save(const json_t *doc, const char *path, char *err, int errlen);
 
-/* Build and save results.json (schema surge.results/1) to path ("-" for stdout), atomically
+/* Build and save results.json (schema surge.results/2) to path ("-" for stdout), atomically
  * (a temporary file renamed into place). @return 0, or -1 with a reason in err. */
 int results_json_write(const struct run_result *r, const char *path, char *err, int errlen);
 

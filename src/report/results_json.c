@@ -1,8 +1,9 @@
-/* results_json.c — results.json (schema surge.results/1), written with jansson. */
+/* results_json.c — results.json (schema surge.results/2), written with jansson. */
 #include "report/results.h"
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -64,12 +65,16 @@ static json_t *series_arr(const series *s)
         const struct series_point *p = series_at(s, i);
         json_t *o = json_object();
         json_object_set_new(o, "t", json_integer(p->t));
+        json_object_set_new(o, "t_run", json_integer(p->t_run));
         if (p->span != 1)
             json_object_set_new(o, "span", json_integer(p->span));
         json_object_set_new(o, "requests", json_integer((json_int_t)p->requests));
         json_object_set_new(o, "failed", json_integer((json_int_t)p->failed));
         json_object_set_new(o, "bytes_in", json_integer((json_int_t)p->bytes_in));
         json_object_set_new(o, "vus", json_integer(p->vus));
+        json_object_set_new(o, "dropped", json_integer((json_int_t)p->dropped));
+        json_object_set_new(o, "refused",
+                            json_integer((json_int_t)p->errors[ERR_CONNECT_REFUSED]));
         json_object_set_new(o, "p50_ms", num(p->p50_ms));
         json_object_set_new(o, "p90_ms", num(p->p90_ms));
         json_object_set_new(o, "p95_ms", num(p->p95_ms));
@@ -136,7 +141,9 @@ static json_t *scenario_obj(const struct scenario_result *s)
     json_object_set_new(o, "name", json_string(s->name));
     json_object_set_new(o, "executor", json_string(s->executor));
     json_object_set_new(o, "duration_s", num(s->duration_s));
+    json_object_set_new(o, "start_s", s->start_s >= 0 ? num(s->start_s) : json_null());
     json_object_set_new(o, "vus_max", json_integer(s->vus_max));
+    json_object_set_new(o, "vus_allocated", json_integer(s->vus_allocated));
     if (s->rate > 0)
         json_object_set_new(o, "rate", num(s->rate));
     json_object_set_new(o, "requests", json_integer((json_int_t)c->requests));
@@ -165,14 +172,23 @@ static json_t *scenario_obj(const struct scenario_result *s)
 json_t *results_json_build(const struct run_result *r)
 {
     json_t *root = json_object();
-    json_object_set_new(root, "schema", json_string("surge.results/1"));
+    json_object_set_new(root, "schema", json_string("surge.results/2"));
     json_t *tool = json_object();
     json_object_set_new(tool, "name", json_string("surge"));
     json_object_set_new(tool, "version", json_string(SURGE_VERSION));
     json_object_set_new(root, "tool", tool);
     json_object_set_new(root, "started", json_string(r->started));
     json_object_set_new(root, "duration_s", num(r->duration_s));
-    json_object_set_new(root, "interrupted", json_boolean(r->interrupted));
+    if (r->url)
+        json_object_set_new(root, "target", json_string(r->url));
+    json_object_set_new(root, "interrupted", json_boolean(r->interrupted || r->unreachable));
+    if (r->unreachable)
+        json_object_set_new(root, "interrupted_by", json_string("unreachable"));
+    else if (r->interrupted)
+        json_object_set_new(root, "interrupted_by",
+                            json_string(r->interrupted == SIGINT    ? "SIGINT"
+                                        : r->interrupted == SIGTERM ? "SIGTERM"
+                                                                    : "abort"));
     if (r->target) {
         json_t *q = json_object();
         json_object_set_new(q, "url", json_string(r->target));

@@ -1,12 +1,19 @@
 /* summary.c — the terminal summary printed at the end of a run. */
 #include "report/results.h"
 
+#include <string.h>
+
 #include "util/units.h"
 
 static void ms_cell(FILE *f, double ms)
 {
     char b[32];
     fprintf(f, "%10s", units_fmt_us(ms * 1000.0, b, sizeof b));
+}
+
+static int is_arrival(const struct scenario_result *s)
+{
+    return strstr(s->executor, "arrival-rate") != NULL;
 }
 
 static void print_scenario(FILE *f, const struct run_result *r, const struct scenario_result *s,
@@ -27,8 +34,17 @@ static void print_scenario(FILE *f, const struct run_result *r, const struct sce
     if (s->rate > 0)
         fprintf(f, "   (target %.2f)", s->rate);
     fprintf(f, "\n  Transfer/sec: %10s\n", units_fmt_bytes((double)c->bytes_in / dur, b1, sizeof b1));
-    fprintf(f, "  Success:      %9.2f%%  (%llu failed)\n", 100.0 * results_success_rate(c),
-            (unsigned long long)c->failed);
+    if (s->is_plan && s->iter_counts && (s->dropped || is_arrival(s))) {
+        /* work that was due but never started is not in the success rate: say so next
+         * to it, so a saturated arrival rate cannot read as healthy */
+        uint64_t due = s->iter_counts->requests + s->aborted + s->dropped;
+        fprintf(f, "  Success:      %9.2f%% of started  (%llu failed), %llu iterations dropped (%.0f%%)\n",
+                100.0 * results_success_rate(c), (unsigned long long)c->failed,
+                (unsigned long long)s->dropped, due ? 100.0 * (double)s->dropped / (double)due : 0.0);
+    } else {
+        fprintf(f, "  Success:      %9.2f%%  (%llu failed)\n", 100.0 * results_success_rate(c),
+                (unsigned long long)c->failed);
+    }
     if (hist_count(s->lat) == 0) {
         fprintf(f, "  Latency:      no complete responses to time\n");
         goto counts;
@@ -94,7 +110,7 @@ static void print_plan_parts(FILE *f, const struct scenario_result *s)
     results_latency(s->iter_lat, &l);
     fprintf(f, "  Iterations:   %llu (%llu failed), p50 %s", (unsigned long long)s->iter_counts->requests,
             (unsigned long long)s->iter_counts->failed, units_fmt_us(l.p50 * 1000, a, sizeof a));
-    fprintf(f, ", max VUs %u", s->vus_max);
+    fprintf(f, ", max VUs %u (%u allocated)", s->vus_max, s->vus_allocated);
     if (s->dropped)
         fprintf(f, ", %llu dropped (no free VU)", (unsigned long long)s->dropped);
     if (s->aborted)
@@ -143,7 +159,9 @@ void results_summary_print(FILE *f, const struct run_result *r, int distribution
                            "(coordinated omission corrected)\n");
                 break;
             }
-    if (r->interrupted)
+    if (r->unreachable)
+        fprintf(f, "  (stopped: the target was unreachable; figures cover the time until the stop)\n");
+    else if (r->interrupted)
         fprintf(f, "  (interrupted: figures cover the time until the stop)\n");
     fflush(f);
 }

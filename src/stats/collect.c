@@ -22,6 +22,7 @@ struct collect {
     hist **total_lat;           /* per key */
     struct stats_counts *total; /* per key */
     series **ser;               /* per key */
+    uint32_t *first, *last;     /* per key: the run seconds its series takes */
 };
 
 static void pending_free(struct pending *p, int nkeys)
@@ -83,8 +84,12 @@ collect *collect_new(shard *const *shards, int n, int nkeys)
     c->total_lat = calloc((size_t)nkeys, sizeof *c->total_lat);
     c->total = calloc((size_t)nkeys, sizeof *c->total);
     c->ser = calloc((size_t)nkeys, sizeof *c->ser);
-    if (!c->delivered || !c->total_lat || !c->total || !c->ser)
+    c->first = calloc((size_t)nkeys, sizeof *c->first);
+    c->last = calloc((size_t)nkeys, sizeof *c->last);
+    if (!c->delivered || !c->total_lat || !c->total || !c->ser || !c->first || !c->last)
         goto fail;
+    for (int k = 0; k < nkeys; k++)
+        c->last[k] = COLLECT_NEVER;
     for (int k = 0; k < nkeys; k++)
         if (!(c->total_lat[k] = hist_new_default()) || !(c->ser[k] = series_new(0)))
             goto fail;
@@ -109,6 +114,8 @@ void collect_free(collect *c)
     free(c->total_lat);
     free(c->total);
     free(c->ser);
+    free(c->first);
+    free(c->last);
     free(c->delivered);
     free(c);
 }
@@ -129,6 +136,7 @@ static void complete(collect *c, struct pending *p, const uint32_t *vus)
             .failed = s->failed,
             .bytes_in = s->bytes_in,
             .vus = vus ? vus[k] : 0,
+            .dropped = s->dropped,
             .p50_ms = ms(hist_percentile(h, 50)),
             .p90_ms = ms(hist_percentile(h, 90)),
             .p95_ms = ms(hist_percentile(h, 95)),
@@ -136,7 +144,8 @@ static void complete(collect *c, struct pending *p, const uint32_t *vus)
             .max_ms = ms(hist_max(h)),
         };
         memcpy(pt.errors, s->errors, sizeof pt.errors);
-        series_append(c->ser[k], &pt);
+        if (p->t >= c->first[k] && p->t <= c->last[k])
+            series_append(c->ser[k], &pt);
         hist_merge(c->total_lat[k], h);
         stats_counts_add(&c->total[k], s);
     }
@@ -173,6 +182,14 @@ static int complete_upto(collect *c, uint32_t upto, const uint32_t *vus)
         n++;
     }
     return n;
+}
+
+void collect_series_window(collect *c, int key, uint32_t first, uint32_t last)
+{
+    if (first != COLLECT_NEVER && series_set_origin(c->ser[key], first) < 0)
+        first = c->first[key]; /* already under way: the origin stays */
+    c->first[key] = first;
+    c->last[key] = last;
 }
 
 int collect_poll(collect *c, const uint32_t *vus)

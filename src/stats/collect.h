@@ -17,6 +17,16 @@ typedef struct collect collect; /* opaque */
 collect *collect_new(shard *const *shards, int n, int nkeys);
 void collect_free(collect *c); /* NULL is fine */
 
+#define COLLECT_NEVER UINT32_MAX
+
+/* Limit key's series to the run seconds [first, last]: it starts at second first (its
+ * points' t count from there, t_run from the run's start) and takes no second after
+ * last; the totals still count every second. By default a series is [0, NEVER].
+ * first = COLLECT_NEVER: the series takes nothing until called again (a scenario not
+ * started yet). first can only move while nothing was appended to the series (call
+ * it before second first is complete); last can move any time. */
+void collect_series_window(collect *c, int key, uint32_t first, uint32_t last);
+
 /* Take what the shards handed over; every second that all shards are done with is
  * merged into the totals and appended to each key's series, stamped with vus[key]
  * (the active virtual users; vus may be NULL for none).

@@ -8,15 +8,18 @@
 #define SERIES_DEFAULT_POINTS 4096
 #define SERIES_MIN_POINTS     16
 
-/* Point i covers seconds [i * span, (i + 1) * span): the series always starts at
- * second 0 and points stay aligned, so coarsening merges (0,1), (2,3), ... */
+/* Point i covers seconds [i * span, (i + 1) * span) counted from the origin (a run
+ * second): points stay aligned to it, so coarsening merges (0,1), (2,3), ... of the
+ * series' own seconds. Everything below works in those relative seconds; t_run is
+ * origin + t, set whenever a point's t is. */
 struct series {
     struct series_point *pts; /* len points in an array of cap (grown up to max) */
     size_t len;               /* points stored */
     size_t cap;               /* points allocated */
     size_t max;               /* most points ever stored */
     uint32_t span;            /* seconds each point covers: 1, 2, 4, ... */
-    uint32_t last_t;          /* second of the last append (valid when appended) */
+    uint32_t origin;          /* run second of the series' second 0 */
+    uint32_t last_t;          /* relative second of the last append (valid when appended) */
     int appended;             /* whether anything was appended yet */
 };
 
@@ -32,6 +35,14 @@ series *series_new(size_t max_points)
     s->max = max_points;
     s->span = 1;
     return s;
+}
+
+int series_set_origin(series *s, uint32_t origin)
+{
+    if (!s || s->appended)
+        return -EINVAL;
+    s->origin = origin;
+    return 0;
 }
 
 void series_free(series *s)
@@ -70,6 +81,7 @@ static void merge_into(struct series_point *into, const struct series_point *lat
     into->bytes_in += later->bytes_in;
     for (int e = 0; e < ERR__COUNT; e++)
         into->errors[e] += later->errors[e];
+    into->dropped += later->dropped;
     into->vus = later->vus; /* at the end of the merged interval */
 }
 
@@ -83,6 +95,7 @@ static void coarsen(series *s)
         if (i + 1 < s->len)
             merge_into(&p, &s->pts[i + 1]);
         p.t = (uint32_t)n * s->span;
+        p.t_run = s->origin + p.t;
         p.span = s->span;
         s->pts[n] = p;
     }
@@ -109,16 +122,19 @@ static int reserve(series *s, size_t want)
 
 int series_append(series *s, const struct series_point *p)
 {
-    if (!s || !p || (s->appended && p->t <= s->last_t))
+    if (!s || !p || p->t < s->origin)
+        return -EINVAL;
+    uint32_t rel = p->t - s->origin;
+    if (s->appended && rel <= s->last_t)
         return -EINVAL;
     /* Allocate up front (never more than max points) so a failure changes nothing. */
-    size_t want = (size_t)(p->t / s->span) + 1;
+    size_t want = (size_t)(rel / s->span) + 1;
     if (reserve(s, want < s->max ? want : s->max) < 0)
         return -ENOMEM;
     struct series_point in = *p;
     in.span = 1;
     for (;;) {
-        size_t idx = p->t / s->span;
+        size_t idx = rel / s->span;
         if (s->len > 0 && idx == s->len - 1) {
             merge_into(&s->pts[idx], &in); /* the second falls in the last, coarse point */
             break;
@@ -141,13 +157,14 @@ int series_append(series *s, const struct series_point *p)
         else
             memset(q, 0, sizeof *q); /* a gap: nothing recorded in these seconds */
         q->t = (uint32_t)s->len * s->span;
+        q->t_run = s->origin + q->t;
         q->span = s->span;
         s->len++;
         if (idx == s->len - 1)
             break;
     }
     s->appended = 1;
-    s->last_t = p->t;
+    s->last_t = rel;
     return 0;
 }
 
@@ -164,4 +181,9 @@ const struct series_point *series_at(const series *s, size_t i)
 uint32_t series_span(const series *s)
 {
     return s ? s->span : 1;
+}
+
+uint32_t series_origin(const series *s)
+{
+    return s ? s->origin : 0;
 }

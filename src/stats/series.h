@@ -10,13 +10,18 @@
 #include "engine/errclass.h"
 
 struct series_point {
-    uint32_t t;                   /* start of the interval, seconds since the run began */
+    uint32_t t;                   /* start of the interval, seconds since the series'
+                                     origin (its scenario's start second); given to
+                                     series_append as the second on the run clock */
+    uint32_t t_run;               /* start of the interval on the run clock: origin + t
+                                     (set by the series) */
     uint32_t span;                /* seconds this point covers (1 until coarsened) */
     uint64_t requests;            /* requests completed in the interval (ok or failed) */
     uint64_t failed;              /* of those, errored or status >= 400 */
     uint64_t bytes_in;            /* response bytes received (head + body) */
     uint64_t errors[ERR__COUNT];  /* failed requests by error class (ERR_NONE unused) */
     uint32_t vus;                 /* active virtual users at the end of the interval */
+    uint64_t dropped;             /* arrival-rate iterations due but not started */
     double p50_ms, p90_ms, p95_ms, p99_ms, max_ms; /* latency of the interval's requests */
 };
 
@@ -27,22 +32,30 @@ typedef struct series series; /* opaque */
  * resolution: counters add up exactly; a merged point's percentiles are the
  * request-weighted mean of the two for p50 and p90 and the larger of the two for
  * p95, p99 and max (conservative: a coarsened series never hides a bad second);
- * vus is the later point's. Points are aligned: point i covers seconds
- * [i * span, (i + 1) * span), so the series starts at second 0. max_points below 16
- * is taken as 16. NULL when out of memory. */
+ * vus is the later point's. Points are aligned to the series' origin (second 0 of
+ * the run clock unless series_set_origin says otherwise): point i covers run seconds
+ * [origin + i * span, origin + (i + 1) * span), its t is i * span and its t_run
+ * origin + i * span. max_points below 16 is taken as 16. NULL when out of memory. */
 series *series_new(size_t max_points);
+
+/* Start the series at run second origin (a scenario that starts later than the
+ * run): no points before it, t counts from it. @return 0, or -EINVAL once something
+ * was appended (or s is NULL). */
+int series_set_origin(series *s, uint32_t origin);
 void series_free(series *s); /* NULL is fine */
 
-/* Append the point for second p->t (p->span is taken as 1). Seconds must come in
- * increasing order; a gap (seconds with nothing recorded, including any before the
- * first append) is stored as explicit zero points so consumers can plot it; once
- * coarsened, a second falling in the last point is merged into it. @return 0,
- * -EINVAL when p->t is not after the last appended second (or s or p is NULL),
- * -ENOMEM (the series is unchanged). */
+/* Append the point for run second p->t (p->span and p->t_run are set by the
+ * series). Seconds must come in increasing order; a gap (seconds with nothing
+ * recorded, including any between the origin and the first append) is stored as
+ * explicit zero points so consumers can plot it; once coarsened, a second falling in
+ * the last point is merged into it. @return 0, -EINVAL when p->t is before the origin
+ * or not after the last appended second (or s or p is NULL), -ENOMEM (the series is
+ * unchanged). */
 int series_append(series *s, const struct series_point *p);
 
 size_t series_len(const series *s);
 const struct series_point *series_at(const series *s, size_t i); /* NULL past the end */
 uint32_t series_span(const series *s); /* seconds each point covers now (1, 2, 4, ...) */
+uint32_t series_origin(const series *s); /* the run second the series starts at */
 
 #endif

@@ -138,6 +138,13 @@ void shard_record(shard *s, int key, uint64_t now_us, const struct stats_sample 
     hist_record(k->lat, (int64_t)smp->latency_us);
 }
 
+void shard_drop(shard *s, int key, uint64_t now_us)
+{
+    if (now_us >= s->cur_end_us)
+        shard_tick(s, now_us);
+    s->cur->key[key].c.dropped++;
+}
+
 struct stats_bucket *shard_take(shard *s)
 {
     pthread_mutex_lock(&s->mu);
@@ -163,6 +170,7 @@ void stats_counts_add(struct stats_counts *dst, const struct stats_counts *src)
     dst->bytes_in += src->bytes_in;
     dst->bytes_out += src->bytes_out;
     dst->connects += src->connects;
+    dst->dropped += src->dropped;
     for (int i = 0; i < ERR__COUNT; i++)
         dst->errors[i] += src->errors[i];
     for (int i = 0; i < STATS_STATUS_MAX; i++)

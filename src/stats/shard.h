@@ -18,6 +18,8 @@ struct stats_counts {
     uint64_t bytes_in;                  /* response bytes read */
     uint64_t bytes_out;                 /* request bytes written */
     uint64_t connects;                  /* of requests: those that opened a connection */
+    uint64_t dropped;                   /* arrival-rate iterations due but not started (no
+                                           free VU): not requests, counted apart */
     uint64_t errors[ERR__COUNT];        /* failed requests by error class */
     uint64_t status[STATS_STATUS_MAX];  /* completed responses by status code */
 };
@@ -55,6 +57,10 @@ void shard_free(shard *s); /* NULL is fine; call after the worker thread is done
  * (a response arrived) is timed and counted under its code; one without is counted
  * under its error class only. */
 void shard_record(shard *s, int key, uint64_t now_us, const struct stats_sample *smp);
+
+/* Worker side. Count one arrival-rate iteration of key that was due at now_us but
+ * not started (no free VU). */
+void shard_drop(shard *s, int key, uint64_t now_us);
 
 /* Worker side, from a timer: hand over every second that has ended by now_us
  * (even empty ones, so the main thread knows this shard is done with them). */

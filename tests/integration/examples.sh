@@ -73,9 +73,13 @@ jcheck "baseline: generation ~82 ms warm (p50 in [70,200]) after a ~167 ms cold 
     "$(sc baseline) | .transactions[0].latency_ms | .p50 >= 70 and .p50 <= 200 and .max >= 150"
 jcheck "every scenario: 0 failed requests" "$R" 'all(.scenarios[]; .failed == 0 and .errors == {})'
 jcheck "every scenario ran iterations and has a series" "$R" \
-    'all(.scenarios[]; .iterations > 0 and (.series | length) > 0 and (.series[0] | has("t") and has("vus") and has("requests")))'
+    'all(.scenarios[]; .iterations > 0 and (.series | length) > 0 and (.series[0] | has("t") and has("t_run") and has("vus") and has("requests") and has("dropped") and has("refused")))'
+jcheck "every scenario's series starts at its own start (t 0, t_run its start second)" "$R" \
+    'all(.scenarios[]; .series[0].t == 0 and .series[0].t_run == (.start_s | floor) and .vus_allocated >= .vus_max)'
+jcheck "scenarios run one after another: each starts later than the one before" "$R" \
+    '[.scenarios[].start_s] | . == sort and .[0] < 0.5 and .[-1] > 1'
 jcheck "normal 3, peak 10, sustained 5 VUs" "$R" \
     '[.scenarios[] | .vus_max] as $v | $v[1] == 3 and $v[2] == 10 and $v[4] == 5'
-jcheck "spike: vus_max == 20" "$R" "$(sc spike) | .vus_max == 20"
+jcheck "spike: vus_max == 20 (the peak), 20 allocated" "$R" "$(sc spike) | .vus_max == 20 and .vus_allocated == 20"
 jcheck "sustained: the 1 h soak took ~3.6 s (+ up to 0.18 s graceful stop)" "$R" \
     "$(sc sustained) | .duration_s >= 3.55 and .duration_s < 4.2"

@@ -36,7 +36,7 @@ R1K=$(req_head GET /1k)
 # --- a 2 s closed-model run -------------------------------------------------------
 "$S" -q -c 10 -t 2 -d 2s --json "$J" "$NGX_URL/1k"
 check nginx_2s_exit0 test $? -eq 0
-jcheck nginx_2s_schema "$J" '.schema == "surge.results/1" and .tool.name == "surge" and .interrupted == false'
+jcheck nginx_2s_schema "$J" '.schema == "surge.results/2" and .tool.name == "surge" and .interrupted == false'
 jcheck nginx_2s_quick_block "$J" ".quick.url == \"$NGX_URL/1k\" and .quick.threads == 2 and .quick.connections == 10"
 jcheck nginx_2s_executor "$J" '.scenarios[0].name == "quick" and .scenarios[0].executor == "constant-vus"'
 jcheck nginx_2s_requests "$J" '.scenarios[0].requests > 100'
@@ -108,10 +108,10 @@ jcheck nginx_close_client_reconnects "$J" '.scenarios[0].connects == 300'
 
 # --- --json - is JSON on stdout ----------------------------------------------------------
 "$S" -q -n 20 -c 2 --json - "$NGX_URL/1k" >"$T_DIR/stdout.json"
-jcheck json_stdout_quiet "$T_DIR/stdout.json" '.schema == "surge.results/1" and .scenarios[0].requests == 20'
+jcheck json_stdout_quiet "$T_DIR/stdout.json" '.schema == "surge.results/2" and .scenarios[0].requests == 20'
 # Without -q the summary must not corrupt the JSON on stdout (it belongs on stderr then).
 "$S" -n 20 -c 2 --json - "$NGX_URL/1k" >"$T_DIR/stdout2.json" 2>/dev/null
-jcheck json_stdout_with_summary "$T_DIR/stdout2.json" '.schema == "surge.results/1" and .scenarios[0].requests == 20'
+jcheck json_stdout_with_summary "$T_DIR/stdout2.json" '.schema == "surge.results/2" and .scenarios[0].requests == 20'
 
 # --- summary and --latency ------------------------------------------------------------------
 "$S" -n 500 -c 4 --latency "$NGX_URL/1k" >"$T_DIR/summary" 2>&1

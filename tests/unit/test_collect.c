@@ -1,6 +1,7 @@
 /* test_collect.c — per-thread shards and the main-thread collector: seconds are
  * completed only when every shard has handed them over, totals equal the sum of
- * samples, failures and error classes counted, series points per second. */
+ * samples, failures and error classes counted, series points per second; dropped
+ * iterations per second; a key's series limited to its scenario's window. */
 #include "stats/collect.h"
 #include "stats/shard.h"
 #include "unit.h"
@@ -115,8 +116,61 @@ static void failed_with_response(void)
     shard_free(sh[0]);
 }
 
+/* Dropped iterations are counted per second, apart from requests; a key waiting for
+ * its scenario takes no seconds, then starts at its own origin and stops at its end,
+ * while the totals count everything. */
+static void dropped_and_windows(void)
+{
+    shard *sh[1] = {shard_new(3, 0)};
+    collect *c = collect_new(sh, 1, 3);
+    CHECK(sh[0] && c);
+    if (!sh[0] || !c)
+        return;
+    collect_series_window(c, 1, COLLECT_NEVER, COLLECT_NEVER); /* a later scenario */
+    collect_series_window(c, 2, COLLECT_NEVER, COLLECT_NEVER); /* one that never runs */
+    shard_drop(sh[0], 0, 100);
+    shard_drop(sh[0], 0, 200);
+    struct stats_sample a = ok(1000, 200);
+    shard_record(sh[0], 0, 300, &a);
+    shard_drop(sh[0], 0, 2 * S + 1);
+    shard_tick(sh[0], 2 * S + 10); /* seconds 0 and 1 handed over */
+    CHECK_INT(collect_poll(c, NULL), 2);
+    collect_series_window(c, 1, 2, COLLECT_NEVER); /* key 1 starts in second 2 */
+    shard_record(sh[0], 1, 2 * S + 20, &a);
+    shard_record(sh[0], 1, 3 * S + 20, &a);
+    shard_record(sh[0], 1, 4 * S + 20, &a);
+    shard_tick(sh[0], 4 * S + 30);
+    collect_poll(c, NULL);
+    collect_series_window(c, 1, 2, 3); /* and ends in second 3 */
+    shard_finish(sh[0], 4 * S + 40);
+    collect_finish(c, NULL);
+    CHECK_INT(collect_seconds(c), 5);
+
+    const series *s0 = collect_series(c, 0);
+    CHECK_INT(series_len(s0), 5);
+    CHECK_INT(series_at(s0, 0)->dropped, 2);
+    CHECK_INT(series_at(s0, 0)->requests, 1);
+    CHECK_INT(series_at(s0, 1)->dropped, 0);
+    CHECK_INT(series_at(s0, 2)->dropped, 1);
+    CHECK_INT(series_at(s0, 2)->requests, 0); /* a drop is not a request */
+    CHECK_INT(collect_counts(c, 0)->dropped, 3);
+    CHECK_INT(collect_counts(c, 0)->requests, 1);
+
+    const series *s1 = collect_series(c, 1);
+    CHECK_INT(series_origin(s1), 2);
+    CHECK_INT(series_len(s1), 2); /* seconds 2 and 3 only: nothing before, nothing after */
+    CHECK(series_at(s1, 0) && series_at(s1, 0)->t == 0 && series_at(s1, 0)->t_run == 2 &&
+          series_at(s1, 0)->requests == 1);
+    CHECK(series_at(s1, 1) && series_at(s1, 1)->t == 1 && series_at(s1, 1)->t_run == 3);
+    CHECK_INT(collect_counts(c, 1)->requests, 3); /* the totals count every second */
+    CHECK_INT(series_len(collect_series(c, 2)), 0);
+    collect_free(c);
+    shard_free(sh[0]);
+}
+
 int main(void)
 {
+    RUN(dropped_and_windows);
     RUN(failed_with_response);
     RUN(seconds_and_totals);
     RUN(many_seconds_recycled);

@@ -51,6 +51,7 @@ static void defaults(void)
     CHECK(a.body == NULL);
     CHECK_INT(a.timeout_us, 60000000);
     CHECK_INT(a.connect_timeout_us, 10000000);
+    CHECK_INT(a.abort_unreachable_us, 10000000);
     CHECK_INT(a.latency, 0);
     CHECK_INT(a.co_correct, 1);
     CHECK(a.json_path == NULL);
@@ -210,6 +211,15 @@ static void timeouts(void)
     CHECK_INT(PARSE(&a, "--connect-timeout", "30s", URL), 0);
     CHECK_INT(a.connect_timeout_us, 30000000);
     quick_args_free(&a);
+    CHECK_INT(PARSE(&a, "--abort-unreachable", "2s", URL), 0);
+    CHECK_INT(a.abort_unreachable_us, 2000000);
+    quick_args_free(&a);
+    CHECK_INT(PARSE(&a, "--abort-unreachable=0", URL), 0); /* 0: never */
+    CHECK_INT(a.abort_unreachable_us, 0);
+    quick_args_free(&a);
+    CHECK_INT(PARSE(&a, "--abort-unreachable", "1m", URL), 0);
+    CHECK_INT(a.abort_unreachable_us, 60000000);
+    quick_args_free(&a);
 }
 
 static void repeated_headers(void)
@@ -285,6 +295,8 @@ static void errors_name_the_problem(void)
     EXPECT_ERR("-d", "10x", "-d", "10x", URL);
     EXPECT_ERR("-d", "'0'", "-d", "0", URL);
     EXPECT_ERR("-d", "soon", "--duration", "soon", URL);
+    EXPECT_ERR("--abort-unreachable", "soon", "--abort-unreachable", "soon", URL);
+    EXPECT_ERR("--abort-unreachable", "-1s", "--abort-unreachable", "-1s", URL);
     EXPECT_ERR("-n", "0", "-n", "0", URL);
     EXPECT_ERR("-n", "1.5", "-n", "1.5", URL);
     EXPECT_ERR("-R", "0", "-R", "0", URL);

@@ -1,4 +1,5 @@
-/* test_series.c — the per-second series against a dense model: gaps, order, coarsening. */
+/* test_series.c — the per-second series against a dense model: gaps, order, coarsening,
+ * and a series starting at an origin later than the run's second 0. */
 #include "unit.h"
 #include "stats/series.h"
 
@@ -30,6 +31,7 @@ static struct series_point make_point(uint32_t t)
     for (uint64_t k = 0; k < p.failed; k++)
         p.errors[1 + rng_next() % (ERR__COUNT - 1)]++;
     p.vus = 1 + (uint32_t)(rng_next() % 500);
+    p.dropped = rng_next() % 50;
     p.p50_ms = 1 + (double)(rng_next() % 10000) / 100;
     p.p90_ms = p.p50_ms * 2;
     p.p95_ms = p.p50_ms * 3;
@@ -43,8 +45,10 @@ static int near(double a, double b)
     return fabs(a - b) <= 1e-9 * (fabs(b) > 1 ? fabs(b) : 1);
 }
 
-/* The model: dense[0..n) holds every second up to the last append (gaps zero). */
-static int check_against(const series *s, const struct series_point *dense, size_t n)
+/* The model: dense[0..n) holds every second from the origin up to the last append
+ * (gaps zero); dense[k] is run second origin + k. */
+static int check_origin(const series *s, const struct series_point *dense, size_t n,
+                        uint32_t origin)
 {
     uint32_t span = series_span(s);
     size_t len = series_len(s);
@@ -61,6 +65,7 @@ static int check_against(const series *s, const struct series_point *dense, size
             want.requests += d->requests;
             want.failed += d->failed;
             want.bytes_in += d->bytes_in;
+            want.dropped += d->dropped;
             for (int e = 0; e < ERR__COUNT; e++)
                 want.errors[e] += d->errors[e];
             w50 += d->p50_ms * (double)d->requests;
@@ -74,7 +79,8 @@ static int check_against(const series *s, const struct series_point *dense, size
             want.p50_ms = w50 / (double)want.requests;
             want.p90_ms = w90 / (double)want.requests;
         } /* else: only gap seconds, all zero */
-        ok = p && p->t == from && p->span == span && p->requests == want.requests &&
+        ok = p && p->t == from && p->t_run == origin + from && p->span == span &&
+             p->requests == want.requests && p->dropped == want.dropped &&
              p->failed == want.failed && p->bytes_in == want.bytes_in &&
              !memcmp(p->errors, want.errors, sizeof want.errors) && p->vus == want.vus &&
              near(p->p50_ms, want.p50_ms) && near(p->p90_ms, want.p90_ms) &&
@@ -84,6 +90,11 @@ static int check_against(const series *s, const struct series_point *dense, size
                    span);
     }
     return ok;
+}
+
+static int check_against(const series *s, const struct series_point *dense, size_t n)
+{
+    return check_origin(s, dense, n, 0);
 }
 
 static void append_len_at(void)
@@ -177,26 +188,27 @@ static void out_of_order(void)
     series_free(s);
 }
 
-/* Append seconds [0, n) (or a sparse subset when sparse) to a series of max points
- * and compare it with the dense model after every append. */
-static int coarsen_run(size_t max, uint32_t n, int sparse)
+/* Append seconds [origin, origin + n) (or a sparse subset when sparse) to a series
+ * of max points starting at origin, and compare it with the dense model after every
+ * append. */
+static int coarsen_from(size_t max, uint32_t n, int sparse, uint32_t origin)
 {
     series *s = series_new(max);
     struct series_point *dense = calloc(n, sizeof *dense);
-    int ok = s && dense;
+    int ok = s && dense && (origin == 0 || series_set_origin(s, origin) == 0);
     uint64_t req = 0, failed = 0, err[ERR__COUNT] = {0};
     double max_ms = 0;
     uint32_t last = 0;
     for (uint32_t t = 0; ok && t < n; t++) {
         if (sparse && rng_next() % 4 == 0)
             continue; /* a gap second */
-        dense[t] = make_point(t);
+        dense[t] = make_point(origin + t);
         req += dense[t].requests;
         failed += dense[t].failed;
         for (int e = 0; e < ERR__COUNT; e++)
             err[e] += dense[t].errors[e];
         max_ms = fmax(max_ms, dense[t].max_ms);
-        ok = series_append(s, &dense[t]) == 0 && check_against(s, dense, t + 1) &&
+        ok = series_append(s, &dense[t]) == 0 && check_origin(s, dense, t + 1, origin) &&
              series_len(s) <= (max < 16 ? 16 : max);
         last = t;
     }
@@ -217,6 +229,11 @@ static int coarsen_run(size_t max, uint32_t n, int sparse)
     series_free(s);
     free(dense);
     return ok;
+}
+
+static int coarsen_run(size_t max, uint32_t n, int sparse)
+{
+    return coarsen_from(max, n, sparse, 0);
 }
 
 static void coarsening(void)
@@ -270,6 +287,60 @@ static void default_max_and_far_seconds(void)
     series_free(s);
 }
 
+/* A series that starts later than the run (a later scenario): no points before its
+ * origin, t counted from it, t_run from the run's start, coarsening aligned to it. */
+static void origin(void)
+{
+    series *s = series_new(16);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    CHECK_INT(series_set_origin(s, 1000), 0);
+    CHECK_INT(series_origin(s), 1000);
+    struct series_point before = make_point(999), first = make_point(1003),
+                        next = make_point(1004);
+    CHECK_INT(series_append(s, &before), -EINVAL); /* before the origin */
+    CHECK_INT(series_len(s), 0);
+    CHECK_INT(series_append(s, &first), 0);
+    CHECK_INT(series_len(s), 4); /* 1000..1002 are gaps, then 1003 */
+    for (size_t i = 0; i < 4; i++) {
+        const struct series_point *p = series_at(s, i);
+        CHECK(p && p->t == i && p->t_run == 1000 + i && p->span == 1);
+        if (p && i < 3)
+            CHECK(p->requests == 0 && p->dropped == 0);
+    }
+    CHECK_INT(series_at(s, 3)->requests, first.requests);
+    CHECK_INT(series_at(s, 3)->dropped, first.dropped);
+    CHECK_INT(series_set_origin(s, 0), -EINVAL); /* too late: points exist */
+    CHECK_INT(series_origin(s), 1000);
+    CHECK_INT(series_append(s, &next), 0);
+    CHECK_INT(series_at(s, 4)->t_run, 1004);
+    series_free(s);
+    CHECK_INT(series_set_origin(NULL, 3), -EINVAL);
+
+    /* Coarsening counts its pairs from the origin, not from second 0: an odd origin
+     * must not shift a run second into the wrong point. */
+    CHECK(coarsen_from(16, 100, 0, 7));
+    CHECK(coarsen_from(16, 1000, 1, 2));
+    CHECK(coarsen_from(17, 333, 1, 4001));
+    CHECK(coarsen_from(16, 70, 1, 1u << 31));
+
+    s = series_new(16);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    CHECK_INT(series_set_origin(s, 5), 0);
+    for (uint32_t t = 5; t < 105; t++) {
+        struct series_point p = make_point(t);
+        CHECK_INT(series_append(s, &p), 0);
+    }
+    CHECK_INT(series_span(s), 8); /* 100 seconds in 16 points, as from an origin of 0 */
+    CHECK_INT(series_len(s), 13);
+    const struct series_point *last = series_at(s, 12);
+    CHECK(last && last->t == 96 && last->t_run == 101 && last->span == 8);
+    series_free(s);
+}
+
 static void free_null(void)
 {
     series_free(NULL);
@@ -284,6 +355,7 @@ int main(void)
     RUN(out_of_order);
     RUN(coarsening);
     RUN(default_max_and_far_seconds);
+    RUN(origin);
     RUN(free_null);
     UNIT_EXIT();
 }
