@@ -23,7 +23,8 @@ struct http_get_result {
 
 /* GET url. Any complete response fills res (whatever its status) and returns 0;
  * otherwise -1 with a short reason in err naming the URL ("http://127.0.0.1:9/metrics:
- * connection refused", "...: timed out after 2 s", "...: bad URL: ..."). */
+ * connection refused", "...: timed out after 2 s", "...: bad URL: ..."). Thread-safe; a
+ * SIGPIPE it causes (a TLS peer that closed) is blocked in the calling thread and dropped. */
 int http_get(const char *url, const struct http_get_opts *o, struct http_get_result *res,
              char *err, int errlen);
 void http_get_result_free(struct http_get_result *r); /* NULL is fine */

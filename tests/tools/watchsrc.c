@@ -3,7 +3,6 @@
 #include "watch/httpget.h"
 #include "watch/source.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,7 +126,6 @@ static int cmd_promql(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    signal(SIGPIPE, SIG_IGN);
     if (argc < 2)
         return usage();
     if (strcmp(argv[1], "get") == 0)
