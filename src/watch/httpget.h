@@ -18,7 +18,7 @@ struct http_get_result {
     int status;             /* the response's status code */
     char *body;             /* NUL-terminated (owned; http_get_result_free) */
     size_t body_len;
-    double elapsed_ms;      /* from connect to the last byte */
+    double elapsed_ms;      /* from the call (name lookup included) to the last byte */
 };
 
 /* GET url. Any complete response fills res (whatever its status) and returns 0;
