@@ -28,22 +28,22 @@ T_PIDS+=($!)
 PU="http://127.0.0.1:$PP"
 T0=$(date +%s)
 
-# wait (bounded) until Prometheus has at least 4 scrapes of the testbed
+# wait (bounded) until Prometheus has at least 6 scrapes of the testbed
 ready=0
-for _ in $(seq 1 60); do
+for _ in $(seq 1 80); do
     # (jq -e exits 0 on empty input: compare its output instead)
     if [ "$(curl -s -m 2 "$PU/api/v1/query?query=count_over_time(up%5B1m%5D)" 2>/dev/null |
-            jq -r '.data.result[0].value[1] | tonumber >= 4' 2>/dev/null)" = true ]; then
+            jq -r '.data.result[0].value[1] | tonumber >= 6' 2>/dev/null)" = true ]; then
         ready=1; break
     fi
     sleep 0.5
 done
 if [ $ready -ne 1 ]; then
-    fail prometheus_ready "no data after 30 s: $(tail -c 600 "$T_DIR/prom.log")"
+    fail prometheus_ready "no data after 40 s: $(tail -c 600 "$T_DIR/prom.log")"
     exit 1
 fi
 pass prometheus_ready
-echo "# prometheus had 4 scrapes after $(( $(date +%s) - T0 )) s"
+echo "# prometheus had 6 scrapes after $(( $(date +%s) - T0 )) s"
 
 NOW=$(date +%s)
 FROM=$((NOW - 20))
