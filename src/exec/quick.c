@@ -42,7 +42,7 @@ struct qthread {
     uint64_t started;      /* requests started */
     int inflight;
     int stopping;
-    char detail[ERR__COUNT][160]; /* first reason per error class */
+    char detail[ERR__COUNT][ERR_EXAMPLE_LEN]; /* first reason per error class */
 };
 
 struct quick_run {

@@ -555,7 +555,7 @@ static void unknown_keys(void)
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n      heders: {a: b}\n"),
                 "5:7: unknown key 'heders' in a request step (did you mean 'headers'?); valid "
                 "keys: get, post, put, patch, delete, head, options, name, headers, query, body, "
-                "json, form, multipart, expect, extract, poll, timeout");
+                "json, form, multipart, expect, extract, poll, timeout, cookies");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n      expect: {staus: 200}\n"),
                 "5:16: unknown key 'staus' in expect (did you mean 'status'?); valid keys: "
                 "status, body, json");

@@ -1,0 +1,194 @@
+/* trace.c — printing traced requests and responses, secrets redacted. */
+#include "flow/trace.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/redact.h"
+#include "util/sbuf.h"
+
+struct trace {
+    FILE *f;
+    long left;  /* requests still to print */
+    long seq;   /* requests printed */
+    int open;   /* the last request was printed: its response and notes follow */
+    struct sbuf line;
+};
+
+trace *trace_new(FILE *f, long n)
+{
+    trace *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->f = f;
+    t->left = n;
+    return t;
+}
+
+void trace_free(trace *t)
+{
+    if (!t)
+        return;
+    sbuf_free(&t->line);
+    free(t);
+}
+
+int trace_want(const trace *t)
+{
+    return t->left > 0;
+}
+
+int trace_open(const trace *t)
+{
+    return t && t->open;
+}
+
+/* Body bytes: printable ASCII, tabs and newlines as they are, the rest as \xNN; lines
+ * prefixed with `pfx`. */
+static void put_body(trace *t, const char *pfx, const char *b, size_t n, unsigned long long total)
+{
+    size_t show = n < TRACE_BODY_MAX ? n : TRACE_BODY_MAX;
+    int bol = 1;
+    for (size_t i = 0; i < show; i++) {
+        unsigned char c = (unsigned char)b[i];
+        if (bol)
+            fputs(pfx, t->f);
+        bol = 0;
+        if (c == '\n') {
+            fputc('\n', t->f);
+            bol = 1;
+        } else if (c == '\t' || (c >= ' ' && c < 0x7f)) {
+            fputc(c, t->f);
+        } else {
+            fprintf(t->f, "\\x%02x", c);
+        }
+    }
+    if (!bol)
+        fputc('\n', t->f);
+    if (total > show)
+        fprintf(t->f, "%s... (%llu more bytes)\n", pfx, total - show);
+}
+
+/* One "Name: value" line, redacted. */
+static void put_header(trace *t, const char *pfx, const char *name, size_t nlen, const char *v,
+                       size_t vlen)
+{
+    char nm[128];
+    size_t k = nlen < sizeof nm - 1 ? nlen : sizeof nm - 1;
+    memcpy(nm, name, k);
+    nm[k] = '\0';
+    sbuf_reset(&t->line);
+    if (redact_header(&t->line, nm, v, vlen))
+        fprintf(t->f, "%s%.*s: (out of memory)\n", pfx, (int)nlen, name);
+    else
+        fprintf(t->f, "%s%.*s: %s\n", pfx, (int)nlen, name, sbuf_str(&t->line));
+}
+
+void trace_request(trace *t, const char *what, const struct iovec *iov, int iovcnt)
+{
+    t->open = 0;
+    if (t->left <= 0 || iovcnt < 1)
+        return;
+    t->left--;
+    t->seq++;
+    t->open = 1;
+    fprintf(t->f, "--- trace %ld: %s ---\n", t->seq, what);
+    const char *h = iov[0].iov_base;
+    size_t n = iov[0].iov_len, i = 0;
+    int first = 1;
+    while (i < n) {
+        size_t s = i;
+        while (i < n && h[i] != '\r' && h[i] != '\n')
+            i++;
+        size_t e = i;
+        if (i < n && h[i] == '\r')
+            i++;
+        if (i < n && h[i] == '\n')
+            i++;
+        if (e == s)
+            break; /* the blank line ending the head */
+        const char *colon = first ? NULL : memchr(h + s, ':', e - s);
+        if (colon) {
+            const char *v = colon + 1;
+            while (v < h + e && (*v == ' ' || *v == '\t'))
+                v++;
+            put_header(t, "> ", h + s, (size_t)(colon - (h + s)), v, (size_t)(h + e - v));
+        } else {
+            fprintf(t->f, "> %.*s\n", (int)(e - s), h + s);
+        }
+        first = 0;
+    }
+    unsigned long long total = 0;
+    for (int k = 1; k < iovcnt; k++)
+        total += iov[k].iov_len;
+    if (!total)
+        return;
+    fputs(">\n", t->f);
+    /* the first TRACE_BODY_MAX bytes, gathered from the iovecs */
+    char buf[TRACE_BODY_MAX];
+    size_t got = 0;
+    for (int k = 1; k < iovcnt && got < sizeof buf; k++) {
+        size_t c = iov[k].iov_len < sizeof buf - got ? iov[k].iov_len : sizeof buf - got;
+        memcpy(buf + got, iov[k].iov_base, c);
+        got += c;
+    }
+    put_body(t, "> ", buf, got, total);
+}
+
+void trace_skip(trace *t, const char *what, const char *cls, const char *reason)
+{
+    t->open = 0;
+    if (t->left <= 0)
+        return;
+    t->left--;
+    t->seq++;
+    fprintf(t->f, "--- trace %ld: %s ---\n= not sent: FAILED (%s): %s\n", t->seq, what, cls, reason);
+}
+
+void trace_response(trace *t, int status, const http1_resp *r, const char *reason)
+{
+    if (!t->open)
+        return;
+    if (!status || !r) {
+        fprintf(t->f, "< (no response: %s)\n", reason ? reason : "?");
+        return;
+    }
+    fprintf(t->f, "< %d\n", status);
+    int nh = http1_resp_header_count(r);
+    for (int i = 0; i < nh; i++) {
+        const char *name, *value;
+        http1_resp_header(r, i, &name, &value);
+        if (name)
+            put_header(t, "< ", name, strlen(name), value, strlen(value));
+    }
+    size_t len;
+    const char *b = http1_resp_body(r, &len);
+    unsigned long long total = http1_resp_body_len(r);
+    if (total) {
+        fputs("<\n", t->f);
+        put_body(t, "< ", b, len, total > len ? total : len);
+    }
+}
+
+void trace_note(trace *t, const char *fmt, ...)
+{
+    if (!t->open)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("= ", t->f);
+    vfprintf(t->f, fmt, ap);
+    fputc('\n', t->f);
+    va_end(ap);
+}
+
+void trace_value(trace *t, const char *var, const char *v, size_t n, int secret)
+{
+    if (!t->open)
+        return;
+    sbuf_reset(&t->line);
+    int rc = secret ? redact_value(&t->line, v, n)
+                    : sbuf_append(&t->line, v, n < TRACE_BODY_MAX ? n : TRACE_BODY_MAX);
+    fprintf(t->f, "= extract %s = %s\n", var, rc ? "(out of memory)" : sbuf_str(&t->line));
+}
