@@ -14,6 +14,8 @@ typedef struct runner runner; /* opaque: keeps what the results point at */
 struct runner_opts {
     int threads;   /* worker threads (>= 1) */
     FILE *live;    /* where the live line goes each second, or NULL */
+    struct trace *trace; /* --trace: VU 1 of the first worker prints into it (flow/trace.h),
+                            in every scenario; NULL: off */
 };
 
 /* Why runner_run failed, for the exit status. */

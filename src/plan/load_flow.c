@@ -6,6 +6,7 @@
 #include "util/units.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <jansson.h>
 #include <regex.h>
 #include <stdio.h>
@@ -1030,4 +1031,37 @@ void ld_flow_free(struct plan_flow *f)
     for (int i = 0; i < f->ntxns; i++)
         free(f->txns[i]);
     free(f->txns);
+}
+
+int plan_dry_run(struct plan *p, uint64_t max_duration_us)
+{
+    struct plan_scenario *sc = calloc((size_t)p->nflows + 1, sizeof *sc);
+    if (!sc)
+        return -ENOMEM;
+    for (int i = 0; i < p->nflows; i++) {
+        size_t n = strlen(p->flows[i].name) + 8;
+        if (!(sc[i].name = malloc(n))) {
+            while (i--)
+                free(sc[i].name);
+            free(sc);
+            return -ENOMEM;
+        }
+        snprintf(sc[i].name, n, "dry-run %s", p->flows[i].name);
+        sc[i].loc = p->flows[i].loc;
+        sc[i].flow = i;
+        sc[i].exec = EXEC_PER_VU_ITERATIONS;
+        sc[i].vus = 1;
+        sc[i].iterations = 1;
+        sc[i].max_duration_us = max_duration_us;
+        sc[i].start_after_previous = 1;
+    }
+    for (int i = 0; i < p->nscenarios; i++) {
+        free(p->scenarios[i].name);
+        free(p->scenarios[i].levels);
+        free(p->scenarios[i].stages);
+    }
+    free(p->scenarios);
+    p->scenarios = sc;
+    p->nscenarios = p->nflows;
+    return 0;
 }

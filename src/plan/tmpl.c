@@ -36,8 +36,9 @@ struct tmpl {
     int uses_rng; /* has P_RANDOM or P_UUID */
 };
 
-static const char *const reserved[] = {"vu",     "iteration", "uuid",  "timestamp",
-                                        "random", "env",       "cookie"};
+/* "cookie" is not reserved: ${cookie} is a variable (plans have used that name),
+ * ${cookie.NAME} the jar. */
+static const char *const reserved[] = {"vu", "iteration", "uuid", "timestamp", "random", "env"};
 
 int tmpl_is_reserved(const char *name)
 {
@@ -182,9 +183,7 @@ static int parse_expr(struct cstate *c, const char *dollar, const char **pp)
             return rc;
         if ((rc = add_distinct(c, &c->envs, &c->nenvs, &c->envcap, part.off + 4)))
             return rc;
-    } else if (idn == 6 && !memcmp(id, "cookie", 6)) {
-        if (*p != '.')
-            return perr_at(&c->e, p, "cookie needs a name: ${cookie.NAME} or ${cookie.NAME@/path}");
+    } else if (idn == 6 && !memcmp(id, "cookie", 6) && *p == '.') {
         p++;
         const char *nm = p;
         while (is_tchar(*p))

@@ -38,6 +38,7 @@ struct tmpl_ctx {
  *   NAME            a variable, NAME = [A-Za-z_][A-Za-z0-9_]* (not a built-in's name)
  *   env.NAME        the process environment (getenv at expansion)
  *   cookie.NAME     the VU's cookie jar (ctx->cookie); NAME is an RFC 7230 token
+ *                   (a plain ${cookie} stays a variable)
  *   cookie.NAME@/p  the same, for the path /p (visible ASCII up to '}' or a blank)
  *   vu  iteration  uuid  timestamp
  *   random(A,B)     uniform integer in [A,B]; A, B decimal int64, A <= B
@@ -71,7 +72,7 @@ const char *tmpl_env_name(const tmpl *t, int i);
 /* 1 when the template uses random() or uuid (ctx->rng must then be set). */
 int tmpl_uses_rng(const tmpl *t);
 
-/* 1 when `name` is a built-in (vu, iteration, uuid, timestamp, random, env, cookie): the
+/* 1 when `name` is a built-in (vu, iteration, uuid, timestamp, random, env): the
  * loader should refuse plan variables or extract targets with these names. */
 int tmpl_is_reserved(const char *name);
 
