@@ -44,28 +44,44 @@ int trace_open(const trace *t)
     return t && t->open;
 }
 
-/* Body bytes: printable ASCII, tabs and newlines as they are, the rest as \xNN; lines
- * prefixed with `pfx`. */
+/* Body bytes line by line, prefixed with `pfx`: CRLF and LF end a line; a line that is
+ * mostly binary (a quarter or more of its bytes not printable) shows as its length
+ * only, a run of them as one length; otherwise printable ASCII and tabs are as they are, other bytes \xNN. */
 static void put_body(trace *t, const char *pfx, const char *b, size_t n, unsigned long long total)
 {
-    size_t show = n < TRACE_BODY_MAX ? n : TRACE_BODY_MAX;
-    int bol = 1;
-    for (size_t i = 0; i < show; i++) {
-        unsigned char c = (unsigned char)b[i];
-        if (bol)
-            fputs(pfx, t->f);
-        bol = 0;
-        if (c == '\n') {
-            fputc('\n', t->f);
-            bol = 1;
-        } else if (c == '\t' || (c >= ' ' && c < 0x7f)) {
-            fputc(c, t->f);
-        } else {
-            fprintf(t->f, "\\x%02x", c);
+    size_t show = n < TRACE_BODY_MAX ? n : TRACE_BODY_MAX, i = 0, binrun = 0;
+    while (i < show) {
+        size_t s = i, bin = 0;
+        while (i < show && b[i] != '\n')
+            i++;
+        size_t e = i;
+        if (i < show)
+            i++; /* the LF */
+        if (e > s && b[e - 1] == '\r' && e < show)
+            e--; /* CRLF */
+        for (size_t k = s; k < e; k++) {
+            unsigned char c = (unsigned char)b[k];
+            bin += c != '\t' && (c < ' ' || c >= 0x7f);
         }
-    }
-    if (!bol)
+        if (bin * 4 >= e - s && bin) {
+            binrun += i - s; /* consecutive binary lines show as one */
+            continue;
+        }
+        if (binrun)
+            fprintf(t->f, "%s[%zu bytes of binary]\n", pfx, binrun);
+        binrun = 0;
+        fputs(pfx, t->f);
+        for (size_t k = s; k < e; k++) {
+            unsigned char c = (unsigned char)b[k];
+            if (c == '\t' || (c >= ' ' && c < 0x7f))
+                fputc(c, t->f);
+            else
+                fprintf(t->f, "\\x%02x", c);
+        }
         fputc('\n', t->f);
+    }
+    if (binrun)
+        fprintf(t->f, "%s[%zu bytes of binary]\n", pfx, binrun);
     if (total > show)
         fprintf(t->f, "%s... (%llu more bytes)\n", pfx, total - show);
 }
