@@ -199,12 +199,16 @@ void trace_note(trace *t, const char *fmt, ...)
     va_end(ap);
 }
 
-void trace_value(trace *t, const char *var, const char *v, size_t n, int secret)
+void trace_value(trace *t, const char *var, const char *v, size_t n, const char *header,
+                 int secret)
 {
     if (!t->open)
         return;
     sbuf_reset(&t->line);
-    int rc = secret ? redact_value(&t->line, v, n)
-                    : sbuf_append(&t->line, v, n < TRACE_BODY_MAX ? n : TRACE_BODY_MAX);
+    if (n > TRACE_BODY_MAX)
+        n = TRACE_BODY_MAX;
+    int rc = header ? redact_header(&t->line, header, v, n)
+             : secret ? redact_value(&t->line, v, n)
+                      : sbuf_append(&t->line, v, n);
     fprintf(t->f, "= extract %s = %s\n", var, rc ? "(out of memory)" : sbuf_str(&t->line));
 }

@@ -44,9 +44,12 @@ void trace_response(trace *t, int status, const http1_resp *r, const char *reaso
  * ok"). Only when the last request was traced. printf-style. */
 void trace_note(trace *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Print an extracted value: "= extract VAR = VALUE" (VALUE up to TRACE_BODY_MAX bytes,
- * redacted when secret: a value taken from a cookie or a Cookie/Set-Cookie header). */
-void trace_value(trace *t, const char *var, const char *v, size_t n, int secret);
+/* Print an extracted value: "= extract VAR = VALUE" (VALUE up to TRACE_BODY_MAX bytes).
+ * Taken whole from header `header` (else NULL): redacted as that header's value would be
+ * (redact_header); else with secret (a cookie's value, or a regex's part of a secret
+ * header): redacted whole (redact_value). */
+void trace_value(trace *t, const char *var, const char *v, size_t n, const char *header,
+                 int secret);
 
 /* Whether the last request went into the trace (notes and responses go with it). */
 int trace_open(const trace *t);

@@ -663,7 +663,8 @@ static enum errclass do_extract(vu *v, const struct plan_step *st)
             return ERR_EXTRACT;
         }
         if (v->tr)
-            trace_value(v->tr, x->var, sbuf_str(&dst->val), dst->val.len, secret);
+            trace_value(v->tr, x->var, sbuf_str(&dst->val), dst->val.len,
+                        x->from == EXTRACT_HEADER && !x->regex ? x->header : NULL, secret);
     }
     return ERR_NONE;
 }

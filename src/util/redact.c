@@ -22,7 +22,7 @@ int redact_value(struct sbuf *out, const char *v, size_t n)
         for (size_t i = 0; i < REDACT_KEEP && !rc; i++)
             rc = sbuf_putc(out, v[i] > ' ' && v[i] < 0x7f ? v[i] : '?');
     if (!rc)
-        rc = sbuf_printf(out, "...(%zu bytes)", n);
+        rc = sbuf_printf(out, "...(%zu byte%s)", n, n == 1 ? "" : "s");
     if (rc)
         sbuf_truncate(out, entry);
     return rc;

@@ -23,7 +23,7 @@ enum redact_kind {
 enum redact_kind redact_header_kind(const char *name);
 
 /* Append a secret value of n bytes as its first 4 bytes (only when n > 8) and its
- * length: "abcd...(32 bytes)", "...(5 bytes)". Non-printable bytes of the kept prefix
+ * length: "abcd...(32 bytes)", "...(5 bytes)", "...(1 byte)". Non-printable bytes of the kept prefix
  * are shown as '?'. @return 0, or -ENOMEM / -E2BIG from out. */
 int redact_value(struct sbuf *out, const char *v, size_t n);
 
