@@ -22,6 +22,8 @@ struct quick_plan {
     uint64_t count;          /* 0: until the duration ends; else exactly this many */
     double rate;             /* requests/s over all connections; 0: closed model */
     int co_correct;          /* open model: latency from the intended send time */
+    struct trace *trace;     /* --trace: the first connection prints its exchanges here
+                                (flow/trace.h), or NULL */
 };
 
 typedef struct quick_run quick_run; /* opaque: keeps the statistics results point at */

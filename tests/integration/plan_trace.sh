@@ -93,3 +93,12 @@ jcheck "extract regex on the body: the body" "$F" \
     '.scenarios[3].error_examples.extract == "bd: extract '"'"'x'"'"' from body: the regex did not match '"'"'{\"id\":\"42\"}'"'"'"'
 jcheck "a missing cookie is a template failure naming it" "$F" \
     '.scenarios[4].errors.template == 1 and (.scenarios[4].error_examples.template | test("no cookie .absent."))'
+
+# quick mode: the first connection's first N exchanges, then the run goes on
+timeout 20 "$SURGE_BIN" -n 6 -c 2 -t 1 --trace 2 -H "Authorization: Basic dXNlcjpwYXNz" \
+    --json "$T_DIR/q.json" -q "http://127.0.0.1:$PORT/q" 2>"$T_DIR/q.err"
+check "quick --trace 2: the run went on (6 requests)" jq -e '.scenarios[0].requests == 6' "$T_DIR/q.json"
+check "quick --trace 2: two exchanges of connection 1" \
+    test "$(grep -c '^--- trace [12]: quick, connection 1 ---$' "$T_DIR/q.err")" -eq 2 -a "$(grep -c '^--- trace' "$T_DIR/q.err")" -eq 2
+check "quick --trace: Authorization and Set-Cookie redacted, the body shown" \
+    bash -c "grep -qx '> Authorization: Basi...(18 bytes)' '$T_DIR/q.err' && grep -qx '< Set-Cookie: sid=...(6 bytes); Path=/' '$T_DIR/q.err' && grep -qx '< {\"id\":\"42\"}' '$T_DIR/q.err'"
