@@ -530,11 +530,9 @@ int cookiejar_header_merge(const cookiejar *j, const char *host, const char *pat
     if (rc)
         return rc;
     rc = header(j, host, path, https, now_s, explicit_pairs, n, n ? 1 : 0, out);
-    if (rc < 0) {
+    if (rc < 0)
         sbuf_truncate(out, entry);
-        return rc;
-    }
-    return rc + (n ? 1 : 0);
+    return rc; /* counts the explicit pairs as 1 */
 }
 
 const char *cookiejar_get(const cookiejar *j, const char *host, const char *path, int https,

@@ -36,6 +36,11 @@ static int cookie_pairs(struct sbuf *out, const char *v, size_t n, int first_onl
     int rc = 0, pair = 0;
     while (i < n && !rc) {
         size_t s = i;
+        while (s < n && (v[s] == ' ' || v[s] == '\t'))
+            s++;
+        if ((rc = sbuf_append(out, v + i, s - i))) /* blanks after the ';' as they are */
+            break;
+        i = s;
         while (i < n && v[i] != ';')
             i++;
         const char *eq = NULL;
