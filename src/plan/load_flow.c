@@ -125,7 +125,8 @@ void ld_kv_map(struct ld *l, const struct ynode *m, const char *what, int header
     for (int i = 0; i < m->n; i++) {
         const struct ynode *k = m->items[2 * i], *v = m->items[2 * i + 1];
         if (headers && !header_name_ok(k->str)) {
-            ld_errn(l, k, "%s: '%s' is not a valid header name", what, k->str);
+            ld_errn(l, k, "%s: '%s' is not a valid %s name", what, k->str,
+                    headers == 2 ? "cookie" : "header");
             continue;
         }
         char w[160];
@@ -657,7 +658,7 @@ static void cookies_opt(struct ld *l, struct plan_step *st, const struct ynode *
     if (c)
         ld_bool(l, c, "cookies clear", &st->cookies_clear);
     if (set)
-        ld_kv_map(l, set, "cookies set", 1, &st->cookies_set, &st->ncookies_set);
+        ld_kv_map(l, set, "cookies set", 2, &st->cookies_set, &st->ncookies_set);
 }
 
 static int add_extracted(struct ld *l, const char *name)
