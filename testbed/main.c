@@ -148,6 +148,7 @@ static void main_usage(FILE *f)
                "                     Set-Cookie session=...; 401 wrong code; 503 max sessions\n"
                "  POST /api/upload   multipart/form-data, one or more image files: 200\n"
                "                     {\"uploaded\":N,\"rejected\":M} (not PNG/JPEG: rejected);\n"
+               "                     with --csrf: X-CSRF-Token = the csrftoken cookie, else 403\n"
                "                     401 no session, 400 malformed, 503 Server busy\n"
                "  POST /api/logout   end the session\n"
                "\n");
