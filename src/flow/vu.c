@@ -531,12 +531,12 @@ static enum errclass check_expect(vu *v, const struct plan_step *st, int status)
  * is "Cookie") redacted. */
 static void show(struct sbuf *out, const char *name, const char *s, size_t n)
 {
-    size_t k = n < SHOW_MAX ? n : SHOW_MAX, at = out->len;
+    size_t k = n < SHOW_MAX ? n : SHOW_MAX;
     sbuf_putc(out, '\'');
     if (name && redact_header_kind(name) != REDACT_NONE) {
         redact_header(out, name, s, k);
     } else {
-        at = out->len;
+        size_t at = out->len;
         sbuf_append(out, s, k);
         for (size_t i = at; i < out->len; i++)
             if ((unsigned char)out->buf[i] < ' ' || out->buf[i] == 0x7f)
@@ -560,8 +560,7 @@ static int take(const struct plan_extract *x, const char *s, size_t n, struct sb
 }
 
 /* One extract into dst; 1 when it took a value, else 0 with what it found in why. */
-static int extract_one(vu *v, const struct plan_extract *x, struct sbuf *dst, struct sbuf *why,
-                       int *secret)
+static int extract_one(vu *v, const struct plan_extract *x, struct sbuf *dst, struct sbuf *why)
 {
     const http1_resp *r = conn_response(v->c);
     const char *re = x->regex ? "the regex did not match " : "";
@@ -587,7 +586,6 @@ static int extract_one(vu *v, const struct plan_extract *x, struct sbuf *dst, st
         return 0;
     }
     case EXTRACT_HEADER: {
-        *secret = redact_header_kind(x->header) != REDACT_NONE;
         int n = http1_resp_header_count(r), seen = 0;
         const char *first = NULL;
         for (int i = 0; i < n; i++) {
@@ -612,7 +610,6 @@ static int extract_one(vu *v, const struct plan_extract *x, struct sbuf *dst, st
         return 0;
     }
     case EXTRACT_COOKIE: {
-        *secret = 1;
         size_t n;
         const char *c = cookiejar_get(v->jar, v->ctx->target->host, NULL, v->ctx->https,
                                       (int64_t)time(NULL), x->cookie, &n);
@@ -654,19 +651,42 @@ static enum errclass do_extract(vu *v, const struct plan_step *st)
         if (!dst)
             continue;
         dst->set = 0;
-        int secret = 0;
         sbuf_reset(&v->body); /* the request body is sent: its buffer is free */
-        dst->set = extract_one(v, x, &dst->val, &v->body, &secret);
+        dst->set = extract_one(v, x, &dst->val, &v->body);
         if (!dst->set) {
             snprintf(v->reason, sizeof v->reason, "extract '%s' from %s", x->var,
                      v->body.len ? sbuf_str(&v->body) : "the response: out of memory");
             return ERR_EXTRACT;
         }
-        if (v->tr)
-            trace_value(v->tr, x->var, sbuf_str(&dst->val), dst->val.len,
-                        x->from == EXTRACT_HEADER && !x->regex ? x->header : NULL, secret);
     }
     return ERR_NONE;
+}
+
+/* --trace: the response to a traced request, the values its extracts took, its verdict. */
+static void trace_exchange(vu *v, const struct plan_step *st, conn *c,
+                           const struct conn_result *r, enum errclass err, int again)
+{
+    trace_response(v->tr, r->err != ERR_NONE ? 0 : r->status, conn_response(c),
+                   r->detail ? r->detail : errclass_name(r->err));
+    if (again) {
+        trace_note(v->tr, "poll: condition not met yet, again in %.3fs",
+                   (double)st->poll->every_us / 1e6);
+        return;
+    }
+    for (int i = 0; i < st->nextract && (err == ERR_NONE || err == ERR_EXTRACT); i++) {
+        const struct plan_extract *x = &st->extract[i];
+        const struct var *dst = var_slot(v, x->var);
+        if (!dst || !dst->set)
+            break; /* extracts run in order: the rest did not run */
+        int secret = x->from == EXTRACT_COOKIE ||
+                     (x->from == EXTRACT_HEADER && redact_header_kind(x->header) != REDACT_NONE);
+        trace_value(v->tr, x->var, sbuf_str(&dst->val), dst->val.len,
+                    x->from == EXTRACT_HEADER && !x->regex ? x->header : NULL, secret);
+    }
+    if (err != ERR_NONE)
+        trace_note(v->tr, "FAILED (%s): %s", errclass_name(err), v->reason);
+    else
+        trace_note(v->tr, "ok");
 }
 
 static void send_step(vu *v);
@@ -676,9 +696,7 @@ static void on_response(void *ud, conn *c, const struct conn_result *r)
     vu *v = ud;
     const struct plan_step *st = &v->ctx->flow->steps[v->step];
     forget_response(v);
-    if (v->tr)
-        trace_response(v->tr, r->err != ERR_NONE ? 0 : r->status, conn_response(c),
-                       r->detail ? r->detail : errclass_name(r->err));
+    int again = 0; /* polls again */
     struct stats_sample s = {
         .status = r->status,
         .err = r->err,
@@ -699,14 +717,8 @@ static void on_response(void *ud, conn *c, const struct conn_result *r)
                  * it: only a response at or after the deadline can time the step out */
                 uint64_t now = clock_us(), deadline = v->poll_start_us + st->poll->timeout_us;
                 if (now < deadline) {
-                    if (v->tr)
-                        trace_note(v->tr, "poll: condition not met yet, again in %.3fs",
-                                   (double)st->poll->every_us / 1e6);
-                    record_request(v, v->step, r->t_done_us, &s); /* a normal poll */
-                    v->polling = 1;
-                    uint64_t next = now + st->poll->every_us;
-                    ptimer_arm(v->ctx->timers, &v->wake, next < deadline ? next : deadline);
-                    return;
+                    again = 1;
+                    goto out;
                 }
                 s.err = ERR_POLL_TIMEOUT;
                 sbuf_reset(&v->body);
@@ -720,12 +732,17 @@ static void on_response(void *ud, conn *c, const struct conn_result *r)
         if (s.err == ERR_NONE)
             s.err = do_extract(v, st);
     }
+out:
     s.failed = s.err != ERR_NONE;
-    if (v->tr) {
-        if (s.failed)
-            trace_note(v->tr, "FAILED (%s): %s", errclass_name(s.err), v->reason);
-        else
-            trace_note(v->tr, "ok");
+    if (v->tr) /* the only cost of --trace when a response comes */
+        trace_exchange(v, st, c, r, s.err, again);
+    if (again) {
+        record_request(v, v->step, r->t_done_us, &s); /* a normal poll */
+        v->polling = 1;
+        uint64_t now = clock_us(), deadline = v->poll_start_us + st->poll->timeout_us;
+        uint64_t next = now + st->poll->every_us;
+        ptimer_arm(v->ctx->timers, &v->wake, next < deadline ? next : deadline);
+        return;
     }
     record_request(v, v->step, r->t_done_us, &s);
     v->polling = 0;
