@@ -5,6 +5,23 @@
 source "$(dirname "$0")/../lib/harness.sh"
 start_testbed --profile upload --csrf --work-ms 1
 
+# the testbed itself, with curl (ground truth that does not go through surge)
+JAR=$T_DIR/curl.jar
+printf '\x89PNG\r\n\x1a\n0000' >"$T_DIR/p.png"
+login_hdrs=$(curl -s -D - -o /dev/null -c "$JAR" -H 'Content-Type: application/json' \
+    -d '{"access_code":"letmein"}' "$TB_URL/api/login" | tr -d '\r')
+TOK=$(awk '$6 == "csrftoken" {print $7}' "$JAR")
+check "testbed --csrf: login sets session and csrftoken (32 hex)" \
+    bash -c "grep -qE '^Set-Cookie: session=[0-9a-f]{32}; Path=/; HttpOnly\$' <<<'$login_hdrs' && grep -qE '^Set-Cookie: csrftoken=[0-9a-f]{32}; Path=/; SameSite=Lax\$' <<<'$login_hdrs'"
+up() { curl -s -o /dev/null -w '%{http_code}' -b "$JAR" "$@" -F "images=@$T_DIR/p.png" "$TB_URL/api/upload"; }
+check "testbed --csrf: upload without X-CSRF-Token: 403" test "$(up)" = 403
+check "testbed --csrf: a wrong token: 403" test "$(up -H 'X-CSRF-Token: 0000')" = 403
+check "testbed --csrf: the cookie's token: 200" test "$(up -H "X-CSRF-Token: $TOK")" = 200
+check "testbed --csrf: no session is still 401" \
+    test "$(curl -s -o /dev/null -w '%{http_code}' -H "X-CSRF-Token: $TOK" -F "images=@$T_DIR/p.png" "$TB_URL/api/upload")" = 401
+check "testbed --csrf: logout needs it too" \
+    test "$(curl -s -o /dev/null -w '%{http_code}' -b "$JAR" -X POST "$TB_URL/api/logout")" = 403
+
 write_plan() { # FILE TARGET UPLOAD-HEADERS
     cat >"$1" <<YAML
 target: $2
