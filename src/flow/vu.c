@@ -207,7 +207,7 @@ static void record(vu *v, int key, uint64_t now, const struct stats_sample *s)
 static void record_request(vu *v, int step, uint64_t now, const struct stats_sample *s)
 {
     if (s->failed && s->err != ERR_NONE && v->ctx->examples && !v->ctx->examples[s->err][0])
-        snprintf(v->ctx->examples[s->err], sizeof v->ctx->examples[0], "%.60s: %.250s",
+        snprintf(v->ctx->examples[s->err], sizeof v->ctx->examples[0], "%.60s: %.380s",
                  v->ctx->flow->steps[step].name, v->reason);
     record(v, v->ctx->keys.scenario, now, s);
     record(v, v->ctx->keys.step0 + step, now, s);
