@@ -322,7 +322,8 @@ static int build_request(vu *v, const struct plan_step *st)
     }
     const struct plan_kv *own_cookie = NULL; /* merged with the jar below */
     for (int i = 0; i < st->nheaders; i++) { /* the defaults are merged in by the loader */
-        if (!strcasecmp(st->headers[i].name, "Cookie")) {
+        const char *hn = st->headers[i].name;
+        if ((hn[0] | 0x20) == 'c' && !strcasecmp(hn, "Cookie")) {
             own_cookie = &st->headers[i];
             continue;
         }
