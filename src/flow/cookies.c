@@ -477,8 +477,8 @@ static int pairs_name(const char *pairs, size_t plen, const char *name, size_t n
 }
 
 /* The cookies the jar sends to host for path (NULL: any path), in sending order. */
-static int sendable(const struct cookie *c, const char *host, size_t hn, const char *req,
-                    size_t rn, int https, int64_t now_s)
+static int sendable(const struct cookie *c, const char *host, size_t hn, const char *req, size_t rn,
+                    int https, int64_t now_s)
 {
     if (c->expires <= now_s || (c->secure && !https))
         return 0;
@@ -488,8 +488,8 @@ static int sendable(const struct cookie *c, const char *host, size_t hn, const c
     return !req || path_match(req, rn, c_path(c), c->path_len);
 }
 
-static int header(const cookiejar *j, const char *host, const char *path, int https,
-                  int64_t now_s, const char *skip, size_t skiplen, int written, struct sbuf *out)
+static int header(const cookiejar *j, const char *host, const char *path, int https, int64_t now_s,
+                  const char *skip, size_t skiplen, int written, struct sbuf *out)
 {
     size_t entry = out->len, hn = strlen(host), rn;
     const char *req = uri_path(path, &rn);

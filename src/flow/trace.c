@@ -10,9 +10,9 @@
 
 struct trace {
     FILE *f;
-    long left;  /* requests still to print */
-    long seq;   /* requests printed */
-    int open;   /* the last request was printed: its response and notes follow */
+    long left; /* requests still to print */
+    long seq;  /* requests printed */
+    int open;  /* the last request was printed: its response and notes follow */
     struct sbuf line;
 };
 
@@ -46,7 +46,8 @@ int trace_open(const trace *t)
 
 /* Body bytes line by line, prefixed with `pfx`: CRLF and LF end a line; a line that is
  * mostly binary (a quarter or more of its bytes not printable) shows as its length
- * only, a run of them as one length; otherwise printable ASCII and tabs are as they are, other bytes \xNN. */
+ * only, a run of them as one length; otherwise printable ASCII and tabs are as they are, other
+ * bytes \xNN. */
 static void put_body(trace *t, const char *pfx, const char *b, size_t n, unsigned long long total)
 {
     size_t show = n < TRACE_BODY_MAX ? n : TRACE_BODY_MAX, i = 0, binrun = 0;
@@ -159,7 +160,8 @@ void trace_skip(trace *t, const char *what, const char *cls, const char *reason)
         return;
     t->left--;
     t->seq++;
-    fprintf(t->f, "--- trace %ld: %s ---\n= not sent: FAILED (%s): %s\n", t->seq, what, cls, reason);
+    fprintf(t->f, "--- trace %ld: %s ---\n= not sent: FAILED (%s): %s\n", t->seq, what, cls,
+            reason);
 }
 
 void trace_response(trace *t, int status, const http1_resp *r, const char *reason)
@@ -199,15 +201,14 @@ void trace_note(trace *t, const char *fmt, ...)
     va_end(ap);
 }
 
-void trace_value(trace *t, const char *var, const char *v, size_t n, const char *header,
-                 int secret)
+void trace_value(trace *t, const char *var, const char *v, size_t n, const char *header, int secret)
 {
     if (!t->open)
         return;
     sbuf_reset(&t->line);
     if (n > TRACE_BODY_MAX)
         n = TRACE_BODY_MAX;
-    int rc = header ? redact_header(&t->line, header, v, n)
+    int rc = header   ? redact_header(&t->line, header, v, n)
              : secret ? redact_value(&t->line, v, n)
                       : sbuf_append(&t->line, v, n);
     fprintf(t->f, "= extract %s = %s\n", var, rc ? "(out of memory)" : sbuf_str(&t->line));

@@ -468,8 +468,8 @@ static char *regex_translate(const char *re)
 }
 
 /* Compile extract regex r (translated), with its group g (or NULL). 0, or -1 reported. */
-static int extract_regex(struct ld *l, const char *w, const struct ynode *r,
-                         const struct ynode *g, struct plan_extract *x)
+static int extract_regex(struct ld *l, const char *w, const struct ynode *r, const struct ynode *g,
+                         struct plan_extract *x)
 {
     const char *rs = ld_str(l, r, w);
     if (!rs)

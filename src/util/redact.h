@@ -23,8 +23,8 @@ enum redact_kind {
 enum redact_kind redact_header_kind(const char *name);
 
 /* Append a secret value of n bytes as its first 4 bytes (only when n > 8) and its
- * length: "abcd...(32 bytes)", "...(5 bytes)", "...(1 byte)". Non-printable bytes of the kept prefix
- * are shown as '?'. @return 0, or -ENOMEM / -E2BIG from out. */
+ * length: "abcd...(32 bytes)", "...(5 bytes)", "...(1 byte)". Non-printable bytes of the kept
+ * prefix are shown as '?'. @return 0, or -ENOMEM / -E2BIG from out. */
 int redact_value(struct sbuf *out, const char *v, size_t n);
 
 /* Append header value v (n bytes) of header `name` as it may be shown: as is, or

@@ -70,13 +70,14 @@ static void bodies(void)
     trace_request(t, "big", iov, 2);
     const char *out = done(t, f);
     CHECK(strstr(out, "> ... (2952 more bytes)\n") != NULL);
-    CHECK_INT(strlen(out), strlen("--- trace 1: big ---\n> GET / HTTP/1.1\n>\n") + 2 + 100 + 1 +
-                               2 + (2048 - 101) + 1 + strlen("> ... (2952 more bytes)\n"));
+    CHECK_INT(strlen(out), strlen("--- trace 1: big ---\n> GET / HTTP/1.1\n>\n") + 2 + 100 + 1 + 2 +
+                               (2048 - 101) + 1 + strlen("> ... (2952 more bytes)\n"));
 
     t = fresh(3, &f);
     static const char bin[] = "--b\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n\x1a\n\x00\x01\x02"
                               "\x03\n\x90\x91\r\n--b--\r\n";
-    struct iovec iov2[3] = {{(void *)head, sizeof head - 1}, {(void *)bin, 20}, {(void *)(bin + 20), sizeof bin - 21}};
+    struct iovec iov2[3] = {
+        {(void *)head, sizeof head - 1}, {(void *)bin, 20}, {(void *)(bin + 20), sizeof bin - 21}};
     trace_request(t, "mp", iov2, 3);
     CHECK_STR(done(t, f), "--- trace 1: mp ---\n"
                           "> GET / HTTP/1.1\n"
@@ -88,7 +89,12 @@ static void bodies(void)
                           "> --b--\n");
 
     t = fresh(3, &f);
-    trace_request(t, "tab", (struct iovec[]){{(void *)head, sizeof head - 1}, {"a\tb\x7f" "cdefgh", 10}}, 2);
+    trace_request(t, "tab",
+                  (struct iovec[]){{(void *)head, sizeof head - 1},
+                                   {"a\tb\x7f"
+                                    "cdefgh",
+                                    10}},
+                  2);
     trace_skip(t, "step 'z'", "template", "${cookie.x}: none");
     trace_response(t, 200, NULL, "unused");
     CHECK_STR(done(t, f), "--- trace 1: tab ---\n"
