@@ -102,7 +102,16 @@ static void put_header(trace *t, const char *pfx, const char *name, size_t nlen,
         fprintf(t->f, "%s%.*s: %s\n", pfx, (int)nlen, name, sbuf_str(&t->line));
 }
 
+static void request(trace *t, const char *what, const struct iovec *iov, int iovcnt);
+
 void trace_request(trace *t, const char *what, const struct iovec *iov, int iovcnt)
+{
+    flockfile(t->f); /* a block stays whole among other threads' stderr lines */
+    request(t, what, iov, iovcnt);
+    funlockfile(t->f);
+}
+
+static void request(trace *t, const char *what, const struct iovec *iov, int iovcnt)
 {
     t->open = 0;
     if (t->left <= 0 || iovcnt < 1)
@@ -164,7 +173,16 @@ void trace_skip(trace *t, const char *what, const char *cls, const char *reason)
             reason);
 }
 
+static void response(trace *t, int status, const http1_resp *r, const char *reason);
+
 void trace_response(trace *t, int status, const http1_resp *r, const char *reason)
+{
+    flockfile(t->f);
+    response(t, status, r, reason);
+    funlockfile(t->f);
+}
+
+static void response(trace *t, int status, const http1_resp *r, const char *reason)
 {
     if (!t->open)
         return;
@@ -195,9 +213,11 @@ void trace_note(trace *t, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
+    flockfile(t->f);
     fputs("= ", t->f);
     vfprintf(t->f, fmt, ap);
     fputc('\n', t->f);
+    funlockfile(t->f);
     va_end(ap);
 }
 
