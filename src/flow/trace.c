@@ -44,6 +44,18 @@ int trace_open(const trace *t)
     return t && t->open;
 }
 
+/* n bytes as one line's text: printable ASCII and tabs as they are, other bytes \xNN. */
+static void put_text(trace *t, const char *s, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        unsigned char c = (unsigned char)s[k];
+        if (c == '\t' || (c >= ' ' && c < 0x7f))
+            fputc(c, t->f);
+        else
+            fprintf(t->f, "\\x%02x", c);
+    }
+}
+
 /* Body bytes line by line, prefixed with `pfx`: CRLF and LF end a line; a line that is
  * mostly binary (a quarter or more of its bytes not printable) shows as its length
  * only, a run of them as one length; otherwise printable ASCII and tabs are as they are, other
@@ -72,13 +84,7 @@ static void put_body(trace *t, const char *pfx, const char *b, size_t n, unsigne
             fprintf(t->f, "%s[%zu bytes of binary]\n", pfx, binrun);
         binrun = 0;
         fputs(pfx, t->f);
-        for (size_t k = s; k < e; k++) {
-            unsigned char c = (unsigned char)b[k];
-            if (c == '\t' || (c >= ' ' && c < 0x7f))
-                fputc(c, t->f);
-            else
-                fprintf(t->f, "\\x%02x", c);
-        }
+        put_text(t, b + s, e - s);
         fputc('\n', t->f);
     }
     if (binrun)
@@ -96,10 +102,14 @@ static void put_header(trace *t, const char *pfx, const char *name, size_t nlen,
     memcpy(nm, name, k);
     nm[k] = '\0';
     sbuf_reset(&t->line);
+    fputs(pfx, t->f);
+    put_text(t, name, nlen);
+    fputs(": ", t->f);
     if (redact_header(&t->line, nm, v, vlen))
-        fprintf(t->f, "%s%.*s: (out of memory)\n", pfx, (int)nlen, name);
+        fputs("(out of memory)", t->f);
     else
-        fprintf(t->f, "%s%.*s: %s\n", pfx, (int)nlen, name, sbuf_str(&t->line));
+        put_text(t, t->line.buf, t->line.len);
+    fputc('\n', t->f);
 }
 
 static void request(trace *t, const char *what, const struct iovec *iov, int iovcnt);
@@ -141,7 +151,9 @@ static void request(trace *t, const char *what, const struct iovec *iov, int iov
                 v++;
             put_header(t, "> ", h + s, (size_t)(colon - (h + s)), v, (size_t)(h + e - v));
         } else {
-            fprintf(t->f, "> %.*s\n", (int)(e - s), h + s);
+            fputs("> ", t->f);
+            put_text(t, h + s, e - s);
+            fputc('\n', t->f);
         }
         first = 0;
     }
@@ -221,7 +233,8 @@ void trace_note(trace *t, const char *fmt, ...)
     va_end(ap);
 }
 
-void trace_value(trace *t, const char *var, const char *v, size_t n, const char *header, int secret)
+void trace_value(trace *t, const char *var, const char *v, size_t n, const char *header,
+                 int secret)
 {
     if (!t->open)
         return;
@@ -231,5 +244,12 @@ void trace_value(trace *t, const char *var, const char *v, size_t n, const char 
     int rc = header   ? redact_header(&t->line, header, v, n)
              : secret ? redact_value(&t->line, v, n)
                       : sbuf_append(&t->line, v, n);
-    fprintf(t->f, "= extract %s = %s\n", var, rc ? "(out of memory)" : sbuf_str(&t->line));
+    flockfile(t->f);
+    fprintf(t->f, "= extract %s = ", var);
+    if (rc)
+        fputs("(out of memory)", t->f);
+    else
+        put_text(t, t->line.buf, t->line.len);
+    fputc('\n', t->f);
+    funlockfile(t->f);
 }
