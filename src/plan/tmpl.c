@@ -411,6 +411,14 @@ int tmpl_uses_rng(const tmpl *t)
     return t->uses_rng;
 }
 
+int tmpl_uses_cookies(const tmpl *t)
+{
+    for (int i = 0; i < t->nparts; i++)
+        if (t->parts[i].kind == P_COOKIE)
+            return 1;
+    return 0;
+}
+
 /* ---- expanding ---- */
 
 static uint64_t splitmix64(uint64_t *state)

@@ -72,6 +72,10 @@ const char *tmpl_env_name(const tmpl *t, int i);
 /* 1 when the template uses random() or uuid (ctx->rng must then be set). */
 int tmpl_uses_rng(const tmpl *t);
 
+/* 1 when the template reads a cookie (${cookie.NAME}): it can only be expanded where a
+ * jar exists (a request), not in plan vars. */
+int tmpl_uses_cookies(const tmpl *t);
+
 /* 1 when `name` is a built-in (vu, iteration, uuid, timestamp, random, env): the
  * loader should refuse plan variables or extract targets with these names. */
 int tmpl_is_reserved(const char *name);

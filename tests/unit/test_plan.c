@@ -799,6 +799,9 @@ static void extracts_and_cookies(void)
                 "or extract it in an earlier step)");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n      cookies: [clear]\n"),
                 "5:16: cookies: expected a mapping, got a list");
+    EXPECT_ERRS("vars: {a: \"x${cookie.sid}\"}\n" MIN_PLAN("    - get: /a\n"),
+                "1:8: vars a: ${cookie.NAME} cannot be used in a var (vars are set before any "
+                "response): write it in the step that sends it");
     EXPECT_ERRS(MIN_PLAN("    - get: \"/a/${cookie.}\"\n"),
                 "4:25: get: expected a cookie name after 'cookie.', got '}'");
     EXPECT_ERRS(MIN_PLAN("    - get: \"/a/${cookie.x@y}\"\n"),
