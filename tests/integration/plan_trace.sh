@@ -53,7 +53,7 @@ check "merge: the default's pairs, then the jar's in RFC 6265 order (longer path
     grep -qx 'Cookie: pref=dflt; scoped=1; sid=abc123' <<<"$(hd 3)"
 check "\${cookie.NAME} ignores the path, @/path names it" \
     test "$(sed -n 3p "$R" | jq -r .body)" = "s=1&p=1"
-check "cookies: clear then set: only the set ones, after the default (pref from the step wins)" \
+check "cookies: clear then set: only the set ones; the default's explicit pref wins over the jar's" \
     grep -qx 'Cookie: pref=dflt; theme=dark' <<<"$(hd 4)"
 
 # the trace: first 3 requests, Authorization and cookies redacted, extract values listed
