@@ -33,7 +33,8 @@ static const char *usage =
     "                         on normally\n"
     "      --dry-run          validate only: run one iteration of each flow with one VU\n"
     "                         (sends traffic to the target), print its trace; exit 0\n"
-    "                         when every step held, 1 when one failed\n"
+    "                         when every step held, 1 when one failed (with --trace N:\n"
+    "                         only the first N requests printed)\n"
     "exit status: 0 ran (or the plan is valid), 1 could not start (validate --dry-run: a\n"
     "             step failed), 2 bad usage or an invalid plan, 130/143 interrupted by\n"
     "             SIGINT/SIGTERM\n";
@@ -55,13 +56,14 @@ static int mkdir_p(const char *dir)
     return mkdir(buf, 0755) && errno != EEXIST ? -1 : 0;
 }
 
-/* validate --dry-run: every flow once with one VU on one thread, traced in full; frees p.
+/* validate --dry-run: every flow once with one VU on one thread, its first trace_n
+ * requests traced; frees p.
  * 0 when every request step of every flow held, 1 when one failed, 2/1 when the run
  * could not start, 128+signal when interrupted. */
-static int dry_run_plan(const char *path, struct plan *p)
+static int dry_run_plan(const char *path, struct plan *p, long trace_n)
 {
     trace *tr = NULL;
-    if (plan_dry_run(p, DRY_RUN_MAX_US) || !(tr = trace_new(stderr, 1000000))) {
+    if (plan_dry_run(p, DRY_RUN_MAX_US) || !(tr = trace_new(stderr, trace_n))) {
         fprintf(stderr, "surge: out of memory\n");
         plan_free(p);
         return 1;
@@ -218,8 +220,13 @@ int run_cmd(int argc, char **argv)
         plan_free(p);
         return 2;
     }
+    if (validate && trace_n && !dry_run) {
+        fprintf(stderr, "surge: --trace goes with surge run or surge validate --dry-run\n");
+        plan_free(p);
+        return 2;
+    }
     if (dry_run)
-        return dry_run_plan(path, p);
+        return dry_run_plan(path, p, trace_n ? trace_n : 1000000);
     if (validate) {
         printf("%s: valid: %d scenario%s, %d flow%s\n", path, p->nscenarios,
                p->nscenarios == 1 ? "" : "s", p->nflows, p->nflows == 1 ? "" : "s");

@@ -91,3 +91,8 @@ check "validate --dry-run --target: the Host is the override's" grep -q "^> Host
 check "run --dry-run is bad usage (exit 2)" test $? -eq 2
 "$SURGE_BIN" run "$T_DIR/ok.yaml" --trace 0 >/dev/null 2>"$T_DIR/tr0.err"
 check "--trace 0 is bad usage naming the flag" bash -c "[ $? -eq 2 ] && grep -q -- '--trace' '$T_DIR/tr0.err'"
+"$SURGE_BIN" validate "$T_DIR/ok.yaml" --trace 2 >/dev/null 2>"$T_DIR/tr1.err"
+check "validate --trace without --dry-run is bad usage" bash -c "[ $? -eq 2 ] && grep -q -- '--dry-run' '$T_DIR/tr1.err'"
+timeout 30 "$SURGE_BIN" validate "$T_DIR/ok.yaml" --dry-run --trace 1 >/dev/null 2>"$T_DIR/dry5.err"
+check "validate --dry-run --trace 1: one exchange printed, still exit 0" \
+    bash -c "[ $? -eq 0 ] && [ \$(grep -c '^--- trace' '$T_DIR/dry5.err') -eq 1 ]"
