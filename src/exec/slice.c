@@ -379,6 +379,7 @@ void slice_start(worker *w, void *ud)
     s->ctx = (struct vu_ctx){
         .plan = sh->plan,
         .flow = sh->flow,
+        .scenario = sc,
         .target = cmd->target,
         .authority = cmd->authority,
         .base_path = cmd->base_path,

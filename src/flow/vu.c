@@ -217,8 +217,10 @@ static void record_request(vu *v, int step, uint64_t now, const struct stats_sam
 /* A step failed without a response to time (a request that could not be built). */
 static void trace_what(vu *v, char *buf, size_t n)
 {
-    snprintf(buf, n, "flow %s, VU %d, iteration %llu, step '%s'", v->ctx->flow->name, v->id,
-             (unsigned long long)v->iteration, v->ctx->flow->steps[v->step].name);
+    const struct plan_scenario *sc = v->ctx->scenario;
+    snprintf(buf, n, "scenario %s, flow %s, VU %d, iteration %llu, step '%s'",
+             sc ? sc->name : "?", v->ctx->flow->name, v->id, (unsigned long long)v->iteration,
+             v->ctx->flow->steps[v->step].name);
 }
 
 static void step_failed(vu *v, enum errclass e, const char *why)

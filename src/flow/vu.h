@@ -31,6 +31,7 @@ struct vu_keys {
 struct vu_ctx {
     const struct plan *plan;
     const struct plan_flow *flow;
+    const struct plan_scenario *scenario; /* for messages (--trace); may be NULL */
     const struct conn_target *target; /* the plan's target, resolved */
     const char *authority;            /* Host header of the target */
     const char *base_path;            /* the target's path prefix ("" or "/api") */

@@ -1040,14 +1040,14 @@ int plan_dry_run(struct plan *p, uint64_t max_duration_us)
     if (!sc)
         return -ENOMEM;
     for (int i = 0; i < p->nflows; i++) {
-        size_t n = strlen(p->flows[i].name) + 8;
+        size_t n = strlen(p->flows[i].name) + 1;
         if (!(sc[i].name = malloc(n))) {
             while (i--)
                 free(sc[i].name);
             free(sc);
             return -ENOMEM;
         }
-        snprintf(sc[i].name, n, "dry-run %s", p->flows[i].name);
+        memcpy(sc[i].name, p->flows[i].name, n); /* named after its flow */
         sc[i].loc = p->flows[i].loc;
         sc[i].flow = i;
         sc[i].exec = EXEC_PER_VU_ITERATIONS;

@@ -231,8 +231,8 @@ struct plan_overrides {
 int plan_load(const char *path, const struct plan_overrides *ov, struct plan **out,
               char **errors);
 
-/* `surge validate --dry-run`: replace the plan's scenarios by one per flow, in flow
- * order, one after another: per-vu-iterations with 1 VU and 1 iteration, given up after
+/* `surge validate --dry-run`: replace the plan's scenarios by one per flow, named after
+ * it, in flow order, one after another: per-vu-iterations with 1 VU and 1 iteration, given up after
  * max_duration_us, no graceful stop. @return 0, or -ENOMEM (the plan unchanged). */
 int plan_dry_run(struct plan *p, uint64_t max_duration_us);
 
