@@ -56,6 +56,7 @@ enum main_flag_kind {
     MF_NUM,     /* double in [lo, hi] */
     MF_DUR,     /* double, milliseconds, in [lo, hi]: "500ms", "10s", "30m", "1h", "2" (= s) */
     MF_PROFILE, /* int: upload | jobs | all, or a comma list */
+    MF_SWITCH,  /* long long set to 1 by the bare flag (no value) */
 };
 
 static const struct main_flag {
@@ -91,6 +92,9 @@ static const struct main_flag {
      "session lifetime from login (default 30m; scaled); 500ms, 10s, 30m, 1h"},
     {"--keep-uploads", MF_INT, offsetof(struct tb_opts, keep_uploads), 0, 1, "0|1",
      "1 (default): hold each session's image bytes in memory until it expires"},
+    {"--csrf", MF_SWITCH, offsetof(struct tb_opts, csrf), 0, 1, "",
+     "login also sets a csrftoken cookie; every other POST needs\n"
+     "header X-CSRF-Token equal to it, else 403"},
     /* >>> profile jobs: its flags go here <<< */
 };
 
@@ -144,6 +148,7 @@ static void main_usage(FILE *f)
                "                     Set-Cookie session=...; 401 wrong code; 503 max sessions\n"
                "  POST /api/upload   multipart/form-data, one or more image files: 200\n"
                "                     {\"uploaded\":N,\"rejected\":M} (not PNG/JPEG: rejected);\n"
+               "                     with --csrf: X-CSRF-Token = the csrftoken cookie, else 403\n"
                "                     401 no session, 400 malformed, 503 Server busy\n"
                "  POST /api/logout   end the session\n"
                "\n");
@@ -236,6 +241,8 @@ static int main_flag_set(const struct main_flag *fl, const char *v, struct tb_op
         if (main_profile_bits(v, (int *)(void *)slot))
             break;
         return 0;
+    case MF_SWITCH:
+        break;
     }
     static const char *const want[] = {
         [MF_STR] = "a value",
@@ -243,6 +250,7 @@ static int main_flag_set(const struct main_flag *fl, const char *v, struct tb_op
         [MF_NUM] = "a number",
         [MF_DUR] = "a duration like 500ms, 10s, 30m, 1h",
         [MF_PROFILE] = "upload, jobs or all",
+        [MF_SWITCH] = "no value",
     };
     if (fl->kind == MF_INT || fl->kind == MF_NUM)
         fprintf(stderr, "surge-testbed: %s: bad value '%s' (want %s in [%g, %g])\n", fl->name, v,
@@ -299,6 +307,14 @@ static int main_flags(int argc, char **argv, struct tb_opts *o)
             fprintf(stderr, "surge-testbed: unknown %s '%s' (see --help)\n",
                     a[0] == '-' ? "flag" : "argument", a);
             return MAIN_EXIT_USAGE;
+        }
+        if (fl->kind == MF_SWITCH) {
+            if (a[len] == '=') {
+                fprintf(stderr, "surge-testbed: %s takes no value\n", fl->name);
+                return MAIN_EXIT_USAGE;
+            }
+            *(long long *)(void *)((char *)o + fl->off) = 1;
+            continue;
         }
         const char *v = a[len] == '=' ? a + len + 1 : (i + 1 < argc ? argv[++i] : NULL);
         if (!v || !v[0]) {

@@ -21,6 +21,8 @@ struct tb_opts {
     long long max_sessions;  /* --max-sessions: logins beyond it get 503 */
     double session_ttl_ms;   /* --session-ttl: session lifetime from login */
     long long keep_uploads;  /* --keep-uploads 1: hold image bytes per session until expiry */
+    long long csrf;          /* --csrf: login sets a csrftoken cookie; other POSTs need it
+                                echoed in X-CSRF-Token (double-submit), else 403 */
 
     /* ---- profile jobs (jobs.c): parsed by jobs_flag, durations in seconds ---- */
     struct jobs_opts jobs;

@@ -35,6 +35,7 @@ struct up_session {
     struct up_server *up;
     struct up_session *hnext; /* hash chain */
     char token[UP_TOKEN_LEN + 1];
+    char csrf[UP_TOKEN_LEN + 1]; /* --csrf: the csrftoken cookie's value */
     ptm_timer expiry;      /* fires at login + TTL */
     struct up_blob *blobs; /* kept images, newest first */
     size_t bytes;          /* bytes in blobs */
@@ -57,6 +58,7 @@ struct up_server {
     double work_ms;   /* per image, scaled */
     double ttl_s;     /* session lifetime, scaled */
     int keep_uploads; /* hold image bytes per session */
+    int csrf;         /* --csrf: POSTs but login need X-CSRF-Token == the csrftoken cookie */
     size_t slots;     /* workers * threads */
     size_t busy;      /* slots in use (subset of slots) */
     size_t backlog;   /* FIFO capacity */
@@ -149,6 +151,7 @@ static struct up_session *up_session_new(struct up_server *up)
     do
         up_token(up, s->token);
     while (up_session_find(up, s->token, UP_TOKEN_LEN));
+    up_token(up, s->csrf);
     if (ptm_start(srv_timers(up->srv), &s->expiry, up->ttl_s, up_on_expiry)) {
         free(s);
         return NULL;
@@ -268,14 +271,34 @@ static void up_login(tb_req *r)
     char cookie[UP_TOKEN_LEN + 64];
     snprintf(cookie, sizeof cookie, "session=%s; Path=/; HttpOnly", s->token);
     req_add_header(r, "Set-Cookie", cookie);
+    if (up->csrf) {
+        snprintf(cookie, sizeof cookie, "csrftoken=%s; Path=/; SameSite=Lax", s->csrf);
+        req_add_header(r, "Set-Cookie", cookie);
+    }
     req_reply_json(r, 200, "{\"success\":true,\"active_sessions\":%zu,\"max_sessions\":%zu}",
                    up->nsessions, up->max_sessions);
+}
+
+/* --csrf: whether the request may go on; if not it was answered 403. A request with a
+ * session must carry X-CSRF-Token equal to that session's csrftoken cookie. */
+static int up_csrf_ok(struct up_server *up, tb_req *r, const struct up_session *s)
+{
+    if (!up->csrf || !s)
+        return 1;
+    const char *h = req_header(r, "X-CSRF-Token");
+    if (h && strcmp(h, s->csrf) == 0)
+        return 1;
+    req_error(r, 403, "CSRF token %s (send header X-CSRF-Token: the csrftoken cookie)",
+              h ? "does not match" : "missing");
+    return 0;
 }
 
 /* POST /api/logout — ends the cookie's session (its images are freed). 200 either way. */
 static void up_logout(tb_req *r)
 {
     struct up_session *s = up_session_of(up_of(r), r);
+    if (!up_csrf_ok(up_of(r), r, s))
+        return;
     if (s)
         up_session_free(s);
     req_add_header(r, "Set-Cookie", "session=; Path=/; HttpOnly; Max-Age=0");
@@ -432,6 +455,8 @@ static void up_upload(tb_req *r)
         req_error(r, 401, "Not logged in (POST /api/login first)");
         return;
     }
+    if (!up_csrf_ok(up, r, s))
+        return;
     char boundary[MP_BOUNDARY_MAX + 1];
     const char *why = NULL;
     if (mp_boundary(req_header(r, "Content-Type"), boundary, &why) < 0) {
@@ -536,6 +561,7 @@ int upload_register(tb_server *s, const struct tb_opts *o)
     up->work_ms = o->work_ms * scale;
     up->ttl_s = o->session_ttl_ms * scale / 1000.0;
     up->keep_uploads = o->keep_uploads != 0;
+    up->csrf = o->csrf != 0;
     up->slots = (size_t)(o->workers * o->threads);
     up->backlog = (size_t)o->backlog;
     up->max_sessions = (size_t)o->max_sessions;

@@ -33,6 +33,10 @@ const char *quick_args_usage(void)
            "      --latency           print the latency distribution\n"
            "      --json FILE         write results.json to FILE ('-' for stdout)\n"
            "  -q, --quiet             no summary on stdout\n"
+           "      --trace N           print the first N requests and responses of the\n"
+           "                          first connection in full on stderr (bodies up to\n"
+           "                          2 KB, cookie and authorization values redacted),\n"
+           "                          then run on normally\n"
            "  -h, --help              this help;   -v, --version   the version\n"
            "exit status: 0 run completed, 1 run failed to start, 2 bad usage or input,\n"
            "             3 the target was unreachable (--json is still written),\n"
@@ -69,7 +73,7 @@ static const char *flag_name(int c, const struct option *longs, int idx)
 }
 
 enum { O_LATENCY = 256, O_BODY, O_TIMEOUT, O_CONNECT_TIMEOUT, O_JSON, O_CACERT, O_NO_CO,
-       O_ABORT_UNREACHABLE };
+       O_ABORT_UNREACHABLE, O_TRACE };
 
 int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int errlen)
 {
@@ -93,6 +97,7 @@ int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int
         {"cacert", required_argument, NULL, O_CACERT},
         {"no-co-correction", no_argument, NULL, O_NO_CO},
         {"abort-unreachable", required_argument, NULL, O_ABORT_UNREACHABLE},
+        {"trace", required_argument, NULL, O_TRACE},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -212,6 +217,12 @@ int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int
             break;
         case O_NO_CO:
             a->co_correct = 0;
+            break;
+        case O_TRACE:
+            if (parse_count(optarg, 1000000, &v))
+                return bad(err, errlen, "bad value '%s' for %s (1 to 1000000 requests)", optarg,
+                           flag);
+            a->trace = v;
             break;
         case ':': /* argv[optind - 1] is the option as typed, its value missing */
             return bad(err, errlen, "option %s needs a value%s", argv[optind - 1], "");

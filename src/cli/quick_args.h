@@ -27,6 +27,7 @@ struct quick_args {
     int insecure;           /* -k/--insecure */
     const char *cacert;     /* --cacert FILE */
     int quiet;              /* -q: no summary */
+    long long trace;        /* --trace N: print the first N exchanges; 0: off */
     int help, version;
     int nheaders;
     struct http1_header headers[QUICK_MAX_HEADERS]; /* -H, pointing into hdr_owned */

@@ -12,6 +12,7 @@
 #include "engine/tls.h"
 #include "engine/url.h"
 #include "exec/quick.h"
+#include "flow/trace.h"
 
 /* Read a whole file; NULL with errno on failure. */
 static char *read_file(const char *path, size_t *len)
@@ -79,6 +80,7 @@ int quick_cmd(int argc, char **argv)
     SSL_CTX *tls = NULL;
     char *body = NULL, head[16384];
     quick_run *q = NULL;
+    trace *tr = NULL;
 
     if (quick_args_parse(argc, argv, &a, err, sizeof err)) {
         fprintf(stderr, "surge: %s\n", err);
@@ -160,6 +162,12 @@ int quick_cmd(int argc, char **argv)
         .co_correct = a.co_correct,
         .abort_unreachable_us = a.abort_unreachable_us,
     };
+    if (a.trace && !(tr = trace_new(stderr, (long)a.trace))) {
+        fprintf(stderr, "surge: out of memory\n");
+        status = 1;
+        goto out;
+    }
+    p.trace = tr;
     /* with --json - stdout carries the JSON alone; the human text goes to stderr */
     FILE *human = a.json_path && !strcmp(a.json_path, "-") ? stderr : stdout;
     if (!a.quiet) {
@@ -198,6 +206,7 @@ int quick_cmd(int argc, char **argv)
     }
 out:
     quick_run_free(q);
+    trace_free(tr);
     free(body);
     tls_ctx_free(tls);
     url_free(&u);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "exec/runner.h"
+#include "flow/trace.h"
 #include "plan/plan.h"
 #include "util/units.h"
 
@@ -29,9 +30,19 @@ static const char *usage =
     "  -q, --quiet            no live line and no summary\n"
     "      --abort-unreachable D  stop (exit 3) when no connect succeeded and every\n"
     "                         connect failed for D (default 10s; 0: never)\n"
-    "exit status: 0 ran (or the plan is valid), 1 could not start, 2 bad usage or an\n"
-    "             invalid plan, 3 the target was unreachable (results still written),\n"
-    "             130/143 interrupted by SIGINT/SIGTERM\n";
+    "      --trace N          print the first N requests and responses of VU 1 in full\n"
+    "                         on stderr (bodies up to 2 KB, cookie and authorization\n"
+    "                         values redacted) with the values extracts took, then run\n"
+    "                         on normally\n"
+    "      --dry-run          validate only: run one iteration of each flow with one VU\n"
+    "                         (sends traffic to the target), print its trace; exit 0\n"
+    "                         when every step held, 1 when one failed (with --trace N:\n"
+    "                         only the first N requests printed)\n"
+    "exit status: 0 ran (or the plan is valid), 1 could not start (validate --dry-run: a\n"
+    "             step failed), 2 bad usage or an invalid plan, 3 the target was\n"
+    "             unreachable (results still written), 130/143 interrupted by SIGINT/SIGTERM\n";
+
+#define DRY_RUN_MAX_US (120ull * 1000000) /* a dry run's flow gives up after 2 minutes */
 
 static int mkdir_p(const char *dir)
 {
@@ -48,6 +59,57 @@ static int mkdir_p(const char *dir)
     return mkdir(buf, 0755) && errno != EEXIST ? -1 : 0;
 }
 
+/* validate --dry-run: every flow once with one VU on one thread, its first trace_n
+ * requests traced; frees p.
+ * 0 when every request step of every flow held, 1 when one failed, 2/1 when the run
+ * could not start, 128+signal when interrupted. */
+static int dry_run_plan(const char *path, struct plan *p, long trace_n, uint64_t abort_us)
+{
+    trace *tr = NULL;
+    if (plan_dry_run(p, DRY_RUN_MAX_US) || !(tr = trace_new(stderr, trace_n))) {
+        fprintf(stderr, "surge: out of memory\n");
+        plan_free(p);
+        return 1;
+    }
+    fprintf(stderr, "surge: dry run of %s against %s: %d flow%s, one iteration each\n", path,
+            p->target, p->nflows, p->nflows == 1 ? "" : "s");
+    struct runner_opts ro = {.threads = 1, .trace = tr, .abort_unreachable_us = abort_us};
+    struct run_result r = {0};
+    char err[512];
+    enum runner_fail why;
+    runner *rn = runner_run(p, &ro, &r, &why, err, sizeof err);
+    if (!rn) {
+        fprintf(stderr, "surge: %s\n", err);
+        trace_free(tr);
+        plan_free(p);
+        return (int)why;
+    }
+    int status = 0;
+    for (int i = 0; i < r.nscenarios; i++) {
+        const struct scenario_result *s = &r.sc[i];
+        uint64_t it = s->iter_counts ? s->iter_counts->requests : 0;
+        uint64_t bad = s->iter_counts ? s->iter_counts->failed : 1;
+        int ok = it == 1 && !bad && !s->counts.failed && !s->aborted;
+        printf("%s: flow %s: %s (%llu request%s, %llu failed)\n", path, p->flows[i].name,
+               ok ? "ok" : "FAILED", (unsigned long long)s->counts.requests,
+               s->counts.requests == 1 ? "" : "s", (unsigned long long)s->counts.failed);
+        if (!ok)
+            status = 1;
+    }
+    if (r.unreachable) {
+        fprintf(stderr, "surge: stopped: target %s unreachable for %gs (%s)\n", p->target,
+                r.unreachable_s, r.unreachable_detail);
+        status = 3;
+    }
+    if (r.interrupted)
+        status = 128 + r.interrupted;
+    results_free_parts(&r);
+    runner_free(rn);
+    trace_free(tr);
+    plan_free(p);
+    return status;
+}
+
 int run_cmd(int argc, char **argv)
 {
     static const struct option longs[] = {
@@ -56,13 +118,15 @@ int run_cmd(int argc, char **argv)
         {"var", required_argument, NULL, 'V'},      {"threads", required_argument, NULL, 't'},
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
         {"abort-unreachable", required_argument, NULL, 'U'},
+        {"trace", required_argument, NULL, 'R'},    {"dry-run", no_argument, NULL, 'D'},
         {NULL, 0, NULL, 0},
     };
     int validate = !strcmp(argv[0], "validate");
     const char *out_dir = "surge-out", *vars[MAX_MULTI], *scen[MAX_MULTI];
     struct plan_overrides ov = {.vars = vars, .scenarios = scen, .time_scale = 1};
-    int threads = 0, quiet = 0;
     uint64_t abort_us = 10000000;
+    int threads = 0, quiet = 0, dry_run = 0;
+    long trace_n = 0;
     opterr = 0;
     optind = 0;
     for (;;) {
@@ -126,6 +190,18 @@ int run_cmd(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'R':
+            errno = 0;
+            trace_n = strtol(optarg, &end, 10);
+            if (errno || *end || end == optarg || trace_n < 1 || trace_n > 1000000) {
+                fprintf(stderr, "surge: bad value '%s' for --trace (1 to 1000000 requests)\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 'D':
+            dry_run = 1;
+            break;
         case 'h':
             fputs(usage, stdout);
             return 0;
@@ -158,6 +234,18 @@ int run_cmd(int argc, char **argv)
         return 2;
     }
     free(errors);
+    if (dry_run && !validate) {
+        fprintf(stderr, "surge: --dry-run goes with surge validate (surge validate PLAN --dry-run)\n");
+        plan_free(p);
+        return 2;
+    }
+    if (validate && trace_n && !dry_run) {
+        fprintf(stderr, "surge: --trace goes with surge run or surge validate --dry-run\n");
+        plan_free(p);
+        return 2;
+    }
+    if (dry_run)
+        return dry_run_plan(path, p, trace_n ? trace_n : 1000000, abort_us);
     if (validate) {
         printf("%s: valid: %d scenario%s, %d flow%s\n", path, p->nscenarios,
                p->nscenarios == 1 ? "" : "s", p->nflows, p->nflows == 1 ? "" : "s");
@@ -173,8 +261,14 @@ int run_cmd(int argc, char **argv)
         plan_free(p);
         return 2;
     }
+    trace *tr = NULL;
+    if (trace_n && !(tr = trace_new(stderr, trace_n))) {
+        fprintf(stderr, "surge: out of memory\n");
+        plan_free(p);
+        return 1;
+    }
     struct runner_opts ro = {.threads = threads, .live = quiet ? NULL : stderr,
-                             .abort_unreachable_us = abort_us};
+                             .abort_unreachable_us = abort_us, .trace = tr};
     struct run_result r = {0};
     char err[512];
     int status = 1;
@@ -185,6 +279,7 @@ int run_cmd(int argc, char **argv)
     runner *rn = runner_run(p, &ro, &r, &why, err, sizeof err);
     if (!rn) {
         fprintf(stderr, "surge: %s\n", err);
+        trace_free(tr);
         plan_free(p);
         return (int)why;
     }
@@ -208,6 +303,7 @@ int run_cmd(int argc, char **argv)
     }
     results_free_parts(&r);
     runner_free(rn);
+    trace_free(tr);
     plan_free(p);
     return status;
 }

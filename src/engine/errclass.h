@@ -23,6 +23,10 @@ enum errclass {
     ERR__COUNT
 };
 
+/* Bytes kept of the first example reason per class ("step: reason", NUL included):
+ * room for a failed extract's 200 bytes of what it looked at. */
+#define ERR_EXAMPLE_LEN 448
+
 /* The stable name used in results.json and the summary ("connect_refused"). */
 const char *errclass_name(enum errclass e);
 

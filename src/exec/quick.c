@@ -13,6 +13,7 @@
 
 #include "engine/engine.h"
 #include "engine/ptimer.h"
+#include "flow/trace.h"
 #include "stats/collect.h"
 #include "util/clock.h"
 
@@ -25,6 +26,7 @@ struct qconn {
     uint64_t intended_us; /* open model: when the next request should go */
     struct qconn *next_ready; /* in qt->ready: its next request goes out before the poll */
     struct ptimer_entry wait; /* open model: sleeping until intended_us */
+    trace *tr;            /* --trace, the first connection only, until it has printed N */
 };
 
 /* Per worker thread; touched only by that thread (details read after join). */
@@ -42,7 +44,7 @@ struct qthread {
     uint64_t started;      /* requests started */
     int inflight;
     int stopping;
-    char detail[ERR__COUNT][160]; /* first reason per error class */
+    char detail[ERR__COUNT][ERR_EXAMPLE_LEN]; /* first reason per error class */
 };
 
 struct quick_run {
@@ -64,7 +66,6 @@ static void send_one(struct qconn *qc);
 
 static void on_done(void *ud, conn *c, const struct conn_result *r)
 {
-    (void)c;
     struct qconn *qc = ud;
     struct qthread *qt = qc->qt;
     const struct quick_plan *p = qt->p;
@@ -80,6 +81,12 @@ static void on_done(void *ud, conn *c, const struct conn_result *r)
     /* corrected: from the intended time when the request had to wait for its
      * connection; never from later (a timer may send up to 20 us early) */
     s.latency_us = conn_result_latency_us(r, p->rate > 0 && p->co_correct ? qc->intended_us : 0);
+    if (qc->tr) {
+        trace_response(qc->tr, r->err != ERR_NONE ? 0 : r->status, conn_response(c),
+                       r->detail ? r->detail : errclass_name(r->err));
+        if (!trace_want(qc->tr))
+            qc->tr = NULL; /* done: no cost from here on */
+    }
     shard_record(worker_shard(qt->w), 0, r->t_done_us, &s);
     if (r->err != ERR_NONE && !qt->detail[r->err][0] && r->detail)
         snprintf(qt->detail[r->err], sizeof qt->detail[r->err], "%s", r->detail);
@@ -136,6 +143,11 @@ static void send_one(struct qconn *qc)
     qt->started++;
     struct conn_req req = {
         .iov = p->iov, .iovcnt = p->iovcnt, .is_head = p->is_head, .timeout_us = p->timeout_us};
+    if (qc->tr) {
+        trace_request(qc->tr, "quick, connection 1", p->iov, p->iovcnt);
+        req.capture_headers = 1;
+        req.capture_body = TRACE_BODY_MAX;
+    }
     qt->inflight++;
     conn_send(qc->c, &req, on_done, qc);
 }
@@ -170,6 +182,7 @@ static void thread_start(worker *w, void *ud)
         struct qconn *qc = &qt->conns[i];
         qc->qt = qt;
         qc->c = conn_new(worker_loop(w), p->target);
+        qc->tr = qt->first + i == 0 ? p->trace : NULL;
         ptimer_entry_init(&qc->wait, on_wait);
         /* open model: connection g's k-th request is due at origin + (g + k*C) / R,
          * so the connections together send evenly at R */

@@ -24,6 +24,8 @@ struct quick_plan {
     int co_correct;          /* open model: latency from the intended send time */
     uint64_t abort_unreachable_us; /* stop when target->reach shows no connect succeeded
                                       and connects failed for this long (0: never) */
+    struct trace *trace;     /* --trace: the first connection prints its exchanges here
+                                (flow/trace.h), or NULL */
 };
 
 typedef struct quick_run quick_run; /* opaque: keeps the statistics results point at */

@@ -472,7 +472,8 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
         s->nkeys = 2 + f->nsteps + f->ntxns + sc->nlevels;
         r->nkeys += s->nkeys;
         s->sh = (struct sc_shared){.plan = p, .sc = sc, .flow = f, .nthreads = r->nthreads,
-                                   .main_loop = r->loop, .notify = &r->notify};
+                                   .main_loop = r->loop, .notify = &r->notify,
+                                   .trace = o->trace};
         s->sh.keys = (struct vu_keys){.scenario = s->key0, .iteration = s->key0 + 1,
                                       .level = -1, .step0 = s->key0 + 2,
                                       .txn0 = s->key0 + 2 + f->nsteps};

@@ -17,6 +17,8 @@ struct runner_opts {
     FILE *live;    /* where the live line goes each second, or NULL */
     uint64_t abort_unreachable_us; /* stop when nothing connected and connects failed
                                       for this long (0: never) */
+    struct trace *trace; /* --trace: VU 1 of the first worker prints into it (flow/trace.h),
+                            in every scenario; NULL: off */
 };
 
 /* Why runner_run failed, for the exit status. */

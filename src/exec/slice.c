@@ -384,6 +384,7 @@ void slice_start(worker *w, void *ud)
     s->ctx = (struct vu_ctx){
         .plan = sh->plan,
         .flow = sh->flow,
+        .scenario = sc,
         .target = cmd->target,
         .authority = cmd->authority,
         .base_path = cmd->base_path,
@@ -396,6 +397,7 @@ void slice_start(worker *w, void *ud)
     };
     s->ctx.keys.level = -1;
     s->ctx.examples = sh->examples[s->wi];
+    s->ctx.trace = s->wi == 0 ? sh->trace : NULL; /* VU 1 is the first worker's */
     free(cmd);
     ptimer_entry_init(&s->t_end, sc->exec == EXEC_LADDER ? on_level_end : on_end);
     ptimer_entry_init(&s->t_tick, on_tick);

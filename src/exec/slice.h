@@ -33,7 +33,8 @@ struct sc_shared {
     atomic_llong shared_left;    /* shared-iterations: iterations not yet handed out */
     atomic_int slices_done;      /* workers finished with the scenario */
     atomic_int level_done;       /* workers finished with the current level */
-    char (*examples)[ERR__COUNT][160]; /* per worker: first reason per error class */
+    char (*examples)[ERR__COUNT][ERR_EXAMPLE_LEN]; /* per worker: first reason per error class */
+    struct trace *trace;         /* --trace: the first worker's VU 1 prints here, or NULL */
     struct ev_loop *main_loop;   /* where to wake the runner */
     ev_async *notify;
 };

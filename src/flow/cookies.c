@@ -455,20 +455,49 @@ int cookiejar_set(cookiejar *j, const char *set_cookie, const char *req_host, co
     return 0;
 }
 
-int cookiejar_header(const cookiejar *j, const char *host, const char *path, int https,
-                     int64_t now_s, struct sbuf *out)
+/* Whether the explicit "a=1; b=2" pairs name `name` (n bytes). */
+static int pairs_name(const char *pairs, size_t plen, const char *name, size_t n)
+{
+    size_t i = 0;
+    while (i < plen) {
+        while (i < plen && (pairs[i] == ' ' || pairs[i] == '\t' || pairs[i] == ';'))
+            i++;
+        size_t s = i;
+        while (i < plen && pairs[i] != '=' && pairs[i] != ';')
+            i++;
+        size_t e = i;
+        while (e > s && (pairs[e - 1] == ' ' || pairs[e - 1] == '\t'))
+            e--;
+        if (e > s && e - s == n && !memcmp(pairs + s, name, n))
+            return 1;
+        while (i < plen && pairs[i] != ';')
+            i++;
+    }
+    return 0;
+}
+
+/* The cookies the jar sends to host for path (NULL: any path), in sending order. */
+static int sendable(const struct cookie *c, const char *host, size_t hn, const char *req, size_t rn,
+                    int https, int64_t now_s)
+{
+    if (c->expires <= now_s || (c->secure && !https))
+        return 0;
+    if (c->host_only ? (hn != c->domain_len || strncasecmp(host, c_domain(c), hn))
+                     : !domain_match(host, hn, c_domain(c), c->domain_len))
+        return 0;
+    return !req || path_match(req, rn, c_path(c), c->path_len);
+}
+
+static int header(const cookiejar *j, const char *host, const char *path, int https, int64_t now_s,
+                  const char *skip, size_t skiplen, int written, struct sbuf *out)
 {
     size_t entry = out->len, hn = strlen(host), rn;
     const char *req = uri_path(path, &rn);
-    int written = 0;
     for (uint32_t i = 0; i < j->n; i++) {
         const struct cookie *c = j->v[i];
-        if (c->expires <= now_s || (c->secure && !https))
+        if (!sendable(c, host, hn, req, rn, https, now_s))
             continue;
-        if (c->host_only ? (hn != c->domain_len || strncasecmp(host, c_domain(c), hn))
-                         : !domain_match(host, hn, c_domain(c), c->domain_len))
-            continue;
-        if (!path_match(req, rn, c_path(c), c->path_len))
+        if (skip && pairs_name(skip, skiplen, c->data, c->name_len))
             continue;
         int rc = written ? sbuf_append(out, "; ", 2) : 0;
         if (!rc)
@@ -480,4 +509,44 @@ int cookiejar_header(const cookiejar *j, const char *host, const char *path, int
         written++;
     }
     return written;
+}
+
+int cookiejar_header(const cookiejar *j, const char *host, const char *path, int https,
+                     int64_t now_s, struct sbuf *out)
+{
+    return header(j, host, path, https, now_s, NULL, 0, 0, out);
+}
+
+int cookiejar_header_merge(const cookiejar *j, const char *host, const char *path, int https,
+                           int64_t now_s, const char *explicit_pairs, size_t n, struct sbuf *out)
+{
+    size_t entry = out->len;
+    while (n && (*explicit_pairs == ' ' || *explicit_pairs == '\t' || *explicit_pairs == ';'))
+        explicit_pairs++, n--;
+    while (n && (explicit_pairs[n - 1] == ' ' || explicit_pairs[n - 1] == '\t' ||
+                 explicit_pairs[n - 1] == ';'))
+        n--;
+    int rc = sbuf_append(out, explicit_pairs, n);
+    if (rc)
+        return rc;
+    rc = header(j, host, path, https, now_s, explicit_pairs, n, n ? 1 : 0, out);
+    if (rc < 0)
+        sbuf_truncate(out, entry);
+    return rc; /* counts the explicit pairs as 1 */
+}
+
+const char *cookiejar_get(const cookiejar *j, const char *host, const char *path, int https,
+                          int64_t now_s, const char *name, size_t *len)
+{
+    size_t hn = strlen(host), nn = strlen(name), rn = 0;
+    const char *req = path ? uri_path(path, &rn) : NULL;
+    for (uint32_t i = 0; i < j->n; i++) {
+        const struct cookie *c = j->v[i];
+        if (c->name_len != nn || memcmp(c->data, name, nn) ||
+            !sendable(c, host, hn, req, rn, https, now_s))
+            continue;
+        *len = c->value_len;
+        return c->data + c->name_len + 1;
+    }
+    return NULL;
 }

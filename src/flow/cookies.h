@@ -45,6 +45,22 @@ int cookiejar_set(cookiejar *j, const char *set_cookie, const char *req_host, co
 int cookiejar_header(const cookiejar *j, const char *host, const char *path, int https,
                      int64_t now_s, struct sbuf *out);
 
+/* Like cookiejar_header, with explicit "a=1; b=2" pairs (a step's own Cookie header, n
+ * bytes; blanks and ';' at its ends dropped) written first as given, then the jar's
+ * matching cookies whose name is not among the explicit pairs (explicit pairs win by
+ * name). @return the count of explicit pairs (1 when any) plus cookies written, or
+ * -ENOMEM / -E2BIG (out restored). */
+int cookiejar_header_merge(const cookiejar *j, const char *host, const char *path, int https,
+                           int64_t now_s, const char *explicit_pairs, size_t n, struct sbuf *out);
+
+/* The value of the cookie called name that the jar would send to host over https (or
+ * not) at now_s: for path (RFC 6265 path-match, a query ignored), or, when path is NULL,
+ * whatever its path; the first in sending order (longer paths first). Sets *len.
+ * @return the value's bytes (not NUL-terminated; valid until the jar next changes), or
+ * NULL when there is none. */
+const char *cookiejar_get(const cookiejar *j, const char *host, const char *path, int https,
+                          int64_t now_s, const char *name, size_t *len);
+
 /* Cookies stored, including any that expired since the last cookiejar_set. */
 size_t cookiejar_count(const cookiejar *j);
 

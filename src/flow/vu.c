@@ -18,13 +18,16 @@
 #include "flow/cond.h"
 #include "flow/cookies.h"
 #include "flow/jpath.h"
+#include "flow/trace.h"
 #include "plan/payload.h"
 #include "plan/tmpl.h"
 #include "util/clock.h"
+#include "util/redact.h"
 #include "util/sbuf.h"
 
 #define CAPTURE_BODY_MAX (1u << 20) /* body bytes kept for expect/extract/poll */
 #define MAX_HEADERS 64
+#define SHOW_MAX 200 /* bytes of what an extract looked at, in its failure reason */
 
 struct var {
     const char *name;  /* points into the plan */
@@ -40,6 +43,7 @@ struct vu {
     struct var *vars;      /* plan vars (expanded once), then extracted names */
     int nvars, nplanvars;
     struct sbuf head, hdrs, body, scratch;
+    struct sbuf ck;        /* a step's own Cookie header, cookies: set values */
     struct body_multipart mp;
     struct iovec *iov;
     int iov_cap;
@@ -57,7 +61,8 @@ struct vu {
     struct ptimer_entry wake;
     vu_done_fn done;
     void *done_ud;
-    char reason[200];
+    trace *tr;             /* VU 1 of the first worker under --trace: its trace, else NULL */
+    char reason[ERR_EXAMPLE_LEN];
 };
 
 static void advance(vu *v);
@@ -83,10 +88,19 @@ static const char *lookup(void *ud, const char *name, size_t *len)
     return NULL;
 }
 
+/* ${cookie.NAME}: what the jar would send the target (for path, when given). */
+static const char *cookie_lookup(void *ud, const char *name, const char *path, size_t *len)
+{
+    vu *v = ud;
+    return cookiejar_get(v->jar, v->ctx->target->host, path, v->ctx->https, (int64_t)time(NULL),
+                         name, len);
+}
+
 static struct tmpl_ctx tctx(vu *v)
 {
     return (struct tmpl_ctx){.lookup = lookup, .ud = v, .vu = (uint64_t)v->id,
-                             .iteration = v->iteration, .rng = &v->ctx->rng};
+                             .iteration = v->iteration, .rng = &v->ctx->rng,
+                             .cookie = cookie_lookup};
 }
 
 static struct var *var_slot(vu *v, const char *name)
@@ -139,6 +153,7 @@ vu *vu_new(struct vu_ctx *ctx, int id)
     int nt = ctx->flow->ntxns;
     v->c = conn_new(ctx->loop, ctx->target);
     v->jar = cookiejar_new();
+    v->tr = id == 1 ? ctx->trace : NULL;
     v->txn_start = calloc((size_t)(nt ? nt : 1), sizeof *v->txn_start);
     v->txn_failed = calloc((size_t)(nt ? nt : 1), sizeof *v->txn_failed);
     if (!v->c || !v->jar || !v->txn_start || !v->txn_failed || setup_vars(v)) {
@@ -162,6 +177,7 @@ void vu_free(vu *v)
     sbuf_free(&v->hdrs);
     sbuf_free(&v->body);
     sbuf_free(&v->scratch);
+    sbuf_free(&v->ck);
     body_mp_release(&v->mp);
     free(v->iov);
     json_decref(v->json);
@@ -191,7 +207,7 @@ static void record(vu *v, int key, uint64_t now, const struct stats_sample *s)
 static void record_request(vu *v, int step, uint64_t now, const struct stats_sample *s)
 {
     if (s->failed && s->err != ERR_NONE && v->ctx->examples && !v->ctx->examples[s->err][0])
-        snprintf(v->ctx->examples[s->err], sizeof v->ctx->examples[0], "%.60s: %.95s",
+        snprintf(v->ctx->examples[s->err], sizeof v->ctx->examples[0], "%.60s: %.380s",
                  v->ctx->flow->steps[step].name, v->reason);
     record(v, v->ctx->keys.scenario, now, s);
     record(v, v->ctx->keys.step0 + step, now, s);
@@ -199,9 +215,23 @@ static void record_request(vu *v, int step, uint64_t now, const struct stats_sam
 }
 
 /* A step failed without a response to time (a request that could not be built). */
+static void trace_what(vu *v, char *buf, size_t n)
+{
+    const struct plan_scenario *sc = v->ctx->scenario;
+    snprintf(buf, n, "scenario %s, flow %s, VU %d, iteration %llu, step '%s'",
+             sc ? sc->name : "?", v->ctx->flow->name, v->id, (unsigned long long)v->iteration,
+             v->ctx->flow->steps[v->step].name);
+}
+
 static void step_failed(vu *v, enum errclass e, const char *why)
 {
-    snprintf(v->reason, sizeof v->reason, "%s", why);
+    if (why != v->reason)
+        snprintf(v->reason, sizeof v->reason, "%s", why);
+    if (v->tr && trace_want(v->tr)) {
+        char what[256];
+        trace_what(v, what, sizeof what);
+        trace_skip(v->tr, what, errclass_name(e), v->reason);
+    }
     struct stats_sample s = {.err = e, .failed = 1};
     record_request(v, v->step, clock_us(), &s);
     v->failed = 1;
@@ -216,7 +246,11 @@ static int expand(vu *v, const struct tmpl *t, struct sbuf *out)
     int rc = tmpl_expand(t, &c, out);
     if (rc == -ENOENT) {
         const char *name = tmpl_first_undefined(t, &c);
-        snprintf(v->reason, sizeof v->reason, "${%s} has no value", name ? name : "?");
+        if (name && !strncmp(name, "cookie.", 7))
+            snprintf(v->reason, sizeof v->reason,
+                     "${%s}: no cookie '%s' in the jar for this target", name, name + 7);
+        else
+            snprintf(v->reason, sizeof v->reason, "${%s} has no value", name ? name : "?");
     } else if (rc) {
         snprintf(v->reason, sizeof v->reason, "cannot build the request: %s", strerror(-rc));
     }
@@ -288,9 +322,16 @@ static int build_request(vu *v, const struct plan_step *st)
                 return -1;
         }
     }
-    for (int i = 0; i < st->nheaders; i++) /* the defaults are merged in by the loader */
+    const struct plan_kv *own_cookie = NULL; /* merged with the jar below */
+    for (int i = 0; i < st->nheaders; i++) { /* the defaults are merged in by the loader */
+        const char *hn = st->headers[i].name;
+        if ((hn[0] | 0x20) == 'c' && !strcasecmp(hn, "Cookie")) {
+            own_cookie = &st->headers[i];
+            continue;
+        }
         if (add_kv(v, &st->headers[i], h, vo, &nh))
             return -1;
+    }
     /* body */
     const char *ctype = NULL;
     const void *body = NULL;
@@ -364,11 +405,16 @@ static int build_request(vu *v, const struct plan_step *st)
         break;
     }
     }
-    /* cookies for this URL, into the same buffer as the expanded header values */
-    if (cookiejar_count(v->jar) && nh < MAX_HEADERS) {
+    /* cookies for this URL, into the same buffer as the expanded header values; the
+     * step's own Cookie pairs first, winning by name over the jar's */
+    if ((own_cookie || cookiejar_count(v->jar)) && nh < MAX_HEADERS) {
         size_t ck = v->hdrs.len;
-        if (cookiejar_header(v->jar, v->ctx->target->host, sbuf_str(&v->scratch), v->ctx->https,
-                             (int64_t)time(NULL), &v->hdrs) > 0) {
+        sbuf_reset(&v->ck);
+        if (own_cookie && expand(v, own_cookie->value, &v->ck))
+            return -1;
+        if (cookiejar_header_merge(v->jar, v->ctx->target->host, sbuf_str(&v->scratch),
+                                   v->ctx->https, (int64_t)time(NULL), sbuf_str(&v->ck), v->ck.len,
+                                   &v->hdrs) > 0) {
             if (sbuf_putc(&v->hdrs, '\0'))
                 return -1;
             vo[nh] = ck;
@@ -483,50 +529,177 @@ static enum errclass check_expect(vu *v, const struct plan_step *st, int status)
     return ERR_NONE;
 }
 
-static enum errclass do_extract(vu *v, const struct plan_step *st)
+/* Append up to SHOW_MAX bytes of what an extract looked at, for its failure reason:
+ * quoted, control bytes as '.', secrets (header kind of `name`, or a cookie when name
+ * is "Cookie") redacted. */
+static void show(struct sbuf *out, const char *name, const char *s, size_t n)
+{
+    size_t k = n < SHOW_MAX ? n : SHOW_MAX;
+    sbuf_putc(out, '\'');
+    if (name && redact_header_kind(name) != REDACT_NONE) {
+        redact_header(out, name, s, k);
+    } else {
+        size_t at = out->len;
+        sbuf_append(out, s, k);
+        for (size_t i = at; i < out->len; i++)
+            if ((unsigned char)out->buf[i] < ' ' || out->buf[i] == 0x7f)
+                out->buf[i] = '.';
+    }
+    sbuf_puts(out, n > k ? "'..." : "'");
+}
+
+/* s (NUL-terminated, n bytes) into dst, through x's regex when it has one (its group,
+ * or the whole match). 1 when a value was taken. */
+static int take(const struct plan_extract *x, const char *s, size_t n, struct sbuf *dst)
+{
+    sbuf_reset(dst);
+    if (!x->regex)
+        return !sbuf_append(dst, s, n);
+    regmatch_t m[10];
+    int g = x->group < 10 ? x->group : 9;
+    if (regexec((const regex_t *)x->regex, s, (size_t)g + 1, m, 0) || m[g].rm_so < 0)
+        return 0;
+    return !sbuf_append(dst, s + m[g].rm_so, (size_t)(m[g].rm_eo - m[g].rm_so));
+}
+
+/* One extract into dst; 1 when it took a value, else 0 with what it found in why. */
+static int extract_one(vu *v, const struct plan_extract *x, struct sbuf *dst, struct sbuf *why)
 {
     const http1_resp *r = conn_response(v->c);
+    const char *re = x->regex ? "the regex did not match " : "";
+    size_t blen;
+    const char *body = http1_resp_body(r, &blen);
+    switch (x->from) {
+    case EXTRACT_JSON: {
+        json_t *j = body_json(v);
+        json_t *val = j ? jpath_get(x->path, j) : NULL;
+        if (!val) {
+            sbuf_printf(why, "json %s: %s ", jpath_source(x->path),
+                        j ? "nothing at that path in" : "the body is not JSON:");
+            show(why, NULL, body, blen);
+            return 0;
+        }
+        sbuf_reset(&v->ck);
+        if (jpath_to_string(val, &v->ck))
+            return 0;
+        if (take(x, sbuf_str(&v->ck), v->ck.len, dst))
+            return 1;
+        sbuf_printf(why, "json %s: %s", jpath_source(x->path), re);
+        show(why, NULL, sbuf_str(&v->ck), v->ck.len);
+        return 0;
+    }
+    case EXTRACT_HEADER: {
+        int n = http1_resp_header_count(r), seen = 0;
+        const char *first = NULL;
+        for (int i = 0; i < n; i++) {
+            const char *name, *value;
+            http1_resp_header(r, i, &name, &value);
+            if (!name || strcasecmp(name, x->header))
+                continue;
+            if (take(x, value, strlen(value), dst))
+                return 1;
+            if (!seen++)
+                first = value;
+        }
+        if (!seen) {
+            sbuf_printf(why, "header %s: not in the response (status %d)", x->header,
+                        http1_resp_status(r));
+            return 0;
+        }
+        sbuf_printf(why, "header %s: %s", x->header, re);
+        show(why, x->header, first, strlen(first));
+        if (seen > 1)
+            sbuf_printf(why, " (nor %d more line%s)", seen - 1, seen > 2 ? "s" : "");
+        return 0;
+    }
+    case EXTRACT_COOKIE: {
+        size_t n;
+        const char *c = cookiejar_get(v->jar, v->ctx->target->host, NULL, v->ctx->https,
+                                      (int64_t)time(NULL), x->cookie, &n);
+        if (c) {
+            sbuf_reset(&v->ck);
+            if (sbuf_append(&v->ck, c, n))
+                return 0;
+            if (take(x, sbuf_str(&v->ck), n, dst))
+                return 1;
+            sbuf_printf(why, "cookie %s: %s", x->cookie, re);
+            redact_value(why, sbuf_str(&v->ck), n);
+            return 0;
+        }
+        sbuf_reset(&v->ck);
+        cookiejar_header(v->jar, v->ctx->target->host, "/", v->ctx->https, (int64_t)time(NULL),
+                         &v->ck);
+        sbuf_printf(why, "cookie %s: not in the jar, which has ", x->cookie);
+        if (v->ck.len)
+            show(why, "Cookie", sbuf_str(&v->ck), v->ck.len);
+        else
+            sbuf_puts(why, "no cookie for this target");
+        return 0;
+    }
+    case EXTRACT_REGEX:
+        if (take(x, body, blen, dst))
+            return 1;
+        sbuf_puts(why, "body: the regex did not match ");
+        show(why, NULL, body, blen);
+        return 0;
+    }
+    return 0;
+}
+
+static enum errclass do_extract(vu *v, const struct plan_step *st)
+{
     for (int i = 0; i < st->nextract; i++) {
         const struct plan_extract *x = &st->extract[i];
         struct var *dst = var_slot(v, x->var);
         if (!dst)
             continue;
-        sbuf_reset(&dst->val);
         dst->set = 0;
-        if (x->from == EXTRACT_JSON) {
-            json_t *j = body_json(v);
-            json_t *val = j ? jpath_get(x->path, j) : NULL;
-            if (val && !jpath_to_string(val, &dst->val))
-                dst->set = 1;
-        } else if (x->from == EXTRACT_HEADER) {
-            const char *hv = http1_resp_header_get(r, x->header);
-            if (hv && !sbuf_puts(&dst->val, hv))
-                dst->set = 1;
-        } else {
-            size_t len;
-            const char *b = http1_resp_body(r, &len);
-            regmatch_t m[10];
-            int g = x->group < 10 ? x->group : 9;
-            if (!regexec((const regex_t *)x->regex, b, (size_t)g + 1, m, 0) && m[g].rm_so >= 0 &&
-                !sbuf_append(&dst->val, b + m[g].rm_so, (size_t)(m[g].rm_eo - m[g].rm_so)))
-                dst->set = 1;
-        }
+        sbuf_reset(&v->body); /* the request body is sent: its buffer is free */
+        dst->set = extract_one(v, x, &dst->val, &v->body);
         if (!dst->set) {
-            snprintf(v->reason, sizeof v->reason, "extract '%s': nothing found", x->var);
+            snprintf(v->reason, sizeof v->reason, "extract '%s' from %s", x->var,
+                     v->body.len ? sbuf_str(&v->body) : "the response: out of memory");
             return ERR_EXTRACT;
         }
     }
     return ERR_NONE;
 }
 
+/* --trace: the response to a traced request, the values its extracts took, its verdict. */
+static void trace_exchange(vu *v, const struct plan_step *st, conn *c,
+                           const struct conn_result *r, enum errclass err, int again)
+{
+    trace_response(v->tr, r->err != ERR_NONE ? 0 : r->status, conn_response(c),
+                   r->detail ? r->detail : errclass_name(r->err));
+    if (again) {
+        trace_note(v->tr, "poll: condition not met yet, again in %.3fs",
+                   (double)st->poll->every_us / 1e6);
+        return;
+    }
+    for (int i = 0; i < st->nextract && (err == ERR_NONE || err == ERR_EXTRACT); i++) {
+        const struct plan_extract *x = &st->extract[i];
+        const struct var *dst = var_slot(v, x->var);
+        if (!dst || !dst->set)
+            break; /* extracts run in order: the rest did not run */
+        int secret = x->from == EXTRACT_COOKIE ||
+                     (x->from == EXTRACT_HEADER && redact_header_kind(x->header) != REDACT_NONE);
+        trace_value(v->tr, x->var, sbuf_str(&dst->val), dst->val.len,
+                    x->from == EXTRACT_HEADER && !x->regex ? x->header : NULL, secret);
+    }
+    if (err != ERR_NONE)
+        trace_note(v->tr, "FAILED (%s): %s", errclass_name(err), v->reason);
+    else
+        trace_note(v->tr, "ok");
+}
+
 static void send_step(vu *v);
 
 static void on_response(void *ud, conn *c, const struct conn_result *r)
 {
-    (void)c;
     vu *v = ud;
     const struct plan_step *st = &v->ctx->flow->steps[v->step];
     forget_response(v);
+    int again = 0; /* polls again */
     struct stats_sample s = {
         .status = r->status,
         .err = r->err,
@@ -547,11 +720,8 @@ static void on_response(void *ud, conn *c, const struct conn_result *r)
                  * it: only a response at or after the deadline can time the step out */
                 uint64_t now = clock_us(), deadline = v->poll_start_us + st->poll->timeout_us;
                 if (now < deadline) {
-                    record_request(v, v->step, r->t_done_us, &s); /* a normal poll */
-                    v->polling = 1;
-                    uint64_t next = now + st->poll->every_us;
-                    ptimer_arm(v->ctx->timers, &v->wake, next < deadline ? next : deadline);
-                    return;
+                    again = 1;
+                    goto out;
                 }
                 s.err = ERR_POLL_TIMEOUT;
                 sbuf_reset(&v->body);
@@ -565,7 +735,18 @@ static void on_response(void *ud, conn *c, const struct conn_result *r)
         if (s.err == ERR_NONE)
             s.err = do_extract(v, st);
     }
+out:
     s.failed = s.err != ERR_NONE;
+    if (v->tr) /* the only cost of --trace when a response comes */
+        trace_exchange(v, st, c, r, s.err, again);
+    if (again) {
+        record_request(v, v->step, r->t_done_us, &s); /* a normal poll */
+        v->polling = 1;
+        uint64_t now = clock_us(), deadline = v->poll_start_us + st->poll->timeout_us;
+        uint64_t next = now + st->poll->every_us;
+        ptimer_arm(v->ctx->timers, &v->wake, next < deadline ? next : deadline);
+        return;
+    }
     record_request(v, v->step, r->t_done_us, &s);
     v->polling = 0;
     if (s.failed) {
@@ -577,11 +758,38 @@ static void on_response(void *ud, conn *c, const struct conn_result *r)
     advance(v);
 }
 
+/* cookies: {clear, set} of st, before its request (not again when it polls). */
+static int step_cookies(vu *v, const struct plan_step *st)
+{
+    if (st->cookies_clear)
+        cookiejar_clear(v->jar);
+    for (int i = 0; i < st->ncookies_set; i++) {
+        const struct plan_kv *kv = &st->cookies_set[i];
+        sbuf_reset(&v->ck);
+        if (sbuf_puts(&v->ck, kv->name) || sbuf_putc(&v->ck, '=') ||
+            expand(v, kv->value, &v->ck) || sbuf_puts(&v->ck, "; Path=/"))
+            return -1;
+        if (cookiejar_set(v->jar, sbuf_str(&v->ck), v->ctx->target->host, "/",
+                          (int64_t)time(NULL))) {
+            snprintf(v->reason, sizeof v->reason,
+                     "cookies set %s: not a cookie value (no ';', ',', blanks or control "
+                     "bytes; at most 4 KB)",
+                     kv->name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static void send_step(vu *v)
 {
     const struct plan_step *st = &v->ctx->flow->steps[v->step];
     if (!v->c && !(v->c = conn_new(v->ctx->loop, v->ctx->target))) {
         step_failed(v, ERR_IO, "out of memory");
+        return;
+    }
+    if ((st->cookies_clear || st->ncookies_set) && !v->polling && step_cookies(v, st)) {
+        step_failed(v, ERR_TEMPLATE, v->reason);
         return;
     }
     int n = build_request(v, st);
@@ -590,6 +798,12 @@ static void send_step(vu *v)
         return;
     }
     int capture = st->expect.body_contains || st->expect.json || st->poll || st->nextract;
+    if (v->tr) { /* the only cost of --trace on the request path */
+        char what[256];
+        trace_what(v, what, sizeof what);
+        trace_request(v->tr, what, v->iov, n);
+        capture |= trace_open(v->tr);
+    }
     struct conn_req req = {
         .iov = v->iov,
         .iovcnt = n,

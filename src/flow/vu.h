@@ -14,6 +14,7 @@
 #include "plan/plan.h"
 #include "stats/shard.h"
 
+struct trace;
 typedef struct vu vu; /* opaque; owned by one worker thread */
 
 /* Where a flow's samples go: stats keys of the worker's shard. */
@@ -30,6 +31,7 @@ struct vu_keys {
 struct vu_ctx {
     const struct plan *plan;
     const struct plan_flow *flow;
+    const struct plan_scenario *scenario; /* for messages (--trace); may be NULL */
     const struct conn_target *target; /* the plan's target, resolved */
     const char *authority;            /* Host header of the target */
     const char *base_path;            /* the target's path prefix ("" or "/api") */
@@ -39,7 +41,9 @@ struct vu_ctx {
     shard *sh;
     struct vu_keys keys;
     uint64_t rng;                     /* the worker's generator (uuid, random, think) */
-    char (*examples)[160];            /* [ERR__COUNT]: first "step: reason" per class */
+    char (*examples)[ERR_EXAMPLE_LEN];
+    struct trace *trace;              /* --trace: VU 1 prints its requests here, or NULL
+                                         (flow/trace.h; only the first worker's ctx) */            /* [ERR__COUNT]: first "step: reason" per class */
 };
 
 /* Called when an iteration ends (never from inside vu_iterate). ok: no step failed. */

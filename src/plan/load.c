@@ -192,6 +192,14 @@ static void defaults(struct ld *l, const struct ynode *n)
 static int add_var(struct ld *l, const char *name, tmpl *t, struct plan_loc loc)
 {
     struct plan *p = l->p;
+    if (t && tmpl_uses_cookies(t)) { /* vars are expanded once per user, jar still empty */
+        ld_err(l, loc.line ? loc.line : -1, loc.col,
+               "%s %s: ${cookie.NAME} cannot be used in a var (vars are set before any "
+               "response): write it in the step that sends it",
+               loc.line ? "vars" : "--var", name);
+        tmpl_free(t);
+        t = NULL;
+    }
     for (int i = 0; i < p->nvars; i++) {
         if (!strcmp(p->vars[i].name, name)) {
             tmpl_free(p->vars[i].value);

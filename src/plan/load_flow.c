@@ -6,6 +6,7 @@
 #include "util/units.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <jansson.h>
 #include <regex.h>
 #include <stdio.h>
@@ -18,7 +19,8 @@ static const char *const METHODS[] = {"get",    "post", "put",     "patch",
 static const char *const REQ_KEYS[] = {"get",     "post",    "put",     "patch",     "delete",
                                        "head",    "options", "name",    "headers",   "query",
                                        "body",    "json",    "form",    "multipart", "expect",
-                                       "extract", "poll",    "timeout", NULL};
+                                       "extract", "poll",    "timeout", "cookies",   NULL};
+static const char *const COOKIES_KEYS[] = {"clear", "set", NULL};
 static const char *const STEP_WORDS[] = {"get",  "post",    "put",   "patch",       "delete",
                                          "head", "options", "think", "transaction", NULL};
 static const char *const THINK_KEYS[] = {"think", NULL};
@@ -26,7 +28,7 @@ static const char *const TXN_KEYS[] = {"transaction", "steps", NULL};
 static const char *const EXPECT_KEYS[] = {"status", "body", "json", NULL};
 static const char *const POLL_KEYS[] = {"every", "until", "timeout", NULL};
 static const char *const PART_KEYS[] = {"name", "value", "files", NULL};
-static const char *const EXTRACT_FROM[] = {"json", "header", "regex", "group", NULL};
+static const char *const EXTRACT_FROM[] = {"json", "header", "cookie", "regex", "group", NULL};
 static const char *const BODY_KEYS[] = {"body", "json", "form", "multipart", NULL};
 
 #define POLL_DEFAULT_TIMEOUT_US (10ull * 60 * 1000000)
@@ -123,7 +125,8 @@ void ld_kv_map(struct ld *l, const struct ynode *m, const char *what, int header
     for (int i = 0; i < m->n; i++) {
         const struct ynode *k = m->items[2 * i], *v = m->items[2 * i + 1];
         if (headers && !header_name_ok(k->str)) {
-            ld_errn(l, k, "%s: '%s' is not a valid header name", what, k->str);
+            ld_errn(l, k, "%s: '%s' is not a valid %s name", what, k->str,
+                    headers == 2 ? "cookie" : "header");
             continue;
         }
         char w[160];
@@ -464,6 +467,55 @@ static char *regex_translate(const char *re)
     return out;
 }
 
+/* Compile extract regex r (translated), with its group g (or NULL). 0, or -1 reported. */
+static int extract_regex(struct ld *l, const char *w, const struct ynode *r, const struct ynode *g,
+                         struct plan_extract *x)
+{
+    const char *rs = ld_str(l, r, w);
+    if (!rs)
+        return -1;
+    char *tr = regex_translate(rs);
+    regex_t *re = calloc(1, sizeof *re);
+    if (!tr || !re) {
+        free(tr);
+        free(re);
+        l->oom = 1;
+        return -1;
+    }
+    int rc = regcomp(re, tr, REG_EXTENDED);
+    free(tr);
+    if (rc != 0) {
+        char msg[200];
+        regerror(rc, re, msg, sizeof msg);
+        ld_errn(l, r, "%s: bad regex '%s': %s", w, rs, msg);
+        free(re);
+        return -1;
+    }
+    long long group = re->re_nsub >= 1 ? 1 : 0;
+    if (g && ld_int(l, g, "extract group", 0, (long long)re->re_nsub, &group) != 0) {
+        regfree(re);
+        free(re);
+        return -1;
+    }
+    x->regex = re;
+    x->group = (int)group;
+    return 0;
+}
+
+static void extract_free_one(struct plan_extract *x)
+{
+    jpath_free(x->path);
+    free(x->header);
+    free(x->cookie);
+    if (x->regex) {
+        regfree(x->regex);
+        free(x->regex);
+    }
+}
+
+/* One extract: `VAR: PATH` (JSON), or a map with one source (json:, header:, cookie:)
+ * and optionally regex: (+ group:) run on what that source found, or regex: alone (the
+ * body). */
 static void extract_one(struct ld *l, struct plan_step *st, const struct ynode *k,
                         const struct ynode *v)
 {
@@ -481,75 +533,63 @@ static void extract_one(struct ld *l, struct plan_step *st, const struct ynode *
         return;
     }
     struct plan_extract x = {.from = EXTRACT_JSON, .loc = {k->line, k->col}};
-    const struct ynode *src = v, *path = v;
+    const struct ynode *path = v;
     if (v->kind == YN_MAP) {
         ld_check_keys(l, v, w, EXTRACT_FROM);
         const struct ynode *j = yaml_map_get(v, "json"), *h = yaml_map_get(v, "header"),
-                           *r = yaml_map_get(v, "regex"), *g = yaml_map_get(v, "group");
-        int kinds = !!j + !!h + !!r;
-        if (kinds != 1) {
-            ld_errn(l, v, "%s: give exactly one of json:, header: or regex:", w);
+                           *ck = yaml_map_get(v, "cookie"), *r = yaml_map_get(v, "regex"),
+                           *g = yaml_map_get(v, "group");
+        int kinds = !!j + !!h + !!ck;
+        if (kinds > 1 || (!kinds && !r)) {
+            ld_errn(l, v,
+                    "%s: give one of json:, header: or cookie: (each may take a regex:), or "
+                    "regex: alone for the body",
+                    w);
             return;
         }
         if (g && !r) {
             ld_errn(l, g, "%s: group: goes with regex:", w);
             return;
         }
+        if (r && extract_regex(l, w, r, g, &x) != 0)
+            return;
         if (h) {
             const char *hn = ld_str(l, h, w);
-            if (!hn)
-                return;
-            if (!header_name_ok(hn)) {
-                ld_errn(l, h, "%s: '%s' is not a valid header name", w, hn);
+            if (!hn || !header_name_ok(hn)) {
+                if (hn)
+                    ld_errn(l, h, "%s: '%s' is not a valid header name", w, hn);
+                extract_free_one(&x);
                 return;
             }
             x.from = EXTRACT_HEADER;
             x.header = ld_strdup(l, hn);
-        } else if (r) {
-            const char *rs = ld_str(l, r, w);
-            if (!rs)
-                return;
-            char *tr = regex_translate(rs);
-            regex_t *re = calloc(1, sizeof *re);
-            if (!tr || !re) {
-                free(tr);
-                free(re);
-                l->oom = 1;
+        } else if (ck) {
+            const char *cn = ld_str(l, ck, w);
+            if (!cn || !header_name_ok(cn)) {
+                if (cn)
+                    ld_errn(l, ck, "%s: '%s' is not a valid cookie name", w, cn);
+                extract_free_one(&x);
                 return;
             }
-            int rc = regcomp(re, tr, REG_EXTENDED);
-            free(tr);
-            if (rc != 0) {
-                char msg[200];
-                regerror(rc, re, msg, sizeof msg);
-                ld_errn(l, r, "%s: bad regex '%s': %s", w, rs, msg);
-                free(re);
-                return;
-            }
-            long long group = re->re_nsub >= 1 ? 1 : 0;
-            if (g && ld_int(l, g, "extract group", 0, (long long)re->re_nsub, &group) != 0) {
-                regfree(re);
-                free(re);
-                return;
-            }
+            x.from = EXTRACT_COOKIE;
+            x.cookie = ld_strdup(l, cn);
+        } else if (!j) {
             x.from = EXTRACT_REGEX;
-            x.regex = re;
-            x.group = (int)group;
-        } else {
-            path = j;
         }
-        src = path;
+        path = j;
     }
     if (x.from == EXTRACT_JSON) {
-        const char *ps = ld_str(l, src, w);
-        if (!ps)
-            return;
+        const char *ps = ld_str(l, path, w);
         char err[256];
         int ecol = 0;
         struct jpath *jp = NULL;
-        if (jpath_compile(ps, &jp, err, sizeof err, &ecol) != 0) {
-            ld_err(l, src->line, ld_text_col(src, ecol > 0 ? ecol - 1 : 0),
+        if (ps && jpath_compile(ps, &jp, err, sizeof err, &ecol) != 0) {
+            ld_err(l, path->line, ld_text_col(path, ecol > 0 ? ecol - 1 : 0),
                    "%s: bad JSON path '%s': %s", w, ps, err);
+            ps = NULL;
+        }
+        if (!ps) {
+            extract_free_one(&x);
             return;
         }
         x.path = jp;
@@ -606,6 +646,19 @@ static void poll(struct ld *l, struct plan_step *st, const struct ynode *n)
         return;
     }
     st->poll = p;
+}
+
+/* cookies: {clear: true, set: {name: value}} */
+static void cookies_opt(struct ld *l, struct plan_step *st, const struct ynode *n)
+{
+    if (ld_want_map(l, n, "cookies") != 0)
+        return;
+    ld_check_keys(l, n, "cookies", COOKIES_KEYS);
+    const struct ynode *c = yaml_map_get(n, "clear"), *set = yaml_map_get(n, "set");
+    if (c)
+        ld_bool(l, c, "cookies clear", &st->cookies_clear);
+    if (set)
+        ld_kv_map(l, set, "cookies set", 2, &st->cookies_set, &st->ncookies_set);
 }
 
 static int add_extracted(struct ld *l, const char *name)
@@ -730,6 +783,9 @@ static void request_step(struct ld *l, struct fb *fb, const struct ynode *m)
     const struct ynode *pn = yaml_map_get(m, "poll");
     if (pn)
         poll(l, st, pn);
+    const struct ynode *cn = yaml_map_get(m, "cookies");
+    if (cn)
+        cookies_opt(l, st, cn);
     st->timeout_us = l->p->defaults.timeout_us;
     const struct ynode *to = yaml_map_get(m, "timeout");
     if (to)
@@ -958,15 +1014,14 @@ void ld_flow_free(struct plan_flow *f)
         tmpl_free(s->expect.body_contains);
         cond_free(s->expect.json);
         for (int j = 0; j < s->nextract; j++) {
-            struct plan_extract *x = &s->extract[j];
-            free(x->var);
-            jpath_free(x->path);
-            free(x->header);
-            if (x->regex) {
-                regfree(x->regex);
-                free(x->regex);
-            }
+            free(s->extract[j].var);
+            extract_free_one(&s->extract[j]);
         }
+        for (int j = 0; j < s->ncookies_set; j++) {
+            free(s->cookies_set[j].name);
+            tmpl_free(s->cookies_set[j].value);
+        }
+        free(s->cookies_set);
         free(s->extract);
         if (s->poll) {
             cond_free(s->poll->until);
@@ -977,4 +1032,37 @@ void ld_flow_free(struct plan_flow *f)
     for (int i = 0; i < f->ntxns; i++)
         free(f->txns[i]);
     free(f->txns);
+}
+
+int plan_dry_run(struct plan *p, uint64_t max_duration_us)
+{
+    struct plan_scenario *sc = calloc((size_t)p->nflows + 1, sizeof *sc);
+    if (!sc)
+        return -ENOMEM;
+    for (int i = 0; i < p->nflows; i++) {
+        size_t n = strlen(p->flows[i].name) + 1;
+        if (!(sc[i].name = malloc(n))) {
+            while (i--)
+                free(sc[i].name);
+            free(sc);
+            return -ENOMEM;
+        }
+        memcpy(sc[i].name, p->flows[i].name, n); /* named after its flow */
+        sc[i].loc = p->flows[i].loc;
+        sc[i].flow = i;
+        sc[i].exec = EXEC_PER_VU_ITERATIONS;
+        sc[i].vus = 1;
+        sc[i].iterations = 1;
+        sc[i].max_duration_us = max_duration_us;
+        sc[i].start_after_previous = 1;
+    }
+    for (int i = 0; i < p->nscenarios; i++) {
+        free(p->scenarios[i].name);
+        free(p->scenarios[i].levels);
+        free(p->scenarios[i].stages);
+    }
+    free(p->scenarios);
+    p->scenarios = sc;
+    p->nscenarios = p->nflows;
+    return 0;
 }

@@ -112,8 +112,9 @@ int ld_is_ident(const char *s);
  * scalar's position is its first character's, inside the quotes). */
 int ld_text_col(const struct ynode *n, int off);
 
-/* Append a mapping of templated values (headers, query, form) to a kv array; with
- * `headers`, names are checked to be HTTP tokens. */
+/* Append a mapping of templated values (headers, query, form, cookies set) to a kv
+ * array; with `headers` (1: header names, 2: cookie names), names are checked to be
+ * HTTP tokens. */
 void ld_kv_map(struct ld *l, const struct ynode *m, const char *what, int headers,
                struct plan_kv **kv, int *nkv);
 

@@ -43,15 +43,25 @@ struct plan_part {
 };
 
 /* Where an extracted value comes from. */
-enum plan_extract_from { EXTRACT_JSON, EXTRACT_HEADER, EXTRACT_REGEX };
+enum plan_extract_from {
+    EXTRACT_JSON,   /* a JSON path into the body */
+    EXTRACT_HEADER, /* a response header (every line of it, in order, when it repeats) */
+    EXTRACT_REGEX,  /* the body, through regex */
+    EXTRACT_COOKIE, /* the VU's jar after the response: the cookie the target would get */
+};
 
+/* With regex set on EXTRACT_JSON, EXTRACT_HEADER or EXTRACT_COOKIE, the regex runs on
+ * the value found there (each header line in turn, first match wins) and the value is
+ * its capture group. */
 struct plan_extract {
     char *var;               /* the variable it sets for later steps */
     enum plan_extract_from from;
     struct jpath *path;      /* EXTRACT_JSON */
     char *header;            /* EXTRACT_HEADER: header name (case-insensitive) */
-    void *regex;             /* EXTRACT_REGEX: a compiled regex_t (POSIX extended) */
-    int group;               /* EXTRACT_REGEX: capture group (0 = whole match) */
+    char *cookie;            /* EXTRACT_COOKIE: cookie name */
+    void *regex;             /* EXTRACT_REGEX, or with another source: a compiled regex_t
+                                (POSIX extended), else NULL */
+    int group;               /* with regex: capture group (0 = whole match) */
     struct plan_loc loc;
 };
 
@@ -104,6 +114,11 @@ struct plan_step {
     int nextract;
     struct plan_poll *poll;  /* or NULL */
     uint64_t timeout_us;     /* whole request; from defaults unless set */
+    int cookies_clear;       /* cookies: {clear: true}: empty the jar before the request */
+    struct plan_kv *cookies_set; /* cookies: {set: {name: value}}: stored (after any
+                                    clear) for the target's host, Path=/, before the
+                                    request */
+    int ncookies_set;
     /* STEP_THINK */
     uint64_t think_min_us, think_max_us;
     /* STEP_TXN_BEGIN / STEP_TXN_END */
@@ -215,6 +230,11 @@ struct plan_overrides {
  * plan file's directory. @return 0 and *out, or -1 (with *errors set) on any error. */
 int plan_load(const char *path, const struct plan_overrides *ov, struct plan **out,
               char **errors);
+
+/* `surge validate --dry-run`: replace the plan's scenarios by one per flow, named after
+ * it, in flow order, one after another: per-vu-iterations with 1 VU and 1 iteration, given up after
+ * max_duration_us, no graceful stop. @return 0, or -ENOMEM (the plan unchanged). */
+int plan_dry_run(struct plan *p, uint64_t max_duration_us);
 
 /* Free a plan; NULL is fine. */
 void plan_free(struct plan *p);

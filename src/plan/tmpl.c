@@ -11,13 +11,15 @@
 #include <string.h>
 #include <time.h>
 
-enum part_kind { P_LIT, P_VAR, P_ENV, P_VU, P_ITER, P_UUID, P_RANDOM, P_TS };
+enum part_kind { P_LIT, P_VAR, P_ENV, P_VU, P_ITER, P_UUID, P_RANDOM, P_TS, P_COOKIE };
 
 struct part {
     int kind;     /* enum part_kind */
-    uint32_t off; /* P_LIT: bytes at text+off; P_VAR/P_ENV: NUL-terminated name as written */
+    uint32_t off; /* P_LIT: bytes at text+off; P_VAR/P_ENV/P_COOKIE: NUL-terminated name
+                     as written ("user", "env.HOME", "cookie.sid") */
     uint32_t len; /* P_LIT: byte count */
-    int64_t a, b; /* P_RANDOM: bounds, a <= b */
+    int64_t a, b; /* P_RANDOM: bounds, a <= b; P_COOKIE: a = offset of the NUL-terminated
+                     @path in text, or -1 when none was given */
 };
 
 struct tmpl {
@@ -34,6 +36,8 @@ struct tmpl {
     int uses_rng; /* has P_RANDOM or P_UUID */
 };
 
+/* "cookie" is not reserved: ${cookie} is a variable (plans have used that name),
+ * ${cookie.NAME} the jar. */
 static const char *const reserved[] = {"vu", "iteration", "uuid", "timestamp", "random", "env"};
 
 int tmpl_is_reserved(const char *name)
@@ -64,6 +68,18 @@ static int is_id0(char ch)
 static int is_id(char ch)
 {
     return is_id0(ch) || (ch >= '0' && ch <= '9');
+}
+
+/* A cookie-name byte: an RFC 7230 tchar ('@' and '}' are not). */
+static int is_tchar(char ch)
+{
+    return is_id(ch) || (ch && strchr("!#$%&'*+-.^`|~", ch));
+}
+
+/* A byte of a cookie's @path: visible ASCII but '}' (blanks end it). */
+static int is_path_char(char ch)
+{
+    return ch > ' ' && ch < 0x7f && ch != '}';
 }
 
 static const char *skip_blanks(const char *p)
@@ -167,8 +183,35 @@ static int parse_expr(struct cstate *c, const char *dollar, const char **pp)
             return rc;
         if ((rc = add_distinct(c, &c->envs, &c->nenvs, &c->envcap, part.off + 4)))
             return rc;
+    } else if (idn == 6 && !memcmp(id, "cookie", 6) && *p == '.') {
+        p++;
+        const char *nm = p;
+        while (is_tchar(*p))
+            p++;
+        if (p == nm)
+            return perr_at(&c->e, p, "expected a cookie name after 'cookie.', got %s",
+                           perr_show(*p, b));
+        part.kind = P_COOKIE;
+        part.a = -1;
+        if ((rc = add_name(c, id, (size_t)(p - id), &part.off)))
+            return rc;
+        if (*p == '@') {
+            p++;
+            if (*p != '/')
+                return perr_at(&c->e, p, "a cookie's path starts with '/': ${cookie.%.*s@/path}",
+                               (int)(p - 1 - nm > 64 ? 64 : p - 1 - nm), nm);
+            const char *ps = p;
+            while (is_path_char(*p))
+                p++;
+            uint32_t po;
+            if ((rc = add_name(c, ps, (size_t)(p - ps), &po)))
+                return rc;
+            part.a = po;
+        }
     } else if (*p == '.') {
-        return perr_at(&c->e, p, "'.' is only allowed in env.NAME (variable names are identifiers)");
+        return perr_at(&c->e, p,
+                       "'.' is only allowed in env.NAME and cookie.NAME (variable names are "
+                       "identifiers)");
     } else if (idn == 6 && !memcmp(id, "random", 6)) {
         p = skip_blanks(p);
         if (*p != '(')
@@ -368,6 +411,14 @@ int tmpl_uses_rng(const tmpl *t)
     return t->uses_rng;
 }
 
+int tmpl_uses_cookies(const tmpl *t)
+{
+    for (int i = 0; i < t->nparts; i++)
+        if (t->parts[i].kind == P_COOKIE)
+            return 1;
+    return 0;
+}
+
 /* ---- expanding ---- */
 
 static uint64_t splitmix64(uint64_t *state)
@@ -462,6 +513,12 @@ int tmpl_expand(const tmpl *t, const struct tmpl_ctx *ctx, struct sbuf *out)
         case P_TS:
             rc = sbuf_put_i64(out, ctx->now_ms ? ctx->now_ms : now_ms());
             break;
+        case P_COOKIE:
+            v = ctx->cookie ? ctx->cookie(ctx->ud, t->text + p->off + 7,
+                                          p->a >= 0 ? t->text + p->a : NULL, &n)
+                            : NULL;
+            rc = v ? sbuf_append(out, v, n) : -ENOENT;
+            break;
         default:
             rc = -EINVAL;
         }
@@ -481,6 +538,10 @@ const char *tmpl_first_undefined(const tmpl *t, const struct tmpl_ctx *ctx)
         if (p->kind == P_VAR && (!ctx->lookup || !ctx->lookup(ctx->ud, t->text + p->off, &n)))
             return t->text + p->off;
         if (p->kind == P_ENV && !getenv(t->text + p->off + 4))
+            return t->text + p->off;
+        if (p->kind == P_COOKIE &&
+            (!ctx->cookie || !ctx->cookie(ctx->ud, t->text + p->off + 7,
+                                          p->a >= 0 ? t->text + p->a : NULL, &n)))
             return t->text + p->off;
     }
     return NULL;

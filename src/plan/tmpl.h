@@ -25,6 +25,11 @@ struct tmpl_ctx {
                          * 0 included, is fine); advanced by each use. Owned by one
                          * thread: no global state. Required when tmpl_uses_rng. */
     int64_t now_ms;     /* ${timestamp} in unix ms; 0 = read CLOCK_REALTIME */
+    /* ${cookie.NAME} / ${cookie.NAME@/path}: the cookie's value (bytes and *len) as the
+     * VU's jar would send it to the target, path NULL when none was written (any path);
+     * NULL when there is no such cookie. Same lifetime rule as lookup. May be NULL: every
+     * cookie is then missing. */
+    const char *(*cookie)(void *ud, const char *name, const char *path, size_t *len);
 };
 
 /* Compile `s`. Grammar: literal text with `${expr}`; `$$` is a literal '$'; a '$'
@@ -32,6 +37,9 @@ struct tmpl_ctx {
  * random's arguments are allowed. expr is one of:
  *   NAME            a variable, NAME = [A-Za-z_][A-Za-z0-9_]* (not a built-in's name)
  *   env.NAME        the process environment (getenv at expansion)
+ *   cookie.NAME     the VU's cookie jar (ctx->cookie); NAME is an RFC 7230 token
+ *                   (a plain ${cookie} stays a variable)
+ *   cookie.NAME@/p  the same, for the path /p (visible ASCII up to '}' or a blank)
  *   vu  iteration  uuid  timestamp
  *   random(A,B)     uniform integer in [A,B]; A, B decimal int64, A <= B
  * @return 0 and *out, or -EINVAL with a one-line reason in err (may be NULL) and the
@@ -64,6 +72,10 @@ const char *tmpl_env_name(const tmpl *t, int i);
 /* 1 when the template uses random() or uuid (ctx->rng must then be set). */
 int tmpl_uses_rng(const tmpl *t);
 
+/* 1 when the template reads a cookie (${cookie.NAME}): it can only be expanded where a
+ * jar exists (a request), not in plan vars. */
+int tmpl_uses_cookies(const tmpl *t);
+
 /* 1 when `name` is a built-in (vu, iteration, uuid, timestamp, random, env): the
  * loader should refuse plan variables or extract targets with these names. */
 int tmpl_is_reserved(const char *name);
@@ -76,8 +88,8 @@ int tmpl_is_reserved(const char *name);
  * -E2BIG from out. On error out is truncated back to its length on entry. */
 int tmpl_expand(const tmpl *t, const struct tmpl_ctx *ctx, struct sbuf *out);
 
-/* After tmpl_expand returned -ENOENT: the first name (as written: "user_id" or
- * "env.HOME") whose lookup fails with this ctx, or NULL if all resolve. Points into
+/* After tmpl_expand returned -ENOENT: the first name (as written: "user_id",
+ * "env.HOME" or "cookie.sid", without any @path) whose lookup fails with this ctx, or NULL if all resolve. Points into
  * t. Runs the lookups again: meant for the error path only. */
 const char *tmpl_first_undefined(const tmpl *t, const struct tmpl_ctx *ctx);
 

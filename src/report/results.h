@@ -37,7 +37,7 @@ struct scenario_result {
     struct stats_counts counts;
     const hist *lat;            /* borrowed: latency of completed responses, us */
     const series *ser;          /* borrowed: per-second series */
-    char error_detail[ERR__COUNT][160]; /* first reason seen per error class */
+    char error_detail[ERR__COUNT][ERR_EXAMPLE_LEN]; /* first reason seen per error class */
     /* plans (absent in quick mode: 0 / NULL) */
     int is_plan;
     const struct stats_counts *iter_counts; /* iterations: requests = started and ended,

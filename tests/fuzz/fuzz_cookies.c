@@ -1,7 +1,10 @@
 /* fuzz_cookies.c — libFuzzer target: the input is split at newlines into Set-Cookie values
  * stored in one jar (the first byte picks the host and path), then Cookie headers are built
- * and checked for what must never appear in a header line. */
+ * and checked for what must never appear in a header line; each line is also used as a
+ * step's own Cookie header merged with the jar, as a cookie name to look up, and redacted
+ * as a Cookie and a Set-Cookie value. */
 #include "flow/cookies.h"
+#include "util/redact.h"
 #include "util/sbuf.h"
 
 #include <errno.h>
@@ -32,6 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     int64_t now = 1700000000;
     char *line = s, *end = s + size - 1;
+    struct sbuf m = SBUF_INIT;
     while (line <= end) {
         char *nl = memchr(line, '\n', (size_t)(end - line));
         if (nl)
@@ -43,6 +47,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         int64_t t;
         cookiejar_parse_date(line, strlen(line), &t);
+        /* the line as explicit pairs: written first, then jar cookies not named there */
+        size_t ll = strlen(line);
+        sbuf_reset(&m);
+        int mn = cookiejar_header_merge(j, host, path, pick & 1, now, line, ll, &m);
+        if (mn < 0 || (mn == 0) != (m.len == 0) || (size_t)mn > cookiejar_count(j) + 1)
+            abort();
+        /* the line as a name: a value found is one the jar would send */
+        size_t vl = 0;
+        const char *v =
+            cookiejar_get(j, host, (pick & 2) ? path : NULL, pick & 1, now, line, &vl);
+        if (v && (vl > COOKIEJAR_MAX_COOKIE || memchr(v, '\n', vl) || memchr(v, ';', vl)))
+            abort();
+        sbuf_reset(&m);
+        if (redact_header(&m, (pick & 4) ? "Set-Cookie" : "Cookie", line, ll) ||
+            m.len > ll * 20 + 32)
+            abort();
         if (!nl)
             break;
         line = nl + 1;
@@ -59,6 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
     }
     sbuf_free(&out);
+    sbuf_free(&m);
     cookiejar_free(j);
     free(s);
     return 0;

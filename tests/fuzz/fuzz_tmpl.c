@@ -19,6 +19,17 @@ static const char *lookup(void *ud, const char *name, size_t *len)
     return name;
 }
 
+static const char *cookie(void *ud, const char *name, const char *path, size_t *len)
+{
+    (void)ud;
+    if (name[0] == 'u' || (path && path[1] == 'u')) /* u...: not in the jar */
+        return NULL;
+    if (path && path[0] != '/')
+        abort(); /* the compiler promised a path starting with '/' */
+    *len = strlen(name);
+    return name;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *s = malloc(size + 1);
@@ -32,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = tmpl_compile(s, &t, err, size % 2 ? (int)sizeof err : 8, &col);
     if (rc == 0) {
         uint64_t rng = size;
-        struct tmpl_ctx ctx = {lookup, NULL, 3, 5, &rng, 1700000000000};
+        struct tmpl_ctx ctx = {lookup, NULL, 3, 5, &rng, 1700000000000, cookie};
         struct sbuf out = SBUF_INIT;
         sbuf_puts(&out, "pre");
         rc = tmpl_expand(t, &ctx, &out);

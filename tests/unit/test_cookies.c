@@ -328,6 +328,78 @@ static void malformed_ignored(void)
     CHECK_STR(hdr("h", "/", 1, NOW), "a=b; sp ace=1");
 }
 
+static const char *merged(const char *explicit_pairs, const char *path)
+{
+    static char res[1024];
+    struct sbuf b = SBUF_INIT;
+    sbuf_puts(&b, "["); /* appended, not reset */
+    int n = cookiejar_header_merge(jar, "a.com", path, 0, NOW, explicit_pairs,
+                                   strlen(explicit_pairs), &b);
+    snprintf(res, sizeof res, "%s|%d", sbuf_str(&b) + 1, n);
+    sbuf_free(&b);
+    return res;
+}
+
+static void merge(void)
+{
+    fresh();
+    CHECK_STR(merged("", "/"), "|0");
+    CHECK_STR(merged("x=1", "/"), "x=1|1");
+    CHECK_INT(set("sid=jar; Path=/", "a.com", "/"), 0);
+    CHECK_INT(set("deep=2; Path=/api", "a.com", "/"), 0);
+    CHECK_INT(set("other=3", "b.com", "/"), 0);
+    CHECK_STR(merged("", "/"), "sid=jar|1");
+    CHECK_STR(merged("", "/api/x"), "deep=2; sid=jar|2");
+    /* explicit pairs first, as given; the jar's of the same name dropped */
+    CHECK_STR(merged("sid=mine; extra=1", "/api"), "sid=mine; extra=1; deep=2|2");
+    CHECK_STR(merged("  ;extra=1; sid=mine;; ", "/api"), "extra=1; sid=mine; deep=2|2");
+    CHECK_STR(merged("deep=x", "/api"), "deep=x; sid=jar|2");
+    CHECK_STR(merged("SID=case", "/"), "SID=case; sid=jar|2"); /* names are case-sensitive */
+    CHECK_STR(merged("sid", "/"), "sid|1"); /* a bare word names its cookie too */
+    CHECK_STR(merged(" sid =v", "/"), "sid =v|1");              /* blanks around a name */
+    CHECK_STR(merged(";", "/"), "sid=jar|1");
+}
+
+static const char *get(const char *name, const char *path, int https)
+{
+    size_t n = 0;
+    const char *v = cookiejar_get(jar, "www.a.com", path, https, NOW, name, &n);
+    static char res[256];
+    if (!v)
+        return "<none>";
+    snprintf(res, sizeof res, "%.*s", (int)n, v);
+    return res;
+}
+
+static void get_values(void)
+{
+    fresh();
+    CHECK_STR(get("sid", NULL, 0), "<none>");
+    CHECK_INT(set("sid=root; Path=/", "www.a.com", "/"), 0);
+    CHECK_INT(set("sid=api; Path=/api", "www.a.com", "/"), 0);
+    CHECK_INT(set("dom=d; Domain=a.com", "x.a.com", "/"), 0);
+    CHECK_INT(set("host=h", "x.a.com", "/"), 0);
+    CHECK_INT(set("sec=s; Secure", "www.a.com", "/"), 0);
+    CHECK_INT(set("old=o; Max-Age=0", "www.a.com", "/"), 0);
+    CHECK_INT(set("empty=", "www.a.com", "/"), 0);
+    CHECK_STR(get("sid", NULL, 0), "api"); /* any path: the first in sending order */
+    CHECK_STR(get("sid", "/", 0), "root");
+    CHECK_STR(get("sid", "/api/v1?q=/x", 0), "api");
+    CHECK_STR(get("sid", "/apix", 0), "root");
+    CHECK_STR(get("dom", NULL, 0), "d");   /* Domain=a.com reaches www.a.com */
+    CHECK_STR(get("host", NULL, 0), "<none>"); /* host-only at x.a.com */
+    CHECK_STR(get("sec", NULL, 0), "<none>");
+    CHECK_STR(get("sec", NULL, 1), "s");
+    CHECK_STR(get("old", NULL, 0), "<none>");
+    CHECK_STR(get("empty", NULL, 0), "");
+    CHECK_STR(get("SID", NULL, 0), "<none>");
+    CHECK_STR(get("si", NULL, 0), "<none>");
+    size_t n = 7;
+    CHECK(cookiejar_get(jar, "www.a.com", NULL, 0, NOW + 1000000000LL, "sid", &n) != NULL);
+    n = 7;
+    CHECK(cookiejar_get(jar, "www.a.com", NULL, 0, NOW, "nope", &n) == NULL && n == 7);
+}
+
 static void limits(void)
 {
     fresh();
@@ -366,6 +438,8 @@ int main(void)
     RUN(date_formats_in_headers);
     RUN(malformed_ignored);
     RUN(limits);
+    RUN(merge);
+    RUN(get_values);
     cookiejar_free(jar);
     UNIT_EXIT();
 }

@@ -568,7 +568,7 @@ static void unknown_keys(void)
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n      heders: {a: b}\n"),
                 "5:7: unknown key 'heders' in a request step (did you mean 'headers'?); valid "
                 "keys: get, post, put, patch, delete, head, options, name, headers, query, body, "
-                "json, form, multipart, expect, extract, poll, timeout");
+                "json, form, multipart, expect, extract, poll, timeout, cookies");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n      expect: {staus: 200}\n"),
                 "5:16: unknown key 'staus' in expect (did you mean 'status'?); valid keys: "
                 "status, body, json");
@@ -733,6 +733,94 @@ static void status_regex_paths(void)
                 "!exists), got end of text");
 }
 
+/* extract sources combined with regex:, cookie:, and the cookies: step option */
+static void extracts_and_cookies(void)
+{
+    struct plan *p = NULL;
+    char *errs = load(MIN_PLAN("    - get: /a\n"
+                               "      headers: {X-T: \"${cookie.csrftoken}\", Cookie: \"a=${cookie.b@/x}\"}\n"
+                               "      extract:\n"
+                               "        h: {header: Set-Cookie, regex: 'csrftoken=([^;]+)'}\n"
+                               "        j: {json: data.token, regex: '^Bearer (.*)$'}\n"
+                               "        c: {cookie: sid}\n"
+                               "        cr: {cookie: sid, regex: 'x(.)', group: 0}\n"
+                               "        w: {header: X-Id, regex: '[0-9]+'}\n"
+                               "      cookies: {clear: true, set: {lang: en, who: \"v${vu}\"}}\n"
+                               "    - get: \"/b/${cookie.sid}/${c}\"\n"
+                               "      cookies: {clear: false}\n"),
+                      NULL, &p);
+    CHECK(errs == NULL);
+    if (errs)
+        printf("    errors were:\n%s", errs);
+    free(errs);
+    if (!p)
+        return;
+    const struct plan_step *s = &p->flows[0].steps[0];
+    CHECK_INT(s->nextract, 5);
+    CHECK_INT(s->extract[0].from, EXTRACT_HEADER);
+    CHECK_STR(s->extract[0].header, "Set-Cookie");
+    CHECK(s->extract[0].regex != NULL && s->extract[0].group == 1);
+    CHECK_INT(s->extract[1].from, EXTRACT_JSON);
+    CHECK(s->extract[1].path != NULL && s->extract[1].regex != NULL);
+    CHECK_INT(s->extract[2].from, EXTRACT_COOKIE);
+    CHECK_STR(s->extract[2].cookie, "sid");
+    CHECK(s->extract[2].regex == NULL);
+    CHECK_INT(s->extract[3].from, EXTRACT_COOKIE);
+    CHECK(s->extract[3].regex != NULL && s->extract[3].group == 0);
+    CHECK_INT(s->extract[4].group, 0); /* no capture group: the whole match */
+    CHECK_INT(s->cookies_clear, 1);
+    CHECK_INT(s->ncookies_set, 2);
+    CHECK_STR(s->cookies_set[0].name, "lang");
+    CHECK_STR(s->cookies_set[1].name, "who");
+    CHECK(!tmpl_is_literal(s->cookies_set[1].value));
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n      extract: {h: {cookie: a}}\n"
+                         "      cookies: {set: {b: \"${h}\"}}\n"),
+                "6:29: cookies set b: undefined variable 'h' (define it in vars:, with --var, or "
+                "extract it in an earlier step)"); /* set before the request: not yet extracted */
+    CHECK_INT(p->flows[0].steps[1].cookies_clear, 0);
+    CHECK_INT(p->flows[0].steps[1].ncookies_set, 0);
+    plan_free(p);
+
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n      extract: {x: {header: A, cookie: b}}\n"),
+                "5:20: extract x: give one of json:, header: or cookie: (each may take a regex:), "
+                "or regex: alone for the body");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n      extract: {x: {group: 1}}\n"),
+                "5:20: extract x: give one of json:, header: or cookie: (each may take a regex:), "
+                "or regex: alone for the body");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n      extract: {x: {cookie: b, group: 1}}\n"),
+                "5:39: extract x: group: goes with regex:");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n      extract: {x: {cookie: \"a b\"}}\n"),
+                "5:30: extract x: 'a b' is not a valid cookie name");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n      extract: {x: {cookie: \"\"}}\n"),
+                "5:30: extract x: '' is not a valid cookie name");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n      extract: {x: {header: A, regex: \"(\"}}\n"),
+                "5:40: extract x: bad regex '(': Unmatched ( or \\(");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n      extract: {x: {json: \"a..b\", regex: \"x\"}}\n"),
+                "5:30: extract x: bad JSON path 'a..b': expected a name, got '.'");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n      extract: {x: {cookie: a, regex: \"(.)\", group: 2}}\n"),
+                "5:53: extract group: 2 is out of range: must be 0 to 1");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n      extract: {x: {cookie: a, reggex: b}}\n"),
+                "5:32: unknown key 'reggex' in extract x (did you mean 'regex'?); valid keys: json, "
+                "header, cookie, regex, group");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n      cookies: {clear: yes please}\n"),
+                "5:24: cookies clear: expected true or false, got a string");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n      cookies: {sett: {a: b}}\n"),
+                "5:17: unknown key 'sett' in cookies (did you mean 'set'?); valid keys: clear, set");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n      cookies: {set: {\"a b\": c, d: \"${nope}\"}}\n"),
+                "5:24: cookies set: 'a b' is not a valid cookie name",
+                "5:39: cookies set d: undefined variable 'nope' (define it in vars:, with --var, "
+                "or extract it in an earlier step)");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n      cookies: [clear]\n"),
+                "5:16: cookies: expected a mapping, got a list");
+    EXPECT_ERRS("vars: {a: \"x${cookie.sid}\"}\n" MIN_PLAN("    - get: /a\n"),
+                "1:8: vars a: ${cookie.NAME} cannot be used in a var (vars are set before any "
+                "response): write it in the step that sends it");
+    EXPECT_ERRS(MIN_PLAN("    - get: \"/a/${cookie.}\"\n"),
+                "4:25: get: expected a cookie name after 'cookie.', got '}'");
+    EXPECT_ERRS(MIN_PLAN("    - get: \"/a/${cookie.x@y}\"\n"),
+                "4:27: get: a cookie's path starts with '/': ${cookie.x@/path}");
+}
+
 static void many_errors(void)
 {
     char *errs = load("target: http://127.0.0.1\n"
@@ -886,6 +974,7 @@ int main(void)
     RUN(payload_errors);
     RUN(status_regex_paths);
     RUN(many_errors);
+    RUN(extracts_and_cookies);
     RUN(overrides);
     RUN(aliases_and_limits);
     for (int i = nmade - 1; i >= 0; i--)

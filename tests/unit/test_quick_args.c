@@ -58,6 +58,7 @@ static void defaults(void)
     CHECK_INT(a.insecure, 0);
     CHECK(a.cacert == NULL);
     CHECK_INT(a.quiet, 0);
+    CHECK_INT(a.trace, 0);
     CHECK_INT(a.help, 0);
     CHECK_INT(a.version, 0);
     CHECK_INT(a.nheaders, 0);
@@ -116,7 +117,8 @@ static void long_flags(void)
     CHECK_INT(a.co_correct, 0);
     quick_args_free(&a);
 
-    CHECK_INT(PARSE(&a, "--connections=6", "--duration=3s", "--body=hello", URL), 0);
+    CHECK_INT(PARSE(&a, "--connections=6", "--duration=3s", "--body=hello", "--trace=3", URL), 0);
+    CHECK_INT(a.trace, 3);
     CHECK_INT(a.connections, 6);
     CHECK_INT(a.duration_us, 3000000);
     CHECK_STR(a.body, "hello");
@@ -314,6 +316,9 @@ static void errors_name_the_problem(void)
     EXPECT_ERR("--connect-timeout", "abc", "--connect-timeout", "abc", URL);
     EXPECT_ERR("--no-co-correction", NULL, "--no-co-correction", URL);
     EXPECT_ERR("--bogus", NULL, "--bogus", URL);
+    EXPECT_ERR("--trace", "'0'", "--trace", "0", URL);
+    EXPECT_ERR("--trace", "'x'", "--trace", "x", URL);
+    EXPECT_ERR("--trace", "1000001", "--trace", "1000001", URL);
     EXPECT_ERR("-x", NULL, "-x", URL);
     EXPECT_ERR("URL", NULL, "-c", "5");
     EXPECT_ERR("http://b/", NULL, URL, "http://b/");

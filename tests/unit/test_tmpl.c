@@ -25,8 +25,27 @@ static const char *lookup(void *ud, const char *name, size_t *len)
     return NULL;
 }
 
+/* The jar for ${cookie.NAME}: sid=s1 anywhere, csrftoken=T0k3n, and "p" only at /api
+ * (p=api) or any path (p=root first, as the jar sends longer paths first: here /api). */
+static const char *cookie(void *ud, const char *name, const char *path, size_t *len)
+{
+    (void)ud;
+    const char *v = NULL;
+    if (!strcmp(name, "sid"))
+        v = "s1";
+    else if (!strcmp(name, "csrftoken"))
+        v = "T0k3n";
+    else if (!strcmp(name, "a.b-c"))
+        v = "dots";
+    else if (!strcmp(name, "p"))
+        v = !path ? "api" : !strncmp(path, "/api", 4) ? "api" : "root";
+    if (v)
+        *len = strlen(v);
+    return v;
+}
+
 static uint64_t seed = 12345;
-static struct tmpl_ctx ctx = {lookup, NULL, 7, 3, &seed, 1700000000123};
+static struct tmpl_ctx ctx = {lookup, NULL, 7, 3, &seed, 1700000000123, cookie};
 
 /* Compile and expand s; returns the expansion in a static buffer, or "<ERR n>". */
 static const char *expand(const char *s)
@@ -361,6 +380,52 @@ static void error_buffer_edges(void)
     tmpl_free(t);
 }
 
+static void cookies(void)
+{
+    CHECK_STR(expand("${cookie.csrftoken}"), "T0k3n");
+    CHECK_STR(expand("X ${ cookie.sid } Y"), "X s1 Y");
+    CHECK_STR(expand("${cookie.a.b-c}"), "dots");
+    CHECK_STR(expand("${cookie.p}|${cookie.p@/api/x}|${cookie.p@/}"), "api|api|root");
+    CHECK_STR(expand("${cookie.p@/a?b=1&c}"), "root");
+    CHECK_STR(expand("${cookie.nope}"), "<ERR -2>");
+    CHECK_STR(expand("${cookie.sid}${id}"), "s142");
+    CHECK_STR(expand("${cookie}"), "<ERR -2>"); /* a variable, undefined here */
+
+    tmpl *t = NULL;
+    struct sbuf b = SBUF_INIT;
+    CHECK_INT(tmpl_compile("a${cookie.sid}${cookie.gone@/x}${env.HOME}", &t, NULL, 0, NULL), 0);
+    CHECK_INT(tmpl_var_count(t), 0); /* cookies are not variables to define */
+    CHECK_INT(tmpl_env_count(t), 1);
+    sbuf_puts(&b, "keep");
+    CHECK_INT(tmpl_expand(t, &ctx, &b), -ENOENT);
+    CHECK_STR(sbuf_str(&b), "keep");
+    CHECK_STR(tmpl_first_undefined(t, &ctx), "cookie.gone");
+    struct tmpl_ctx nojar = ctx;
+    nojar.cookie = NULL;
+    CHECK_INT(tmpl_expand(t, &nojar, &b), -ENOENT);
+    CHECK_STR(tmpl_first_undefined(t, &nojar), "cookie.sid");
+    sbuf_free(&b);
+    tmpl_free(t);
+
+    struct {
+        const char *src;
+        int col;
+        const char *msg;
+    } cases[] = {
+        {"${cookie.}", 10, "expected a cookie name after 'cookie.', got '}'"},
+        {"${cookie.@/x}", 10, "expected a cookie name"},
+        {"${cookie.a@x}", 12, "a cookie's path starts with '/'"},
+        {"${cookie.a@}", 12, "starts with '/'"},
+        {"${cookie.a b}", 12, "expected '}' to close ${, got 'b'"},
+        {"${cookie.a@/x y}", 15, "got 'y'"},
+        {"${cookie.a(1)}", 11, "expected '}' to close ${, got '('"},
+        {"${cookie.a", 1, "unterminated ${"},
+        {"${cookie.a@/p", 1, "unterminated ${"},
+        {"${cookie.a;b}", 11, "got ';'"},
+    };
+    CHECK_COMPILE_ERRORS(cases, tmpl, tmpl_compile);
+}
+
 static void reserved_names(void)
 {
     CHECK(tmpl_is_reserved("vu"));
@@ -369,6 +434,7 @@ static void reserved_names(void)
     CHECK(tmpl_is_reserved("timestamp"));
     CHECK(tmpl_is_reserved("random"));
     CHECK(tmpl_is_reserved("env"));
+    CHECK(!tmpl_is_reserved("cookie")); /* ${cookie} is a variable, ${cookie.x} the jar */
     CHECK(!tmpl_is_reserved("user"));
     CHECK(!tmpl_is_reserved("vus"));
     CHECK(!tmpl_is_reserved(""));
@@ -389,5 +455,6 @@ int main(void)
     RUN(errors_with_columns);
     RUN(error_buffer_edges);
     RUN(reserved_names);
+    RUN(cookies);
     UNIT_EXIT();
 }
