@@ -854,7 +854,7 @@ static int sec_criteria(struct ctx *c)
     json_array_foreach(cr, i, e)
     {
         const char *tier = jstr(e, "tier") ? jstr(e, "tier") : "?";
-        const char *mark = !strcmp(tier, "target") ? "✅" : !strcmp(tier, "acceptable") ? "🟡" : "❌";
+        const char *mark = !strcmp(tier, "target") ? "✔" : !strcmp(tier, "acceptable") ? "~" : "✘";
         const char *u = jstr(e, "unit") ? jstr(e, "unit") : "";
         char val[64] = "-", mar[64] = "-";
         double v;

@@ -107,7 +107,7 @@ static void test_markdown_sections(void)
         "# Capacity report: examples/shop.yaml", "**Verdict: FAIL.**",
         "| Scenario | Users | Duration | Requests | Success % | Avg | P95 | P99 | Errors |",
         "| Concurrency | Success rate | Failed | Duration | rps | P95 |",
-        "## Criteria", "✅", "🟡", "❌", "## Resource utilisation", "## Readiness", "## Recovery",
+        "## Criteria", "| ✔ |", "| ~ |", "| ✘ |", "## Resource utilisation", "## Readiness", "## Recovery",
         "## Capacity model", "## Bottlenecks", "## Resource projection",
         "## Restarts and outages", "health outage, 2.0 s", "target restart", "connect\\_refused",
         "![ramp: throughput against concurrency", "(charts/ramp-throughput-vs-vus.svg)",
