@@ -8,18 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "exec/runner.h"
 #include "plan/plan.h"
+#include "report/ndjson.h"
+#include "report/outfile.h"
+#include "report/outputs.h"
 
 #define MAX_MULTI 64
 
 static const char *usage =
     "usage: surge run PLAN.yaml [options]\n"
     "       surge validate PLAN.yaml [options]\n"
-    "  -o, --out DIR          write results.json (and later reports) into DIR\n"
-    "                         (default: surge-out)\n"
+    "  -o, --out DIR          write every output into DIR: results.json, report.md (and\n"
+    "                         charts/), report.html, series.ndjson (streamed each second)\n"
+    "                         (default: surge-out/YYYYmmdd-HHMMSS, a new one per run)\n"
     "      --time-scale F     multiply every duration, think time, poll and timeout by F\n"
     "  -s, --scenario NAME    run only this scenario (repeatable)\n"
     "      --target URL       override the plan's target\n"
@@ -29,19 +34,44 @@ static const char *usage =
     "exit status: 0 ran (or the plan is valid), 1 could not start, 2 bad usage or an\n"
     "             invalid plan, 130/143 interrupted by SIGINT/SIGTERM\n";
 
-static int mkdir_p(const char *dir)
+/* The default out dir: surge-out/<UTC timestamp>, with -2, -3, ... when taken. */
+static void default_out(char *buf, size_t len)
 {
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0755) && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    }
-    return mkdir(buf, 0755) && errno != EEXIST ? -1 : 0;
+    time_t now = time(NULL);
+    struct tm tm;
+    char ts[32];
+    gmtime_r(&now, &tm);
+    strftime(ts, sizeof ts, "%Y%m%d-%H%M%S", &tm);
+    snprintf(buf, len, "surge-out/%s", ts);
+    for (int i = 2; access(buf, F_OK) == 0 && i < 1000; i++)
+        snprintf(buf, len, "surge-out/%s-%d", ts, i);
+}
+
+/* series.ndjson: each merged second as one flushed line. */
+static void on_second(void *ud, const json_t *line)
+{
+    ndjson_write(ud, line);
+}
+
+static ndjson *open_series(const struct plan *p, const char *out_dir)
+{
+    char path[4200], err[512], started[40];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    json_t *h = json_pack("{s:s, s:s?, s:s?, s:[]}", "started", started, "target", p->target,
+                          "plan", p->file, "scenarios");
+    for (int i = 0; h && i < p->nscenarios; i++)
+        json_array_append_new(json_object_get(h, "scenarios"),
+                              json_pack("{s:s, s:s}", "name", p->scenarios[i].name, "executor",
+                                        plan_exec_name(p->scenarios[i].exec)));
+    snprintf(path, sizeof path, "%s/series.ndjson", out_dir);
+    ndjson *w = NULL;
+    if (!h || ndjson_open(path, h, &w, err, sizeof err))
+        fprintf(stderr, "surge: %s\n", h ? err : "out of memory");
+    json_decref(h);
+    return w;
 }
 
 int run_cmd(int argc, char **argv)
@@ -54,7 +84,8 @@ int run_cmd(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     int validate = !strcmp(argv[0], "validate");
-    const char *out_dir = "surge-out", *vars[MAX_MULTI], *scen[MAX_MULTI];
+    const char *out_dir = NULL, *vars[MAX_MULTI], *scen[MAX_MULTI];
+    char def_out[64];
     struct plan_overrides ov = {.vars = vars, .scenarios = scen, .time_scale = 1};
     int threads = 0, quiet = 0;
     opterr = 0;
@@ -153,12 +184,19 @@ int run_cmd(int argc, char **argv)
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (int)n : 1;
     }
-    if (mkdir_p(out_dir)) {
+    if (!out_dir) {
+        default_out(def_out, sizeof def_out);
+        out_dir = def_out;
+    }
+    if (outfile_mkdir_p(out_dir)) {
         fprintf(stderr, "surge: --out: cannot create '%s': %s\n", out_dir, strerror(errno));
         plan_free(p);
         return 2;
     }
-    struct runner_opts ro = {.threads = threads, .live = quiet ? NULL : stderr};
+    ndjson *series_out = open_series(p, out_dir);
+    struct runner_opts ro = {.threads = threads, .live = quiet ? NULL : stderr,
+                             .on_second = series_out ? on_second : NULL,
+                             .on_second_ud = series_out};
     struct run_result r = {0};
     char err[512];
     int status = 1;
@@ -167,6 +205,7 @@ int run_cmd(int argc, char **argv)
                 p->target, p->nscenarios, p->nscenarios == 1 ? "" : "s", threads);
     enum runner_fail why;
     runner *rn = runner_run(p, &ro, &r, &why, err, sizeof err);
+    ndjson_close(series_out);
     if (!rn) {
         fprintf(stderr, "surge: %s\n", err);
         plan_free(p);
@@ -177,12 +216,20 @@ int run_cmd(int argc, char **argv)
     status = r.interrupted ? 128 + r.interrupted : 0;
     char json_path[4200];
     snprintf(json_path, sizeof json_path, "%s/results.json", out_dir);
-    if (results_json_write(&r, json_path, err, sizeof err)) {
-        fprintf(stderr, "surge: %s\n", err);
+    json_t *doc = results_json_build(&r);
+    if (!doc || results_json_save(doc, json_path, err, sizeof err)) {
+        fprintf(stderr, "surge: %s\n", doc ? err : "out of memory");
         status = 1;
     } else if (!quiet) {
         printf("results: %s\n", json_path);
     }
+    if (doc && outputs_write(doc, out_dir, err, sizeof err)) {
+        fprintf(stderr, "surge: %s\n", err);
+        status = 1;
+    } else if (doc && !quiet) {
+        printf("report: %s/report.md\nreport: %s/report.html\n", out_dir, out_dir);
+    }
+    json_decref(doc);
     results_free_parts(&r);
     runner_free(rn);
     plan_free(p);

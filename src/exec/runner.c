@@ -51,6 +51,7 @@ struct runner {
     int interrupted;
     int stopped;
     uint32_t *vus;              /* per key, for the series */
+    uint32_t emitted;           /* seconds handed to o->on_second so far */
 };
 
 static void on_worker_stop(worker *w, void *ud)
@@ -266,14 +267,59 @@ static void fill_vus(runner *r)
     }
 }
 
+/* The series point of second n on the run clock of a scenario's series (the last point
+ * covering n once the series is coarsened), or NULL. */
+static const struct series_point *point_at(const series *se, uint32_t n)
+{
+    size_t len = series_len(se);
+    for (size_t i = len; i-- > 0;) {
+        const struct series_point *p = series_at(se, i);
+        if (p->t <= n)
+            return p->t + p->span > n ? p : NULL;
+    }
+    return NULL;
+}
+
+/* Hand every merged second not yet handed over to o->on_second, as a series.ndjson line. */
+static void emit_seconds(runner *r)
+{
+    if (!r->o->on_second)
+        return;
+    for (uint32_t n = r->emitted; n < collect_seconds(r->col); n++) {
+        json_t *line = json_object(), *scs = json_object();
+        json_object_set_new(line, "t_run", json_integer(n));
+        uint64_t t0 = r->start_us + (uint64_t)n * 1000000, t1 = t0 + 1000000;
+        for (int i = 0; i < r->nsc; i++) {
+            struct sc_run *s = &r->sc[i];
+            if (!s->started_us || s->started_us >= t1 || (s->ended_us && s->ended_us < t0))
+                continue;
+            const struct series_point *p = point_at(collect_series(r->col, s->key0), n);
+            if (!p)
+                continue;
+            json_t *o = results_json_point(p);
+            uint32_t st = (uint32_t)((s->started_us - r->start_us) / 1000000);
+            json_object_set_new(o, "t", json_integer(n - st));
+            json_object_set_new(o, "t_run", json_integer(n));
+            json_object_set_new(scs, s->sh.sc->name, o);
+        }
+        json_object_set_new(line, "scenarios", scs);
+        json_object_set_new(line, "watch", json_object());
+        r->o->on_second(r->o->on_second_ud, line);
+        json_decref(line);
+    }
+    r->emitted = collect_seconds(r->col);
+}
+
 static void on_second(struct ev_loop *loop, ev_timer *t, int revents)
 {
     (void)loop;
     (void)revents;
     runner *r = t->data;
     fill_vus(r);
-    if (collect_poll(r->col, r->vus))
+    if (collect_poll(r->col, r->vus)) {
+        emit_seconds(r);
         live_line(r);
+    }
 }
 
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
@@ -497,6 +543,7 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
     ev_async_stop(r->loop, &r->notify);
     fill_vus(r);
     collect_finish(r->col, r->vus);
+    emit_seconds(r);
     if (build_results(r, out))
         goto oom;
     return r;

@@ -14,6 +14,14 @@ typedef struct runner runner; /* opaque: keeps what the results point at */
 struct runner_opts {
     int threads;   /* worker threads (>= 1) */
     FILE *live;    /* where the live line goes each second, or NULL */
+    /* Called on the main thread once per merged second of the run, in order, with that
+     * second's series.ndjson line (docs/model.md): {"t_run": N, "scenarios": {NAME: point
+     * with "t" (since the scenario's start) and "t_run"}, "watch": {}} for the scenarios
+     * that ran in it. The last (partial) seconds come after the load stops. The line is
+     * borrowed: valid only during the call. "watch" is an empty object for the watch stage
+     * to fill. NULL: not called. */
+    void (*on_second)(void *ud, const json_t *line);
+    void *on_second_ud;
 };
 
 /* Why runner_run failed, for the exit status. */
