@@ -54,7 +54,7 @@ scenarios:
   - {name: long, flow: echo, executor: constant-vus, vus: 2, duration: 30s}
 YAML
 K=$T_DIR/killed
-timeout 60 "$SURGE_BIN" run "$T_DIR/long.yaml" --target "$TB_URL" -o "$K" -q -t 1 &
+"$SURGE_BIN" run "$T_DIR/long.yaml" --target "$TB_URL" -o "$K" -q -t 1 &
 pid=$!
 sleep 3.6
 kill -KILL $pid
