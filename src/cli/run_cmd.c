@@ -13,6 +13,7 @@
 
 #include "exec/runner.h"
 #include "plan/plan.h"
+#include "report/hlog.h"
 #include "report/ndjson.h"
 #include "report/outfile.h"
 #include "report/outputs.h"
@@ -47,16 +48,51 @@ static void default_out(char *buf, size_t len)
         snprintf(buf, len, "surge-out/%s-%d", ts, i);
 }
 
+/* What the run streams into the out dir while it goes. */
+struct streams {
+    const struct plan *p;
+    const char *dir;
+    ndjson *series;      /* series.ndjson, or NULL when it could not be created */
+    hlog **hlogs;        /* per scenario: SCENARIO.hlog, opened at its first second */
+    double start_epoch;  /* wall clock at the start, for the logs' StartTime */
+    int hlog_failed;     /* reported once */
+};
+
 /* series.ndjson: each merged second as one flushed line. */
 static void on_second(void *ud, const json_t *line)
 {
-    ndjson_write(ud, line);
+    struct streams *st = ud;
+    if (st->series)
+        ndjson_write(st->series, line);
 }
 
-static ndjson *open_series(const struct plan *p, const char *out_dir)
+/* SCENARIO.hlog: each second's latency histogram as one interval. */
+static void on_second_hist(void *ud, int sc, uint32_t t_run, const hist *lat)
+{
+    struct streams *st = ud;
+    if (!st->hlogs[sc] && !st->hlog_failed) {
+        char path[4400], name[128], err[512];
+        snprintf(name, sizeof name, "%s", st->p->scenarios[sc].name);
+        for (char *c = name; *c; c++)
+            if (*c == '/' || *c == ' ')
+                *c = '_';
+        snprintf(path, sizeof path, "%s/%s.hlog", st->dir, name);
+        if (hlog_open(path, st->start_epoch, &st->hlogs[sc], err, sizeof err)) {
+            fprintf(stderr, "surge: %s\n", err);
+            st->hlog_failed = 1;
+        }
+    }
+    if (st->hlogs[sc])
+        hlog_interval(st->hlogs[sc], t_run, 1.0, lat);
+}
+
+static ndjson *open_series(const struct plan *p, const char *out_dir, double *epoch)
 {
     char path[4200], err[512], started[40];
-    time_t now = time(NULL);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    *epoch = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    time_t now = ts.tv_sec;
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -193,10 +229,17 @@ int run_cmd(int argc, char **argv)
         plan_free(p);
         return 2;
     }
-    ndjson *series_out = open_series(p, out_dir);
+    struct streams st = {.p = p, .dir = out_dir};
+    st.series = open_series(p, out_dir, &st.start_epoch);
+    if (!(st.hlogs = calloc((size_t)p->nscenarios + 1, sizeof *st.hlogs))) {
+        fprintf(stderr, "surge: out of memory\n");
+        ndjson_close(st.series);
+        plan_free(p);
+        return 1;
+    }
     struct runner_opts ro = {.threads = threads, .live = quiet ? NULL : stderr,
-                             .on_second = series_out ? on_second : NULL,
-                             .on_second_ud = series_out};
+                             .on_second = on_second, .on_second_ud = &st,
+                             .on_second_hist = on_second_hist};
     struct run_result r = {0};
     char err[512];
     int status = 1;
@@ -205,7 +248,10 @@ int run_cmd(int argc, char **argv)
                 p->target, p->nscenarios, p->nscenarios == 1 ? "" : "s", threads);
     enum runner_fail why;
     runner *rn = runner_run(p, &ro, &r, &why, err, sizeof err);
-    ndjson_close(series_out);
+    ndjson_close(st.series);
+    for (int i = 0; i < p->nscenarios; i++)
+        hlog_close(st.hlogs[i]);
+    free(st.hlogs);
     if (!rn) {
         fprintf(stderr, "surge: %s\n", err);
         plan_free(p);

@@ -280,6 +280,24 @@ static const struct series_point *point_at(const series *se, uint32_t n)
     return NULL;
 }
 
+/* Did scenario s run in second n of the run (load started before its end, and it had not
+ * ended before its start)? */
+static int ran_in(const runner *r, const struct sc_run *s, uint32_t n)
+{
+    uint64_t t0 = r->start_us + (uint64_t)n * 1000000, t1 = t0 + 1000000;
+    return s->started_us && s->started_us < t1 && !(s->ended_us && s->ended_us < t0);
+}
+
+/* collect's per-second histograms: a scenario's own key, to o->on_second_hist. */
+static void on_collect_second(void *ud, uint32_t t, int key, const hist *lat)
+{
+    runner *r = ud;
+    for (int i = 0; i < r->nsc; i++)
+        if (r->sc[i].key0 == key && r->sc[i].started_us &&
+            (ran_in(r, &r->sc[i], t) || hist_count(lat) > 0))
+            r->o->on_second_hist(r->o->on_second_ud, i, t, lat);
+}
+
 /* Hand every merged second not yet handed over to o->on_second, as a series.ndjson line. */
 static void emit_seconds(runner *r)
 {
@@ -288,13 +306,10 @@ static void emit_seconds(runner *r)
     for (uint32_t n = r->emitted; n < collect_seconds(r->col); n++) {
         json_t *line = json_object(), *scs = json_object();
         json_object_set_new(line, "t_run", json_integer(n));
-        uint64_t t0 = r->start_us + (uint64_t)n * 1000000, t1 = t0 + 1000000;
         for (int i = 0; i < r->nsc; i++) {
             struct sc_run *s = &r->sc[i];
-            if (!s->started_us || s->started_us >= t1 || (s->ended_us && s->ended_us < t0))
-                continue;
             const struct series_point *p = point_at(collect_series(r->col, s->key0), n);
-            if (!p)
+            if (!p || !s->started_us || !(ran_in(r, s, n) || p->requests))
                 continue;
             json_t *o = results_json_point(p);
             uint32_t st = (uint32_t)((s->started_us - r->start_us) / 1000000);
@@ -507,6 +522,8 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
         goto oom;
     if (!(r->col = collect_new(engine_shards(r->e), r->nthreads, r->nkeys)))
         goto oom;
+    if (o->on_second_hist)
+        collect_on_second(r->col, on_collect_second, r);
     ev_async_init(&r->notify, on_notify);
     r->notify.data = r;
     ev_async_start(r->loop, &r->notify);

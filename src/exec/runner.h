@@ -22,6 +22,10 @@ struct runner_opts {
      * to fill. NULL: not called. */
     void (*on_second)(void *ud, const json_t *line);
     void *on_second_ud;
+    /* Called with the same ud just before on_second, once per merged second and running
+     * scenario (its index in the plan), with that second's latency histogram (us; borrowed,
+     * valid only during the call): for HdrHistogram interval logs. NULL: not called. */
+    void (*on_second_hist)(void *ud, int scenario, uint32_t t_run, const hist *lat);
 };
 
 /* Why runner_run failed, for the exit status. */

@@ -36,6 +36,18 @@ jcheck "series.ndjson: one line per second, t_run 0..N-1" "$T_DIR/ts.json" \
 sum=$(jq -s '[.[1:][] | .scenarios.steady.requests // 0] | add' "$O/series.ndjson")
 jcheck "series.ndjson: the steady scenario's seconds sum to its requests" "$O/results.json" \
     ".scenarios[1].requests == $sum and $sum > 0"
+# SCENARIO.hlog: one interval per second, decoded back (by tests/tools/hlog_decode.c, which
+# shares no code with surge) to the very count and percentiles of results.json.
+for i in 0 1; do
+    name=$(jq -r ".scenarios[$i].name" "$O/results.json")
+    check "run wrote $name.hlog" test -s "$O/$name.hlog"
+    got=$("$SURGE_TOOLS/hlog_decode" "$O/$name.hlog" 2>&1)
+    want=$(jq -r ".scenarios[$i] | \"count \(.requests - (.errors | add // 0)) p50 \(.latency_ms.p50) p99 \(.latency_ms.p99) max \(.latency_ms.max)\"" "$O/results.json")
+    gotf=$(awk '{printf "count %s p50 %g p99 %g max %g", $4, $6, $12, $16}' <<<"$got")
+    wantf=$(awk '{printf "count %s p50 %g p99 %g max %g", $2, $4, $6, $8}' <<<"$want")
+    if [ "$gotf" = "$wantf" ]; then pass "$name.hlog decodes to results.json's count and percentiles"
+    else fail "$name.hlog decodes to results.json's count and percentiles" "decoded: $got; results.json: $want"; fi
+done
 cp "$O/report.md" "$T_DIR/first.md"
 rm -rf "$O/charts" "$O/report.md" "$O/report.html"
 "$SURGE_BIN" report "$O" >"$T_DIR/rep.out" 2>&1
