@@ -128,6 +128,13 @@ int ndjson_rebuild(const char *path, json_t **out, char *err, int errlen)
         snprintf(err, (size_t)errlen, "cannot read '%s': %s", path, strerror(errno));
         return -1;
     }
+    int rc = ndjson_rebuild_stream(f, path, out, err, errlen);
+    fclose(f);
+    return rc;
+}
+
+int ndjson_rebuild_stream(FILE *f, const char *path, json_t **out, char *err, int errlen)
+{
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
@@ -164,7 +171,11 @@ int ndjson_rebuild(const char *path, json_t **out, char *err, int errlen)
             const json_t *s;
             size_t i;
             nsc = json_array_size(json_object_get(l, "scenarios"));
-            acc = calloc(nsc + 1, sizeof *acc);
+            if (!(acc = calloc(nsc + 1, sizeof *acc))) {
+                snprintf(err, (size_t)errlen, "%s: out of memory", path);
+                json_decref(l);
+                goto fail;
+            }
             json_array_foreach(json_object_get(l, "scenarios"), i, s)
             {
                 json_array_append_new(
@@ -261,7 +272,6 @@ int ndjson_rebuild(const char *path, json_t **out, char *err, int errlen)
     json_decref(metrics);
     free(acc);
     free(line);
-    fclose(f);
     *out = doc;
     return 0;
 fail:
@@ -269,6 +279,5 @@ fail:
     json_decref(metrics);
     free(acc);
     free(line);
-    fclose(f);
     return -1;
 }

@@ -4,6 +4,8 @@
 #ifndef SURGE_REPORT_NDJSON_H
 #define SURGE_REPORT_NDJSON_H
 
+#include <stdio.h>
+
 #include <jansson.h>
 
 typedef struct ndjson ndjson; /* opaque: an open series.ndjson being written */
@@ -30,5 +32,8 @@ void ndjson_close(ndjson *w);
  * watch.metrics[] with their series. @return 0 and *doc (caller owns it), or -1 with
  * "PATH:LINE: why" in err. */
 int ndjson_rebuild(const char *path, json_t **doc, char *err, int errlen);
+
+/* ndjson_rebuild on an open stream (read to its end, not closed); path names it in errors. */
+int ndjson_rebuild_stream(FILE *f, const char *path, json_t **doc, char *err, int errlen);
 
 #endif
