@@ -334,10 +334,9 @@ static int collect_marks(const struct ctx *c, struct svg_mark *m, char labels[][
     return n;
 }
 
-/* The per-second charts of one scenario: rps + VUs, latency, errors by class. */
-static int scenario_charts(struct ctx *c, const json_t *sc)
+/* The per-second charts of one scenario's series ser: rps + VUs, latency, errors by class. */
+static int scenario_charts_of(struct ctx *c, const json_t *sc, const json_t *ser)
 {
-    const json_t *ser = json_object_get(sc, "series");
     size_t n = json_array_size(ser);
     if (!n)
         return 0;
@@ -423,6 +422,36 @@ static int scenario_charts(struct ctx *c, const json_t *sc)
         rc = chart(c, cname, &ch);
     }
     free(buf);
+    return rc;
+}
+
+/* The part of a scenario's series where it ran: without the leading and trailing seconds
+ * in which it had no VU and nothing ended (a results.json of schema /1 holds the whole
+ * run's clock for every scenario). */
+static json_t *active_series(const json_t *ser)
+{
+    size_t n = json_array_size(ser), i0 = 0, i1 = n;
+#define ACTIVE(i)                                                                                  \
+    (json_number_value(json_object_get(json_array_get(ser, i), "requests")) > 0 ||                \
+     json_number_value(json_object_get(json_array_get(ser, i), "vus")) > 0)
+    while (i0 < n && !ACTIVE(i0))
+        i0++;
+    while (i1 > i0 && !ACTIVE(i1 - 1))
+        i1--;
+#undef ACTIVE
+    json_t *a = json_array();
+    for (size_t i = i0; a && i < i1; i++)
+        json_array_append(a, json_array_get(ser, i));
+    return a;
+}
+
+static int scenario_charts(struct ctx *c, const json_t *sc)
+{
+    json_t *ser = active_series(json_object_get(sc, "series"));
+    if (!ser)
+        return -ENOMEM;
+    int rc = scenario_charts_of(c, sc, ser);
+    json_decref(ser);
     return rc;
 }
 
@@ -703,10 +732,14 @@ static int sec_scenario(struct ctx *c, const json_t *sc)
     TRY(c->ops->heading(c->ud, 2, h));
     struct sbuf s = SBUF_INIT;
     double v;
-    fmt_dur(b, sizeof b, jnum0(sc, "start_s"));
     fmt_dur(b2, sizeof b2, jnum0(sc, "duration_s"));
-    sbuf_printf(&s, "Started at %s on the run clock, ran %s; %.0f requests at %.1f/s", b, b2,
-                jnum0(sc, "requests"), jnum0(sc, "rps"));
+    if (jnum(sc, "start_s", &v)) {
+        fmt_dur(b, sizeof b, v);
+        sbuf_printf(&s, "Started at %s on the run clock, ran %s", b, b2);
+    } else {
+        sbuf_printf(&s, "Ran %s", b2);
+    }
+    sbuf_printf(&s, "; %.0f requests at %.1f/s", jnum0(sc, "requests"), jnum0(sc, "rps"));
     if (jnum(sc, "rate", &v))
         sbuf_printf(&s, " (target rate %.1f/s)", v);
     sbuf_printf(&s, "; up to %.0f VUs active", jnum0(sc, "vus_max"));
