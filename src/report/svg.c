@@ -141,6 +141,13 @@ int svg_chart_write(struct sbuf *o, const struct svg_chart *c)
     double ystep, y2step, xstep = nice_step(xr.hi - xr.lo, 8);
     range_nice_y(&yr, &ystep);
     range_nice_y(&y2r, &y2step);
+    /* x (seconds, VUs) and the right-hand axis (VUs) count whole units */
+    if (xstep < 1)
+        xstep = 1;
+    if (y2step < 1) {
+        y2step = 1;
+        y2r.hi = ceil(y2r.hi);
+    }
     size_t start = o->len;
 #define SX(v) (L + ((v) - xr.lo) / (xr.hi - xr.lo) * (R - L))
 #define SY(r, v) (B - ((v) - (r).lo) / ((r).hi - (r).lo) * (B - T))

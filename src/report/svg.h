@@ -27,7 +27,8 @@ struct svg_mark {
 struct svg_chart {
     const char *title;
     const char *xlabel;
-    const char *ylabel, *y2label; /* y2label: the right-hand axis (NULL: none) */
+    const char *ylabel, *y2label; /* y2label: the right-hand axis (NULL: none); x and the
+                                     right-hand axis count whole units (ticks >= 1 apart) */
     const char *yunit, *y2unit;   /* "bytes" formats ticks as KiB/MiB/GiB; else a suffix */
     const struct svg_line *lines;
     int nlines;
