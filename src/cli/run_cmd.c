@@ -237,7 +237,7 @@ int run_cmd(int argc, char **argv)
         plan_free(p);
         return 1;
     }
-    struct runner_opts ro = {.threads = threads, .live = quiet ? NULL : stderr,
+    struct runner_opts ro = {.threads = threads, .live = quiet ? NULL : stderr, .live_tty = -1,
                              .on_second = on_second, .on_second_ud = &st,
                              .on_second_hist = on_second_hist};
     struct run_result r = {0};

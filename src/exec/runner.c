@@ -14,6 +14,7 @@
 #include "engine/tls.h"
 #include "engine/url.h"
 #include "exec/slice.h"
+#include "report/live.h"
 #include "stats/collect.h"
 #include "util/clock.h"
 #include "util/units.h"
@@ -52,6 +53,7 @@ struct runner {
     int stopped;
     uint32_t *vus;              /* per key, for the series */
     uint32_t emitted;           /* seconds handed to o->on_second so far */
+    live *view;                 /* the live terminal view on o->live, or NULL */
 };
 
 static void on_worker_stop(worker *w, void *ud)
@@ -215,44 +217,50 @@ static uint64_t planned_us(const struct plan_scenario *sc)
 
 static void live_line(runner *r)
 {
-    if (!r->o->live)
+    if (!r->view)
         return;
     uint32_t t = collect_seconds(r->col);
-    for (int i = 0; i < r->nsc; i++) {
+    struct live_row rows[16];
+    char detail[16][64];
+    int n = 0;
+    for (int i = 0; i < r->nsc && n < 16; i++) {
         struct sc_run *s = &r->sc[i];
         if (s->state != SC_RUNNING && s->state != SC_BETWEEN)
             continue;
         const series *se = collect_series(r->col, s->key0);
         const struct series_point *p = series_len(se) ? series_at(se, series_len(se) - 1) : NULL;
         const struct plan_scenario *sc = s->sh.sc;
-        char el[64], tot[32], p95[32];
-        units_fmt_us((double)(clock_us() - s->started_us), el, sizeof el);
-        if (planned_us(sc)) {
-            units_fmt_us((double)planned_us(sc), tot, sizeof tot);
-            snprintf(el + strlen(el), sizeof el - strlen(el), "/%s", tot);
+        struct live_row *w = &rows[n];
+        *w = (struct live_row){.scenario = sc->name, .done = -1,
+                               .elapsed_s = (double)(clock_us() - s->started_us) / 1e6,
+                               .total_s = (double)planned_us(sc) / 1e6,
+                               .vus = atomic_load(&s->sh.active)};
+        detail[n][0] = '\0';
+        if (w->total_s > 0) {
+            w->done = w->elapsed_s / w->total_s;
         } else if (sc->exec == EXEC_PER_VU_ITERATIONS || sc->exec == EXEC_SHARED_ITERATIONS) {
             uint64_t all = sc->exec == EXEC_SHARED_ITERATIONS ? sc->iterations
                                                               : sc->iterations * (uint64_t)sc->vus;
-            snprintf(el + strlen(el), sizeof el - strlen(el), " it %llu/%llu",
-                     (unsigned long long)collect_counts(r->col, s->sh.keys.iteration)->requests,
+            uint64_t done = collect_counts(r->col, s->sh.keys.iteration)->requests;
+            snprintf(detail[n], sizeof detail[n], "it %llu/%llu", (unsigned long long)done,
                      (unsigned long long)all);
+            w->done = all ? (double)done / (double)all : -1;
+        } else if (sc->exec == EXEC_LADDER) {
+            snprintf(detail[n], sizeof detail[n], "level %d/%d (%d VUs)", s->sh.level + 1,
+                     sc->nlevels, sc->levels[s->sh.level]);
+            w->done = (double)s->sh.level / sc->nlevels;
         }
-        units_fmt_us(p ? p->p95_ms * 1000 : 0, p95, sizeof p95);
-        uint64_t errs = 0;
-        for (int k = 1; p && k < ERR__COUNT; k++)
-            errs += p->errors[k];
-        fprintf(r->o->live, "[%4us] %-16s %16s  VUs %4d  rps %8.1f  p95 %8s  failed %llu",
-                t, s->sh.sc->name, el, atomic_load(&s->sh.active),
-                p ? (double)p->requests / p->span : 0.0, p95,
-                p ? (unsigned long long)p->failed : 0ull);
-        if (s->sh.sc->exec == EXEC_LADDER)
-            fprintf(r->o->live, "  level %d/%d (%d VUs)", s->sh.level + 1, s->sh.sc->nlevels,
-                    s->sh.sc->levels[s->sh.level]);
-        if (errs)
-            fprintf(r->o->live, "  errors %llu", (unsigned long long)errs);
-        fputc('\n', r->o->live);
+        w->detail = detail[n][0] ? detail[n] : NULL;
+        if (p) {
+            w->rps = (double)p->requests / p->span;
+            w->p95_ms = p->p95_ms;
+            w->failed = p->failed;
+            for (int k = 1; k < ERR__COUNT; k++)
+                w->errors += p->errors[k];
+        }
+        n++;
     }
-    fflush(r->o->live);
+    live_update(r->view, t, rows, n);
 }
 
 static void fill_vus(runner *r)
@@ -320,6 +328,7 @@ static void emit_seconds(runner *r)
         json_object_set_new(line, "scenarios", scs);
         json_object_set_new(line, "watch", json_object());
         r->o->on_second(r->o->on_second_ud, line);
+        live_watch(r->view, json_object_get(line, "watch"));
         json_decref(line);
     }
     r->emitted = collect_seconds(r->col);
@@ -356,6 +365,7 @@ void runner_free(runner *r)
         return;
     collect_free(r->col);
     engine_free(r->e);
+    live_free(r->view);
     for (int i = 0; r->sc && i < r->nsc; i++) {
         free(r->sc[i].slots);
         free(r->sc[i].sh.examples);
@@ -477,6 +487,8 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
     r->o = o;
     r->loop = EV_DEFAULT;
     r->nthreads = o->threads;
+    if (o->live && !(r->view = live_new(o->live, o->live_tty)))
+        goto oom;
     if (resolve_target(r, err, errlen)) {
         *why = RUNNER_FAIL_INPUT;
         goto fail;
@@ -561,6 +573,7 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
     fill_vus(r);
     collect_finish(r->col, r->vus);
     emit_seconds(r);
+    live_end(r->view);
     if (build_results(r, out))
         goto oom;
     return r;

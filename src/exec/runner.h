@@ -13,7 +13,8 @@ typedef struct runner runner; /* opaque: keeps what the results point at */
 
 struct runner_opts {
     int threads;   /* worker threads (>= 1) */
-    FILE *live;    /* where the live line goes each second, or NULL */
+    FILE *live;    /* where the live view goes each second (report/live.h), or NULL */
+    int live_tty;  /* 1: a status line in place, 0: plain lines, -1: by isatty(live) */
     /* Called on the main thread once per merged second of the run, in order, with that
      * second's series.ndjson line (docs/model.md): {"t_run": N, "scenarios": {NAME: point
      * with "t" (since the scenario's start) and "t_run"}, "watch": {}} for the scenarios
