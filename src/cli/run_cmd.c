@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "report/ndjson.h"
 #include "report/outfile.h"
 #include "report/outputs.h"
+#include "report/promexp.h"
 
 #define MAX_MULTI 64
 
@@ -32,6 +34,9 @@ static const char *usage =
     "      --var NAME=VALUE   override or add a plan variable (repeatable)\n"
     "  -t, --threads N        worker threads (default: one per core)\n"
     "  -q, --quiet            no live line and no summary\n"
+    "      --prometheus-listen HOST:PORT\n"
+    "                         serve surge's live figures at http://HOST:PORT/metrics in\n"
+    "                         Prometheus text format while the run goes\n"
     "exit status: 0 ran (or the plan is valid), 1 could not start, 2 bad usage or an\n"
     "             invalid plan, 130/143 interrupted by SIGINT/SIGTERM\n";
 
@@ -56,6 +61,7 @@ struct streams {
     hlog **hlogs;        /* per scenario: SCENARIO.hlog, opened at its first second */
     double start_epoch;  /* wall clock at the start, for the logs' StartTime */
     int hlog_failed;     /* reported once */
+    promexp *prom;       /* --prometheus-listen, or NULL */
 };
 
 /* series.ndjson: each merged second as one flushed line. */
@@ -64,6 +70,31 @@ static void on_second(void *ud, const json_t *line)
     struct streams *st = ud;
     if (st->series)
         ndjson_write(st->series, line);
+    promexp_second(st->prom, line);
+}
+
+/* A second signal: the workers are still stopping, so write what series.ndjson already
+ * holds (every merged second), as `surge report` would for a killed run. */
+static void on_hard_stop(void *ud, int signum)
+{
+    struct streams *st = ud;
+    char path[4200], err[512];
+    json_t *doc = NULL;
+    ndjson_close(st->series);
+    st->series = NULL;
+    snprintf(path, sizeof path, "%s/series.ndjson", st->dir);
+    if (ndjson_rebuild(path, &doc, err, sizeof err)) {
+        fprintf(stderr, "surge: %s\n", err);
+        return;
+    }
+    json_object_set_new(doc, "interrupted_by", json_string(signum == SIGINT ? "SIGINT" : "SIGTERM"));
+    snprintf(path, sizeof path, "%s/results.json", st->dir);
+    if (results_json_save(doc, path, err, sizeof err) ||
+        outputs_write(doc, st->dir, err, sizeof err))
+        fprintf(stderr, "surge: %s\n", err);
+    else
+        fprintf(stderr, "surge: wrote what was there to %s (from series.ndjson)\n", st->dir);
+    json_decref(doc);
 }
 
 /* SCENARIO.hlog: each second's latency histogram as one interval. */
@@ -117,6 +148,7 @@ int run_cmd(int argc, char **argv)
         {"scenario", required_argument, NULL, 's'}, {"target", required_argument, NULL, 'g'},
         {"var", required_argument, NULL, 'V'},      {"threads", required_argument, NULL, 't'},
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
+        {"prometheus-listen", required_argument, NULL, 'P'},
         {NULL, 0, NULL, 0},
     };
     int validate = !strcmp(argv[0], "validate");
@@ -124,6 +156,7 @@ int run_cmd(int argc, char **argv)
     char def_out[64];
     struct plan_overrides ov = {.vars = vars, .scenarios = scen, .time_scale = 1};
     int threads = 0, quiet = 0;
+    const char *prom_addr = NULL;
     opterr = 0;
     optind = 0;
     for (;;) {
@@ -178,6 +211,15 @@ int run_cmd(int argc, char **argv)
         case 'q':
             quiet = 1;
             break;
+        case 'P': {
+            char perr[256];
+            if (promexp_parse_addr(optarg, perr, sizeof perr)) {
+                fprintf(stderr, "surge: %s\n", perr);
+                return 2;
+            }
+            prom_addr = optarg;
+            break;
+        }
         case 'h':
             fputs(usage, stdout);
             return 0;
@@ -229,6 +271,7 @@ int run_cmd(int argc, char **argv)
         plan_free(p);
         return 2;
     }
+    char err[512];
     struct streams st = {.p = p, .dir = out_dir};
     st.series = open_series(p, out_dir, &st.start_epoch);
     if (!(st.hlogs = calloc((size_t)p->nscenarios + 1, sizeof *st.hlogs))) {
@@ -237,11 +280,22 @@ int run_cmd(int argc, char **argv)
         plan_free(p);
         return 1;
     }
+    if (prom_addr) {
+        if (promexp_new(EV_DEFAULT, prom_addr, p->file, p->target, &st.prom, err, sizeof err)) {
+            fprintf(stderr, "surge: %s\n", err);
+            ndjson_close(st.series);
+            free(st.hlogs);
+            plan_free(p);
+            return 2;
+        }
+        if (!quiet)
+            fprintf(stderr, "surge: live figures at http://%s/metrics (port %d)\n", prom_addr,
+                    promexp_port(st.prom));
+    }
     struct runner_opts ro = {.threads = threads, .live = quiet ? NULL : stderr, .live_tty = -1,
                              .on_second = on_second, .on_second_ud = &st,
-                             .on_second_hist = on_second_hist};
+                             .on_second_hist = on_second_hist, .on_hard_stop = on_hard_stop};
     struct run_result r = {0};
-    char err[512];
     int status = 1;
     if (!quiet)
         fprintf(stderr, "surge: running %s against %s (%d scenario%s, %d threads)\n", path,
@@ -249,6 +303,7 @@ int run_cmd(int argc, char **argv)
     enum runner_fail why;
     runner *rn = runner_run(p, &ro, &r, &why, err, sizeof err);
     ndjson_close(st.series);
+    promexp_free(st.prom);
     for (int i = 0; i < p->nscenarios; i++)
         hlog_close(st.hlogs[i]);
     free(st.hlogs);
@@ -263,6 +318,9 @@ int run_cmd(int argc, char **argv)
     char json_path[4200];
     snprintf(json_path, sizeof json_path, "%s/results.json", out_dir);
     json_t *doc = results_json_build(&r);
+    if (doc && r.interrupted)
+        json_object_set_new(doc, "interrupted_by",
+                            json_string(r.interrupted == SIGINT ? "SIGINT" : "SIGTERM"));
     if (!doc || results_json_save(doc, json_path, err, sizeof err)) {
         fprintf(stderr, "surge: %s\n", doc ? err : "out of memory");
         status = 1;

@@ -50,6 +50,7 @@ struct runner {
     ev_timer second;
     ev_signal sigint, sigterm;
     int interrupted;
+    int draining;               /* a first signal: iterations in flight are ending */
     int stopped;
     uint32_t *vus;              /* per key, for the series */
     uint32_t emitted;           /* seconds handed to o->on_second so far */
@@ -178,7 +179,7 @@ static void on_notify(struct ev_loop *loop, ev_async *a, int revents)
                 continue;
             int lv = s->sh.level;
             s->level_end[lv] = clock_us();
-            if (lv + 1 < sc->nlevels) {
+            if (lv + 1 < sc->nlevels && !r->draining) {
                 s->state = SC_BETWEEN;
                 ev_timer_set(&s->timer, (double)sc->between_us / 1e6, 0.);
                 ev_timer_start(r->loop, &s->timer);
@@ -346,17 +347,40 @@ static void on_second(struct ev_loop *loop, ev_timer *t, int revents)
     }
 }
 
+/* The first signal: start nothing more; running scenarios stop starting iterations and
+ * give those in flight their graceful_stop; the run ends when they have (stop_all). */
+static void drain(runner *r)
+{
+    r->draining = 1;
+    for (int i = 0; i < r->nsc; i++) {
+        struct sc_run *s = &r->sc[i];
+        if (s->state == SC_RUNNING) {
+            post_all(r, s, slice_graceful);
+            continue;
+        }
+        ev_timer_stop(r->loop, &s->timer);
+        if (s->state == SC_BETWEEN) { /* a ladder between levels: nothing in flight */
+            post_all(r, s, slice_stop);
+            s->ended_us = clock_us();
+        }
+        s->state = SC_ENDED;
+    }
+    schedule(r);
+}
+
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
     (void)loop;
     (void)revents;
     runner *r = w->data;
-    if (r->stopped) {
+    if (r->stopped || r->draining) {
         fprintf(stderr, "surge: interrupted twice, exiting\n");
+        if (r->o->on_hard_stop)
+            r->o->on_hard_stop(r->o->on_second_ud, w->signum);
         _exit(128 + w->signum);
     }
     r->interrupted = w->signum;
-    stop_all(r);
+    drain(r);
 }
 
 void runner_free(runner *r)

@@ -27,6 +27,10 @@ struct runner_opts {
      * scenario (its index in the plan), with that second's latency histogram (us; borrowed,
      * valid only during the call): for HdrHistogram interval logs. NULL: not called. */
     void (*on_second_hist)(void *ud, int scenario, uint32_t t_run, const hist *lat);
+    /* A second SIGINT/SIGTERM while the first one's graceful stop runs: called (same ud)
+     * to write what is there before the process exits at once with 128 + signum. The
+     * workers are still running: use only what on_second already handed over. */
+    void (*on_hard_stop)(void *ud, int signum);
 };
 
 /* Why runner_run failed, for the exit status. */
