@@ -20,14 +20,26 @@ static const char *const style =
     "#tip{position:fixed;pointer-events:none;background:#333;color:#fff;font-size:12px;"
     "padding:2px 6px;border-radius:3px;display:none}\n";
 
-/* Hover values: the nearest point of the line under the pointer, read back from the
- * path's own coordinates (no data copied into the page twice). */
+/* Hover values: under the pointer, each line's nearest point, read back from the path's
+ * own coordinates and the chart's scales (data-sx, data-sy, data-sy2): no data is copied
+ * into the page twice. */
 static const char *const script =
     "(function(){var tip=document.getElementById('tip');\n"
+    "function sc(s,a){return (s.getAttribute(a)||'0 1 0 1').split(' ').map(Number);}\n"
+    "function pts(p){if(!p._pts){p._pts=[];var m=p.getAttribute('d').match(/-?[0-9.]+/g)||[];\n"
+    " for(var i=0;i+1<m.length;i+=2)p._pts.push([+m[i],+m[i+1]]);}return p._pts;}\n"
+    "function fmt(v){var a=Math.abs(v);return a>=100?v.toFixed(0):a>=10?v.toFixed(1):v.toFixed(2);}\n"
     "document.querySelectorAll('svg.chart').forEach(function(s){\n"
-    " s.addEventListener('mousemove',function(e){var t=e.target;\n"
-    "  if(!t.classList||!t.classList.contains('line')){tip.style.display='none';return;}\n"
-    "  tip.textContent=t.getAttribute('data-label');tip.style.display='block';\n"
+    " var sx=sc(s,'data-sx'),sy=sc(s,'data-sy'),sy2=sc(s,'data-sy2');\n"
+    " s.addEventListener('mousemove',function(e){var ctm=s.getScreenCTM();if(!ctm)return;\n"
+    "  var pt=s.createSVGPoint();pt.x=e.clientX;pt.y=e.clientY;pt=pt.matrixTransform(ctm.inverse());\n"
+    "  if(pt.x<sx[0]||pt.x>sx[1]){tip.style.display='none';return;}\n"
+    "  var xv=sx[2]+(pt.x-sx[0])/(sx[1]-sx[0])*(sx[3]-sx[2]),out=['x '+fmt(xv)];\n"
+    "  s.querySelectorAll('path.line').forEach(function(p){var q=pts(p),best=null;\n"
+    "   q.forEach(function(v){if(!best||Math.abs(v[0]-pt.x)<Math.abs(best[0]-pt.x))best=v;});\n"
+    "   if(!best)return;var y=p.getAttribute('data-axis')==='right'?sy2:sy;\n"
+    "   out.push(p.getAttribute('data-label')+' '+fmt(y[2]+(y[0]-best[1])/(y[0]-y[1])*(y[3]-y[2])));});\n"
+    "  tip.textContent=out.join('  ');tip.style.display='block';\n"
     "  tip.style.left=(e.clientX+12)+'px';tip.style.top=(e.clientY+12)+'px';});\n"
     " s.addEventListener('mouseleave',function(){tip.style.display='none';});});})();\n";
 

@@ -154,8 +154,9 @@ int svg_chart_write(struct sbuf *o, const struct svg_chart *c)
     sbuf_printf(o,
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                 "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\" "
-                "class=\"chart\">\n",
-                W, H, W, H);
+                "class=\"chart\" data-sx=\"%.1f %.1f %.9g %.9g\" data-sy=\"%.1f %.1f %.9g %.9g\" "
+                "data-sy2=\"%.1f %.1f %.9g %.9g\">\n",
+                W, H, W, H, L, R, xr.lo, xr.hi, B, T, yr.lo, yr.hi, B, T, y2r.lo, y2r.hi);
     sbuf_printf(o, "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n", W, H);
     sbuf_printf(o, "<text x=\"%d\" y=\"18\" font-size=\"13\" font-weight=\"bold\">", (int)L);
     put_text(o, c->title);
@@ -229,7 +230,8 @@ int svg_chart_write(struct sbuf *o, const struct svg_chart *c)
         const char *col = palette[i % NPALETTE];
         sbuf_puts(o, "<path class=\"line\" data-label=\"");
         put_text(o, ln->label);
-        sbuf_printf(o, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\"%s d=\"", col,
+        sbuf_printf(o, "\"%s fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\"%s d=\"",
+                    ln->right ? " data-axis=\"right\"" : "", col,
                     ln->dashed ? " stroke-dasharray=\"6 4\"" : "");
         int pen = 0;
         for (size_t k = 0; k < ln->n; k++) {

@@ -40,7 +40,9 @@ struct svg_chart {
 /* Append the chart as one <svg> element (with the XML namespace, so it is also a valid
  * .svg file) to out. Lines with no finite point are left out of the plot but stay in the
  * legend; a chart with no finite point at all still draws its frame. The polylines are
- * written as <path class="line"> elements with a data-label attribute.
+ * written as <path class="line"> elements with a data-label attribute (and data-axis="right"
+ * for the right-hand axis); the <svg> carries its scales for scripts that read values back:
+ * data-sx="LEFT RIGHT XMIN XMAX", data-sy / data-sy2="BOTTOM TOP YMIN YMAX" (pixels, values).
  * @return 0, or -ENOMEM (out may hold part of the chart). */
 int svg_chart_write(struct sbuf *out, const struct svg_chart *c);
 

@@ -68,6 +68,14 @@ print(len(svgs), len(drawn))
 sys.exit(0 if len(drawn) == int(sys.argv[2]) == len(svgs) else 1)
 PY
 check "every chart drew a line ($(cat "$T_DIR/drawn.out"))" test "$(cut -d' ' -f2 "$T_DIR/drawn.out")" = "$want"
+# hover values: a synthetic pointer move over the first chart fills the tooltip with numbers
+sed 's|</body>|<script>var s=document.querySelector("svg.chart"),r=s.getBoundingClientRect();s.dispatchEvent(new MouseEvent("mousemove",{clientX:r.left+r.width/2,clientY:r.top+r.height/2,bubbles:true}));console.log("TIP["+document.getElementById("tip").textContent+"]");</script></body>|' \
+    "$D/report.html" >"$D/hover.html"
+chrome --enable-logging=stderr --v=0 --virtual-time-budget=3000 --dump-dom "file://$D/hover.html" \
+    >/dev/null 2>"$T_DIR/hover.log"
+check "hover: the tooltip shows each line's value under the pointer" \
+    grep -qE 'TIP\[x [0-9.]+  requests/s [0-9.]+  active VUs [0-9.]+\]' "$T_DIR/hover.log"
+check "hover: no script errors" bash -c "! grep -qE 'Uncaught|Error' <(grep CONSOLE '$T_DIR/hover.log')"
 chrome --screenshot="$T_DIR/report.png" --window-size=1100,3000 "file://$D/report.html" \
     >/dev/null 2>&1
 check "screenshot saved" test -s "$T_DIR/report.png"
