@@ -46,6 +46,29 @@ YAML
 else
     fail "prometheus" "not installed (scripts/deps)"
 fi
+# the responder on its own: a request split across writes, a wrong path, an oversized head,
+# and text that promtool accepts
+SP=$(free_port)
+timeout 60 "$SURGE_BIN" run "$P" --target "$TB_URL" -o "$T_DIR/p2" -t 1 -q \
+    --prometheus-listen "127.0.0.1:$SP" &
+spid=$!
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$SP/metrics" >/dev/null && break; sleep 0.05; done
+sleep 1.5
+split=$( (exec 3<>"/dev/tcp/127.0.0.1/$SP"; printf 'GET /met' >&3; sleep 0.3
+    printf 'rics HTTP/1.1\r\nHost: x\r\n\r\n' >&3; timeout 5 cat <&3) 2>&1)
+check "a request split across two writes gets the metrics" grep -q '^surge_requests_total{scenario="steady"} [1-9]' <<<"$split"
+check "the response is text format 0.0.4" grep -q 'Content-Type: text/plain; version=0.0.4' <<<"$split"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SP/other")
+check "another path: 404 ($code)" test "$code" = 404
+big=$(head -c 10000 /dev/zero | tr '\0' a)
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $big" "http://127.0.0.1:$SP/metrics")
+check "a head over 8 KiB is dropped, not served ($code)" test "$code" = 000
+curl -sf "http://127.0.0.1:$SP/metrics" >"$T_DIR/metrics.txt"
+if command -v promtool >/dev/null; then
+    check "promtool accepts the exposition text" promtool check metrics <"$T_DIR/metrics.txt"
+fi
+check "still serving after all that" grep -q '^surge_vus{scenario="steady"} 2$' "$T_DIR/metrics.txt"
+wait $spid
 "$SURGE_BIN" run "$P" --prometheus-listen nonsense -q >"$T_DIR/bad.out" 2>&1
 check "--prometheus-listen nonsense: exit 2" test $? -eq 2
 check "--prometheus-listen nonsense: the message names the flag" \
