@@ -94,3 +94,19 @@ mkdir -p "$T_DIR/badjson" && echo '{"schema": ' >"$T_DIR/badjson/results.json"
 "$SURGE_BIN" report "$T_DIR/badjson" >"$T_DIR/bad2.out" 2>&1
 check "surge report on a broken results.json exits 2" test $? -eq 2
 check "the message names FILE:LINE:COL" grep -qE "badjson/results.json:[0-9]+:[0-9]+: " "$T_DIR/bad2.out"
+
+# 4. The default out dir: surge-out/<UTC timestamp>/ under the current directory, a new
+# one per run, holding every output.
+mkdir -p "$T_DIR/cwd"
+(cd "$T_DIR/cwd" && timeout 60 "$SURGE_BIN" run "$P" --target "$TB_URL" -q -t 1 -s steady &&
+    timeout 60 "$SURGE_BIN" run "$P" --target "$TB_URL" -q -t 1 -s steady)
+dirs=$(ls -d "$T_DIR"/cwd/surge-out/*/ 2>/dev/null | wc -l)
+check "default out dir: two runs, two surge-out/<timestamp> dirs ($dirs)" test "$dirs" -eq 2
+d1=$(ls -d "$T_DIR"/cwd/surge-out/*/ | head -1)
+check "default out dir is named by the UTC time" bash -c "basename '$d1' | grep -qE '^[0-9]{8}-[0-9]{6}(-[0-9]+)?$'"
+for f in results.json report.md report.html junit.xml series.csv series.ndjson steady.hlog charts/steady-rps.svg; do
+    check "default out dir holds $f" test -s "$d1/$f"
+done
+check "run --help names --prometheus-listen and the default out dir" \
+    bash -c "'$SURGE_BIN' run --help | grep -q -- '--prometheus-listen' && '$SURGE_BIN' run --help | grep -q 'surge-out/YYYYmmdd-HHMMSS'"
+check "report --help" bash -c "'$SURGE_BIN' report --help | grep -q 'usage: surge report DIR'"
