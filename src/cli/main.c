@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/quick_cmd.h"
+#include "cli/report_cmd.h"
 #include "cli/run_cmd.h"
 
 int main(int argc, char **argv)
@@ -13,5 +14,7 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc > 1 && (!strcmp(argv[1], "run") || !strcmp(argv[1], "validate")))
         return run_cmd(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "report"))
+        return report_cmd(argc - 1, argv + 1);
     return quick_cmd(argc, argv);
 }

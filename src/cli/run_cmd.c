@@ -4,24 +4,32 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "exec/runner.h"
 #include "flow/trace.h"
 #include "plan/plan.h"
 #include "util/units.h"
+#include "report/hlog.h"
+#include "report/ndjson.h"
+#include "report/outfile.h"
+#include "report/outputs.h"
+#include "report/promexp.h"
 
 #define MAX_MULTI 64
 
 static const char *usage =
     "usage: surge run PLAN.yaml [options]\n"
     "       surge validate PLAN.yaml [options]\n"
-    "  -o, --out DIR          write results.json (and later reports) into DIR\n"
-    "                         (default: surge-out)\n"
+    "  -o, --out DIR          write every output into DIR: results.json, report.md (and\n"
+    "                         charts/), report.html, series.ndjson (streamed each second)\n"
+    "                         (default: surge-out/YYYYmmdd-HHMMSS, a new one per run)\n"
     "      --time-scale F     multiply every duration, think time, poll and timeout by F\n"
     "  -s, --scenario NAME    run only this scenario (repeatable)\n"
     "      --target URL       override the plan's target\n"
@@ -38,25 +46,114 @@ static const char *usage =
     "                         (sends traffic to the target), print its trace; exit 0\n"
     "                         when every step held, 1 when one failed (with --trace N:\n"
     "                         only the first N requests printed)\n"
+    "      --prometheus-listen HOST:PORT\n"
+    "                         serve surge's live figures at http://HOST:PORT/metrics in\n"
+    "                         Prometheus text format while the run goes\n"
     "exit status: 0 ran (or the plan is valid), 1 could not start (validate --dry-run: a\n"
     "             step failed), 2 bad usage or an invalid plan, 3 the target was\n"
     "             unreachable (results still written), 130/143 interrupted by SIGINT/SIGTERM\n";
 
 #define DRY_RUN_MAX_US (120ull * 1000000) /* a dry run's flow gives up after 2 minutes */
 
-static int mkdir_p(const char *dir)
+/* The default out dir: surge-out/<UTC timestamp>, with -2, -3, ... when taken. */
+static void default_out(char *buf, size_t len)
 {
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0755) && errno != EEXIST)
-                return -1;
-            *p = '/';
+    time_t now = time(NULL);
+    struct tm tm;
+    char ts[32];
+    gmtime_r(&now, &tm);
+    strftime(ts, sizeof ts, "%Y%m%d-%H%M%S", &tm);
+    snprintf(buf, len, "surge-out/%s", ts);
+    for (int i = 2; access(buf, F_OK) == 0 && i < 1000; i++)
+        snprintf(buf, len, "surge-out/%s-%d", ts, i);
+}
+
+/* What the run streams into the out dir while it goes. */
+struct streams {
+    const struct plan *p;
+    const char *dir;
+    ndjson *series;      /* series.ndjson, or NULL when it could not be created */
+    hlog **hlogs;        /* per scenario: SCENARIO.hlog, opened at its first second */
+    double start_epoch;  /* wall clock at the start, for the logs' StartTime */
+    int hlog_failed;     /* reported once */
+    promexp *prom;       /* --prometheus-listen, or NULL */
+};
+
+/* series.ndjson: each merged second as one flushed line. */
+static void on_second(void *ud, const json_t *line)
+{
+    struct streams *st = ud;
+    if (st->series)
+        ndjson_write(st->series, line);
+    promexp_second(st->prom, line);
+}
+
+/* A second signal: the workers are still stopping, so write what series.ndjson already
+ * holds (every merged second), as `surge report` would for a killed run. */
+static void on_hard_stop(void *ud, int signum)
+{
+    struct streams *st = ud;
+    char path[4200], err[512];
+    json_t *doc = NULL;
+    ndjson_close(st->series);
+    st->series = NULL;
+    snprintf(path, sizeof path, "%s/series.ndjson", st->dir);
+    if (ndjson_rebuild(path, &doc, err, sizeof err)) {
+        fprintf(stderr, "surge: %s\n", err);
+        return;
+    }
+    json_object_set_new(doc, "interrupted_by", json_string(signum == SIGINT ? "SIGINT" : "SIGTERM"));
+    snprintf(path, sizeof path, "%s/results.json", st->dir);
+    if (results_json_save(doc, path, err, sizeof err) ||
+        outputs_write(doc, st->dir, err, sizeof err))
+        fprintf(stderr, "surge: %s\n", err);
+    else
+        fprintf(stderr, "surge: wrote what was there to %s (from series.ndjson)\n", st->dir);
+    json_decref(doc);
+}
+
+/* SCENARIO.hlog: each second's latency histogram as one interval. */
+static void on_second_hist(void *ud, int sc, uint32_t t_run, const hist *lat)
+{
+    struct streams *st = ud;
+    if (!st->hlogs[sc] && !st->hlog_failed) {
+        char path[4400], name[128], err[512];
+        snprintf(name, sizeof name, "%s", st->p->scenarios[sc].name);
+        for (char *c = name; *c; c++)
+            if (*c == '/' || *c == ' ')
+                *c = '_';
+        snprintf(path, sizeof path, "%s/%s.hlog", st->dir, name);
+        if (hlog_open(path, st->start_epoch, &st->hlogs[sc], err, sizeof err)) {
+            fprintf(stderr, "surge: %s\n", err);
+            st->hlog_failed = 1;
         }
     }
-    return mkdir(buf, 0755) && errno != EEXIST ? -1 : 0;
+    if (st->hlogs[sc])
+        hlog_interval(st->hlogs[sc], t_run, 1.0, lat);
+}
+
+static ndjson *open_series(const struct plan *p, const char *out_dir, double *epoch)
+{
+    char path[4200], err[512], started[40];
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    *epoch = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    time_t now = ts.tv_sec;
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    json_t *h = json_pack("{s:s, s:s?, s:s?, s:[]}", "started", started, "target", p->target,
+                          "plan", p->file, "scenarios");
+    for (int i = 0; h && i < p->nscenarios; i++)
+        json_array_append_new(json_object_get(h, "scenarios"),
+                              json_pack("{s:s, s:s}", "name", p->scenarios[i].name, "executor",
+                                        plan_exec_name(p->scenarios[i].exec)));
+    snprintf(path, sizeof path, "%s/series.ndjson", out_dir);
+    ndjson *w = NULL;
+    if (!h || ndjson_open(path, h, &w, err, sizeof err))
+        fprintf(stderr, "surge: %s\n", h ? err : "out of memory");
+    json_decref(h);
+    return w;
 }
 
 /* validate --dry-run: every flow once with one VU on one thread, its first trace_n
@@ -119,13 +216,16 @@ int run_cmd(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
         {"abort-unreachable", required_argument, NULL, 'U'},
         {"trace", required_argument, NULL, 'R'},    {"dry-run", no_argument, NULL, 'D'},
+        {"prometheus-listen", required_argument, NULL, 'P'},
         {NULL, 0, NULL, 0},
     };
     int validate = !strcmp(argv[0], "validate");
-    const char *out_dir = "surge-out", *vars[MAX_MULTI], *scen[MAX_MULTI];
+    const char *out_dir = NULL, *vars[MAX_MULTI], *scen[MAX_MULTI];
+    char def_out[64];
     struct plan_overrides ov = {.vars = vars, .scenarios = scen, .time_scale = 1};
     uint64_t abort_us = 10000000;
     int threads = 0, quiet = 0, dry_run = 0;
+    const char *prom_addr = NULL;
     long trace_n = 0;
     opterr = 0;
     optind = 0;
@@ -202,6 +302,15 @@ int run_cmd(int argc, char **argv)
         case 'D':
             dry_run = 1;
             break;
+        case 'P': {
+            char perr[256];
+            if (promexp_parse_addr(optarg, perr, sizeof perr)) {
+                fprintf(stderr, "surge: %s\n", perr);
+                return 2;
+            }
+            prom_addr = optarg;
+            break;
+        }
         case 'h':
             fputs(usage, stdout);
             return 0;
@@ -256,7 +365,11 @@ int run_cmd(int argc, char **argv)
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (int)n : 1;
     }
-    if (mkdir_p(out_dir)) {
+    if (!out_dir) {
+        default_out(def_out, sizeof def_out);
+        out_dir = def_out;
+    }
+    if (outfile_mkdir_p(out_dir)) {
         fprintf(stderr, "surge: --out: cannot create '%s': %s\n", out_dir, strerror(errno));
         plan_free(p);
         return 2;
@@ -267,16 +380,44 @@ int run_cmd(int argc, char **argv)
         plan_free(p);
         return 1;
     }
-    struct runner_opts ro = {.threads = threads, .live = quiet ? NULL : stderr,
+    char err[512];
+    struct streams st = {.p = p, .dir = out_dir};
+    st.series = open_series(p, out_dir, &st.start_epoch);
+    if (!(st.hlogs = calloc((size_t)p->nscenarios + 1, sizeof *st.hlogs))) {
+        fprintf(stderr, "surge: out of memory\n");
+        ndjson_close(st.series);
+        plan_free(p);
+        return 1;
+    }
+    if (prom_addr) {
+        if (promexp_new(EV_DEFAULT, prom_addr, p->file, p->target, &st.prom, err, sizeof err)) {
+            fprintf(stderr, "surge: %s\n", err);
+            ndjson_close(st.series);
+            free(st.hlogs);
+            trace_free(tr);
+            plan_free(p);
+            return 2;
+        }
+        if (!quiet)
+            fprintf(stderr, "surge: live figures at http://%s/metrics (port %d)\n", prom_addr,
+                    promexp_port(st.prom));
+    }
+    struct runner_opts ro = {.threads = threads, .live = quiet ? NULL : stderr, .live_tty = -1,
+                             .on_second = on_second, .on_second_ud = &st,
+                             .on_second_hist = on_second_hist, .on_hard_stop = on_hard_stop,
                              .abort_unreachable_us = abort_us, .trace = tr};
     struct run_result r = {0};
-    char err[512];
     int status = 1;
     if (!quiet)
         fprintf(stderr, "surge: running %s against %s (%d scenario%s, %d threads)\n", path,
                 p->target, p->nscenarios, p->nscenarios == 1 ? "" : "s", threads);
     enum runner_fail why;
     runner *rn = runner_run(p, &ro, &r, &why, err, sizeof err);
+    ndjson_close(st.series);
+    promexp_free(st.prom);
+    for (int i = 0; i < p->nscenarios; i++)
+        hlog_close(st.hlogs[i]);
+    free(st.hlogs);
     if (!rn) {
         fprintf(stderr, "surge: %s\n", err);
         trace_free(tr);
@@ -295,12 +436,20 @@ int run_cmd(int argc, char **argv)
     }
     char json_path[4200];
     snprintf(json_path, sizeof json_path, "%s/results.json", out_dir);
-    if (results_json_write(&r, json_path, err, sizeof err)) {
-        fprintf(stderr, "surge: %s\n", err);
+    json_t *doc = results_json_build(&r);
+    if (!doc || results_json_save(doc, json_path, err, sizeof err)) {
+        fprintf(stderr, "surge: %s\n", doc ? err : "out of memory");
         status = 1;
     } else if (!quiet) {
         printf("results: %s\n", json_path);
     }
+    if (doc && outputs_write(doc, out_dir, err, sizeof err)) {
+        fprintf(stderr, "surge: %s\n", err);
+        status = 1;
+    } else if (doc && !quiet) {
+        printf("report: %s/report.md\nreport: %s/report.html\n", out_dir, out_dir);
+    }
+    json_decref(doc);
     results_free_parts(&r);
     runner_free(rn);
     trace_free(tr);

@@ -60,6 +60,7 @@ struct quick_run {
     ev_signal sigint, sigterm;
     int interrupted;
     int stopped;
+    uint32_t emitted;      /* seconds handed to p->on_second so far */
 };
 
 static void send_one(struct qconn *qc);
@@ -222,13 +223,35 @@ static void on_duration(struct ev_loop *loop, ev_timer *t, int revents)
     stop_run(t->data);
 }
 
+/* Hand every merged second not yet handed over to p->on_second, as a series.ndjson line. */
+static void emit_seconds(quick_run *q)
+{
+    if (!q->p->on_second)
+        return;
+    const series *se = collect_series(q->col, 0);
+    for (size_t i = 0; i < series_len(se); i++) {
+        const struct series_point *pt = series_at(se, i);
+        if (pt->t + pt->span <= q->emitted)
+            continue;
+        json_t *o = results_json_point(pt);
+        json_object_set_new(o, "t_run", json_integer(pt->t));
+        json_t *line = json_pack("{s:i, s:{s:o}, s:{}}", "t_run", (json_int_t)pt->t, "scenarios",
+                                 "quick", o, "watch");
+        if (line)
+            q->p->on_second(q->p->on_second_ud, line);
+        json_decref(line);
+        q->emitted = pt->t + pt->span;
+    }
+}
+
 static void on_second(struct ev_loop *loop, ev_timer *t, int revents)
 {
     (void)loop;
     (void)revents;
     quick_run *q = t->data;
     uint32_t vus = (uint32_t)q->p->connections;
-    collect_poll(q->col, &vus);
+    if (collect_poll(q->col, &vus))
+        emit_seconds(q);
 }
 
 static void on_watchdog(struct ev_loop *loop, ev_timer *t, int revents)
@@ -335,6 +358,7 @@ quick_run *quick_run_start(const struct quick_plan *p, struct run_result *out, c
     ev_signal_stop(q->loop, &q->sigterm);
     uint32_t vus = (uint32_t)p->connections;
     collect_finish(q->col, &vus);
+    emit_seconds(q);
 
     struct scenario_result *s = &out->sc[0];
     snprintf(s->name, sizeof s->name, "quick");

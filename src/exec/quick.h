@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include <jansson.h>
+
 #include "engine/conn.h"
 #include "report/results.h"
 
@@ -26,6 +28,12 @@ struct quick_plan {
                                       and connects failed for this long (0: never) */
     struct trace *trace;     /* --trace: the first connection prints its exchanges here
                                 (flow/trace.h), or NULL */
+    /* Called on the main thread once per merged second, in order (the last, partial ones
+     * after the load stops), with that second's series.ndjson line (docs/model.md):
+     * {"t_run": N, "scenarios": {"quick": point}, "watch": {}} (borrowed: valid only during
+     * the call; "watch" left empty for the watch stage). NULL: not called. */
+    void (*on_second)(void *ud, const json_t *line);
+    void *on_second_ud;
 };
 
 typedef struct quick_run quick_run; /* opaque: keeps the statistics results point at */

@@ -14,6 +14,7 @@
 #include "engine/tls.h"
 #include "engine/url.h"
 #include "exec/slice.h"
+#include "report/live.h"
 #include "stats/collect.h"
 #include "util/clock.h"
 #include "util/units.h"
@@ -52,8 +53,11 @@ struct runner {
     ev_timer second;
     ev_signal sigint, sigterm;
     int interrupted;
+    int draining;               /* a first signal: iterations in flight are ending */
     int stopped;
     uint32_t *vus;              /* per key, for the series */
+    uint32_t emitted;           /* seconds handed to o->on_second so far */
+    live *view;                 /* the live terminal view on o->live, or NULL */
 };
 
 static void on_worker_stop(worker *w, void *ud)
@@ -187,7 +191,7 @@ static void on_notify(struct ev_loop *loop, ev_async *a, int revents)
                 continue;
             int lv = s->sh.level;
             s->level_end[lv] = clock_us();
-            if (lv + 1 < sc->nlevels) {
+            if (lv + 1 < sc->nlevels && !r->draining) {
                 s->state = SC_BETWEEN;
                 ev_timer_set(&s->timer, (double)sc->between_us / 1e6, 0.);
                 ev_timer_start(r->loop, &s->timer);
@@ -229,49 +233,53 @@ static uint64_t planned_us(const struct plan_scenario *sc)
 
 static void live_line(runner *r)
 {
-    if (!r->o->live)
+    if (!r->view)
         return;
     uint32_t t = collect_seconds(r->col);
-    for (int i = 0; i < r->nsc; i++) {
+    struct live_row rows[16];
+    char detail[16][64];
+    int n = 0;
+    for (int i = 0; i < r->nsc && n < 16; i++) {
         struct sc_run *s = &r->sc[i];
         if (s->state != SC_RUNNING && s->state != SC_BETWEEN)
             continue;
         const series *se = collect_series(r->col, s->key0);
         const struct series_point *p = series_len(se) ? series_at(se, series_len(se) - 1) : NULL;
         const struct plan_scenario *sc = s->sh.sc;
-        char el[64], tot[32], p95[32];
-        units_fmt_us((double)(clock_us() - s->started_us), el, sizeof el);
-        if (planned_us(sc)) {
-            units_fmt_us((double)planned_us(sc), tot, sizeof tot);
-            snprintf(el + strlen(el), sizeof el - strlen(el), "/%s", tot);
+        struct live_row *w = &rows[n];
+        *w = (struct live_row){.scenario = sc->name, .done = -1,
+                               .elapsed_s = (double)(clock_us() - s->started_us) / 1e6,
+                               .total_s = (double)planned_us(sc) / 1e6,
+                               .vus = atomic_load(&s->sh.active)};
+        detail[n][0] = '\0';
+        if (w->total_s > 0) {
+            w->done = w->elapsed_s / w->total_s;
         } else if (sc->exec == EXEC_PER_VU_ITERATIONS || sc->exec == EXEC_SHARED_ITERATIONS) {
             uint64_t all = sc->exec == EXEC_SHARED_ITERATIONS ? sc->iterations
                                                               : sc->iterations * (uint64_t)sc->vus;
-            snprintf(el + strlen(el), sizeof el - strlen(el), " it %llu/%llu",
-                     (unsigned long long)collect_counts(r->col, s->sh.keys.iteration)->requests,
+            uint64_t done = collect_counts(r->col, s->sh.keys.iteration)->requests;
+            snprintf(detail[n], sizeof detail[n], "it %llu/%llu", (unsigned long long)done,
                      (unsigned long long)all);
+            w->done = all ? (double)done / (double)all : -1;
+        } else if (sc->exec == EXEC_LADDER) {
+            snprintf(detail[n], sizeof detail[n], "level %d/%d (%d VUs)", s->sh.level + 1,
+                     sc->nlevels, sc->levels[s->sh.level]);
+            w->done = (double)s->sh.level / sc->nlevels;
         }
-        units_fmt_us(p ? p->p95_ms * 1000 : 0, p95, sizeof p95);
-        uint64_t errs = 0;
-        for (int k = 1; p && k < ERR__COUNT; k++)
-            errs += p->errors[k];
-        fprintf(r->o->live, "[%4us] %-16s %16s  VUs %4d  rps %8.1f  p95 %8s  failed %llu",
-                t, s->sh.sc->name, el, atomic_load(&s->sh.active),
-                p ? (double)p->requests / p->span : 0.0, p95,
-                p ? (unsigned long long)p->failed : 0ull);
-        if (sc->exec == EXEC_CONSTANT_ARRIVAL_RATE || sc->exec == EXEC_RAMPING_ARRIVAL_RATE)
-            fprintf(r->o->live, "  dropped %llu", p ? (unsigned long long)p->dropped : 0ull);
-        if (p && p->errors[ERR_CONNECT_REFUSED])
-            fprintf(r->o->live, "  refused %llu",
-                    (unsigned long long)p->errors[ERR_CONNECT_REFUSED]);
-        if (s->sh.sc->exec == EXEC_LADDER)
-            fprintf(r->o->live, "  level %d/%d (%d VUs)", s->sh.level + 1, s->sh.sc->nlevels,
-                    s->sh.sc->levels[s->sh.level]);
-        if (errs)
-            fprintf(r->o->live, "  errors %llu", (unsigned long long)errs);
-        fputc('\n', r->o->live);
+        w->detail = detail[n][0] ? detail[n] : NULL;
+        if (p) {
+            w->rps = (double)p->requests / p->span;
+            w->p95_ms = p->p95_ms;
+            w->failed = p->failed;
+            for (int k = 1; k < ERR__COUNT; k++)
+                w->errors += p->errors[k];
+            w->dropped = p->dropped;
+            w->refused = p->errors[ERR_CONNECT_REFUSED];
+        }
+        w->arrival = sc->exec == EXEC_CONSTANT_ARRIVAL_RATE || sc->exec == EXEC_RAMPING_ARRIVAL_RATE;
+        n++;
     }
-    fflush(r->o->live);
+    live_update(r->view, t, rows, n);
 }
 
 static void fill_vus(runner *r)
@@ -286,14 +294,92 @@ static void fill_vus(runner *r)
     }
 }
 
+/* The series point of second n on the run clock of a scenario's series (the last point
+ * covering n once the series is coarsened), or NULL. */
+static const struct series_point *point_at(const series *se, uint32_t n)
+{
+    size_t len = series_len(se);
+    for (size_t i = len; i-- > 0;) {
+        const struct series_point *p = series_at(se, i);
+        if (p->t_run <= n)
+            return p->t_run + p->span > n ? p : NULL;
+    }
+    return NULL;
+}
+
+/* Did scenario s run in second n of the run (load started before its end, and it had not
+ * ended before its start)? */
+static int ran_in(const runner *r, const struct sc_run *s, uint32_t n)
+{
+    uint64_t t0 = r->start_us + (uint64_t)n * 1000000, t1 = t0 + 1000000;
+    return s->started_us && s->started_us < t1 && !(s->ended_us && s->ended_us < t0);
+}
+
+/* collect's per-second histograms: a scenario's own key, to o->on_second_hist. */
+static void on_collect_second(void *ud, uint32_t t, int key, const hist *lat)
+{
+    runner *r = ud;
+    for (int i = 0; i < r->nsc; i++)
+        if (r->sc[i].key0 == key && r->sc[i].started_us &&
+            (ran_in(r, &r->sc[i], t) || hist_count(lat) > 0))
+            r->o->on_second_hist(r->o->on_second_ud, i, t, lat);
+}
+
+/* Hand every merged second not yet handed over to o->on_second, as a series.ndjson line. */
+static void emit_seconds(runner *r)
+{
+    if (!r->o->on_second)
+        return;
+    for (uint32_t n = r->emitted; n < collect_seconds(r->col); n++) {
+        json_t *line = json_object(), *scs = json_object();
+        json_object_set_new(line, "t_run", json_integer(n));
+        for (int i = 0; i < r->nsc; i++) {
+            struct sc_run *s = &r->sc[i];
+            const struct series_point *p = point_at(collect_series(r->col, s->key0), n);
+            if (!p || !s->started_us || !(ran_in(r, s, n) || p->requests))
+                continue;
+            json_object_set_new(scs, s->sh.sc->name, results_json_point(p));
+        }
+        json_object_set_new(line, "scenarios", scs);
+        json_object_set_new(line, "watch", json_object());
+        r->o->on_second(r->o->on_second_ud, line);
+        live_watch(r->view, json_object_get(line, "watch"));
+        json_decref(line);
+    }
+    r->emitted = collect_seconds(r->col);
+}
+
 static void on_second(struct ev_loop *loop, ev_timer *t, int revents)
 {
     (void)loop;
     (void)revents;
     runner *r = t->data;
     fill_vus(r);
-    if (collect_poll(r->col, r->vus))
+    if (collect_poll(r->col, r->vus)) {
+        emit_seconds(r);
         live_line(r);
+    }
+}
+
+/* The first signal: start nothing more; running scenarios stop starting iterations and
+ * give those in flight their graceful_stop; the run ends when they have (stop_all). */
+static void drain(runner *r)
+{
+    r->draining = 1;
+    for (int i = 0; i < r->nsc; i++) {
+        struct sc_run *s = &r->sc[i];
+        if (s->state == SC_RUNNING) {
+            post_all(r, s, slice_graceful);
+            continue;
+        }
+        ev_timer_stop(r->loop, &s->timer);
+        if (s->state == SC_BETWEEN) { /* a ladder between levels: nothing in flight */
+            post_all(r, s, slice_stop);
+            s->ended_us = clock_us();
+        }
+        s->state = SC_ENDED;
+    }
+    schedule(r);
 }
 
 static void on_watchdog(struct ev_loop *loop, ev_timer *t, int revents)
@@ -313,12 +399,14 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
     (void)loop;
     (void)revents;
     runner *r = w->data;
-    if (r->stopped) {
+    if (r->stopped || r->draining) {
         fprintf(stderr, "surge: interrupted twice, exiting\n");
+        if (r->o->on_hard_stop)
+            r->o->on_hard_stop(r->o->on_second_ud, w->signum);
         _exit(128 + w->signum);
     }
     r->interrupted = w->signum;
-    stop_all(r);
+    drain(r);
 }
 
 void runner_free(runner *r)
@@ -327,6 +415,7 @@ void runner_free(runner *r)
         return;
     collect_free(r->col);
     engine_free(r->e);
+    live_free(r->view);
     for (int i = 0; r->sc && i < r->nsc; i++) {
         free(r->sc[i].slots);
         free(r->sc[i].sh.examples);
@@ -456,6 +545,8 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
     r->o = o;
     r->loop = EV_DEFAULT;
     r->nthreads = o->threads;
+    if (o->live && !(r->view = live_new(o->live, o->live_tty)))
+        goto oom;
     if (resolve_target(r, err, errlen)) {
         *why = RUNNER_FAIL_INPUT;
         goto fail;
@@ -507,6 +598,8 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
     r->target.reach = &r->reach;
     ev_timer_init(&r->watchdog, on_watchdog, 0.1, 0.1);
     r->watchdog.data = r;
+    if (o->on_second_hist)
+        collect_on_second(r->col, on_collect_second, r);
     ev_async_init(&r->notify, on_notify);
     r->notify.data = r;
     ev_async_start(r->loop, &r->notify);
@@ -546,6 +639,8 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
     ev_async_stop(r->loop, &r->notify);
     fill_vus(r);
     collect_finish(r->col, r->vus);
+    emit_seconds(r);
+    live_end(r->view);
     if (build_results(r, out))
         goto oom;
     return r;

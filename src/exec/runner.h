@@ -14,7 +14,24 @@ typedef struct runner runner; /* opaque: keeps what the results point at */
 
 struct runner_opts {
     int threads;   /* worker threads (>= 1) */
-    FILE *live;    /* where the live line goes each second, or NULL */
+    FILE *live;    /* where the live view goes each second (report/live.h), or NULL */
+    int live_tty;  /* 1: a status line in place, 0: plain lines, -1: by isatty(live) */
+    /* Called on the main thread once per merged second of the run, in order, with that
+     * second's series.ndjson line (docs/model.md): {"t_run": N, "scenarios": {NAME: point
+     * with "t" (since the scenario's start) and "t_run"}, "watch": {}} for the scenarios
+     * that ran in it. The last (partial) seconds come after the load stops. The line is
+     * borrowed: valid only during the call. "watch" is an empty object for the watch stage
+     * to fill. NULL: not called. */
+    void (*on_second)(void *ud, const json_t *line);
+    void *on_second_ud;
+    /* Called with the same ud just before on_second, once per merged second and running
+     * scenario (its index in the plan), with that second's latency histogram (us; borrowed,
+     * valid only during the call): for HdrHistogram interval logs. NULL: not called. */
+    void (*on_second_hist)(void *ud, int scenario, uint32_t t_run, const hist *lat);
+    /* A second SIGINT/SIGTERM while the first one's graceful stop runs: called (same ud)
+     * to write what is there before the process exits at once with 128 + signum. The
+     * workers are still running: use only what on_second already handed over. */
+    void (*on_hard_stop)(void *ud, int signum);
     uint64_t abort_unreachable_us; /* stop when nothing connected and connects failed
                                       for this long (0: never) */
     struct trace *trace; /* --trace: VU 1 of the first worker prints into it (flow/trace.h),

@@ -465,6 +465,15 @@ void slice_start(worker *w, void *ud)
     }
 }
 
+void slice_graceful(worker *w, void *ud)
+{
+    (void)w;
+    struct slice *s = *(struct slice **)ud;
+    if (!s || s->phase == DONE)
+        return;
+    begin_graceful(s);
+}
+
 void slice_stop(worker *w, void *ud)
 {
     (void)w;

@@ -52,6 +52,9 @@ struct slice_cmd {
 void slice_start(worker *w, void *cmd);   /* creates the slice and starts the executor */
 void slice_level(worker *w, void *slot);  /* ladder: run level sh->level (slot: struct slice **) */
 void slice_stop(worker *w, void *slot);   /* stop now: abort iterations in flight */
+/* Stop starting iterations; those in flight get the scenario's graceful_stop to end (a
+ * ladder then reports its level done, as at a level's end). */
+void slice_graceful(worker *w, void *slot);
 void slice_free(struct slice *s);         /* on the worker thread; NULL is fine */
 
 #endif

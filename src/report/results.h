@@ -85,6 +85,10 @@ double results_success_rate(const struct stats_counts *c);
  * caller owns it (json_decref). */
 json_t *results_json_build(const struct run_result *r);
 
+/* One series point as results.json writes it (also a series.ndjson line's scenario
+ * entry). NULL when out of memory; the caller owns it. */
+json_t *results_json_point(const struct series_point *p);
+
 /* Save a results document to path ("-" for stdout), atomically (a temporary file
  * renamed into place). @return 0, or -1 with a reason in err. */
 int results_json_save(const json_t *doc, const char *path, char *err, int errlen);

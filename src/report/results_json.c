@@ -58,31 +58,33 @@ static json_t *errors_obj(const uint64_t *errors)
     return o;
 }
 
+json_t *results_json_point(const struct series_point *p)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "t", json_integer(p->t));
+    json_object_set_new(o, "t_run", json_integer(p->t_run));
+    if (p->span != 1)
+        json_object_set_new(o, "span", json_integer(p->span));
+    json_object_set_new(o, "requests", json_integer((json_int_t)p->requests));
+    json_object_set_new(o, "failed", json_integer((json_int_t)p->failed));
+    json_object_set_new(o, "bytes_in", json_integer((json_int_t)p->bytes_in));
+    json_object_set_new(o, "vus", json_integer(p->vus));
+    json_object_set_new(o, "dropped", json_integer((json_int_t)p->dropped));
+    json_object_set_new(o, "refused", json_integer((json_int_t)p->errors[ERR_CONNECT_REFUSED]));
+    json_object_set_new(o, "p50_ms", num(p->p50_ms));
+    json_object_set_new(o, "p90_ms", num(p->p90_ms));
+    json_object_set_new(o, "p95_ms", num(p->p95_ms));
+    json_object_set_new(o, "p99_ms", num(p->p99_ms));
+    json_object_set_new(o, "max_ms", num(p->max_ms));
+    json_object_set_new(o, "errors", errors_obj(p->errors));
+    return o;
+}
+
 static json_t *series_arr(const series *s)
 {
     json_t *a = json_array();
-    for (size_t i = 0; s && i < series_len(s); i++) {
-        const struct series_point *p = series_at(s, i);
-        json_t *o = json_object();
-        json_object_set_new(o, "t", json_integer(p->t));
-        json_object_set_new(o, "t_run", json_integer(p->t_run));
-        if (p->span != 1)
-            json_object_set_new(o, "span", json_integer(p->span));
-        json_object_set_new(o, "requests", json_integer((json_int_t)p->requests));
-        json_object_set_new(o, "failed", json_integer((json_int_t)p->failed));
-        json_object_set_new(o, "bytes_in", json_integer((json_int_t)p->bytes_in));
-        json_object_set_new(o, "vus", json_integer(p->vus));
-        json_object_set_new(o, "dropped", json_integer((json_int_t)p->dropped));
-        json_object_set_new(o, "refused",
-                            json_integer((json_int_t)p->errors[ERR_CONNECT_REFUSED]));
-        json_object_set_new(o, "p50_ms", num(p->p50_ms));
-        json_object_set_new(o, "p90_ms", num(p->p90_ms));
-        json_object_set_new(o, "p95_ms", num(p->p95_ms));
-        json_object_set_new(o, "p99_ms", num(p->p99_ms));
-        json_object_set_new(o, "max_ms", num(p->max_ms));
-        json_object_set_new(o, "errors", errors_obj(p->errors));
-        json_array_append_new(a, o);
-    }
+    for (size_t i = 0; s && i < series_len(s); i++)
+        json_array_append_new(a, results_json_point(series_at(s, i)));
     return a;
 }
 

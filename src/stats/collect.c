@@ -20,6 +20,8 @@ struct collect {
     struct pending *pend;       /* seconds >= done, in order */
     struct pending *spare;      /* completed, ready for reuse */
     hist **total_lat;           /* per key */
+    collect_second_fn on_second; /* called per completed second and key, or NULL */
+    void *on_second_ud;
     struct stats_counts *total; /* per key */
     series **ser;               /* per key */
     uint32_t *first, *last;     /* per key: the run seconds its series takes */
@@ -148,6 +150,8 @@ static void complete(collect *c, struct pending *p, const uint32_t *vus)
             series_append(c->ser[k], &pt);
         hist_merge(c->total_lat[k], h);
         stats_counts_add(&c->total[k], s);
+        if (c->on_second)
+            c->on_second(c->on_second_ud, p->t, k, h);
     }
     c->done = p->t + 1;
 }
@@ -228,4 +232,10 @@ const series *collect_series(const collect *c, int key)
 uint32_t collect_seconds(const collect *c)
 {
     return c->done;
+}
+
+void collect_on_second(collect *c, collect_second_fn fn, void *ud)
+{
+    c->on_second = fn;
+    c->on_second_ud = ud;
 }

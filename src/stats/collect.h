@@ -36,6 +36,12 @@ int collect_poll(collect *c, const uint32_t *vus);
 /* After every shard_finish: complete all remaining seconds. */
 void collect_finish(collect *c, const uint32_t *vus);
 
+/* Have fn(ud, t, key, lat) called for every key of every second as it is completed
+ * (inside collect_poll / collect_finish), with that second's latency histogram
+ * (borrowed: valid only during the call). fn NULL: no calls. */
+typedef void (*collect_second_fn)(void *ud, uint32_t t, int key, const hist *lat);
+void collect_on_second(collect *c, collect_second_fn fn, void *ud);
+
 /* Results so far, per key (valid until collect_free). */
 const hist *collect_latency(const collect *c, int key);
 const struct stats_counts *collect_counts(const collect *c, int key);
