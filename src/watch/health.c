@@ -120,6 +120,7 @@ int wsrc_health_stats(wsrc *s, struct health_stats *out)
     struct hsrc *h = (struct hsrc *)s;
     memset(out, 0, sizeof *out);
     pthread_mutex_lock(&h->mu);
+    out->url = h->cfg.url;
     out->probes = h->probes;
     out->failed = h->failed;
     if (h->nout) {

@@ -21,6 +21,7 @@ struct health_outage {
 
 /* A copy of the probes so far (safe while sampling goes on). */
 struct health_stats {
+    const char *url;   /* the URL probed (the source's) */
     long probes;       /* probes made */
     long failed;       /* of which failed (no answer, or not 2xx) */
     struct health_outage *outages; /* malloc'd (free it), in time order */
