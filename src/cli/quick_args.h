@@ -26,6 +26,11 @@ struct quick_args {
     int insecure;           /* -k/--insecure */
     const char *cacert;     /* --cacert FILE */
     int quiet;              /* -q: no summary */
+    int watch_pid;          /* --watch-pid PID, 0: none */
+    const char *watch_prom; /* --watch-prom URL */
+    const char *health_url; /* --health URL */
+    double watch_interval_s; /* --watch-interval, 0: default */
+    double watch_baseline_s; /* --watch-baseline, < 0: default */
     int help, version;
     int nheaders;
     struct http1_header headers[QUICK_MAX_HEADERS]; /* -H, pointing into hdr_owned */

@@ -7,11 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/quick_args.h"
+#include "cli/watch_setup.h"
 #include "engine/tls.h"
 #include "engine/url.h"
 #include "exec/quick.h"
+#include "util/clock.h"
 
 /* Read a whole file; NULL with errno on failure. */
 static char *read_file(const char *path, size_t *len)
@@ -79,6 +82,7 @@ int quick_cmd(int argc, char **argv)
     SSL_CTX *tls = NULL;
     char *body = NULL, head[16384];
     quick_run *q = NULL;
+    watch *w = NULL;
 
     if (quick_args_parse(argc, argv, &a, err, sizeof err)) {
         fprintf(stderr, "surge: %s\n", err);
@@ -173,6 +177,30 @@ int quick_cmd(int argc, char **argv)
         fprintf(human, "\n");
         fflush(human);
     }
+    struct watch_quick wq = {.pid = a.watch_pid, .prom_url = a.watch_prom,
+                             .health_url = a.health_url, .interval_s = a.watch_interval_s,
+                             .baseline_s = a.watch_baseline_s};
+    if (watch_setup_quick(&wq, &w, err, sizeof err)) {
+        fprintf(stderr, "surge: %s\n", err);
+        goto out;
+    }
+    if (w) {
+        if (watch_start(w, err, sizeof err)) {
+            fprintf(stderr, "surge: %s\n", err);
+            status = 3;
+            goto out;
+        }
+        double b = watch_baseline_s(w);
+        if (b > 0) {
+            if (!a.quiet)
+                fprintf(human, "  watching the target's baseline for %gs\n", b);
+            fflush(human);
+            struct timespec ts = {(time_t)b, (long)((b - (double)(time_t)b) * 1e9)};
+            while (nanosleep(&ts, &ts) && errno == EINTR)
+                ;
+        }
+        watch_mark_t0(w, clock_us());
+    }
     struct scenario_result sc = {0};
     struct run_result r = {.target = a.url, .sc = &sc};
     if (!(q = quick_run_start(&p, &r, err, sizeof err))) {
@@ -180,14 +208,27 @@ int quick_cmd(int argc, char **argv)
         status = 1;
         goto out;
     }
-    if (!a.quiet)
+    watch_stop(w);
+    struct watch_window win = {.name = sc.name[0] ? sc.name : "quick", .from_s = 0,
+                               .to_s = r.duration_s};
+    if (!a.quiet) {
         results_summary_print(human, &r, a.latency);
+        watch_summary_print(w, human, &win, 1);
+    }
     status = r.interrupted ? 128 + r.interrupted : 0;
-    if (a.json_path && results_json_write(&r, a.json_path, err, sizeof err)) {
-        fprintf(stderr, "surge: --json: %s\n", err);
-        status = 1;
+    if (a.json_path) {
+        json_t *doc = results_json_build(&r);
+        if (!doc || watch_json_add(w, doc, &win, 1)) {
+            fprintf(stderr, "surge: --json: out of memory\n");
+            status = 1;
+        } else if (results_json_save(doc, a.json_path, err, sizeof err)) {
+            fprintf(stderr, "surge: --json: %s\n", err);
+            status = 1;
+        }
+        json_decref(doc);
     }
 out:
+    watch_free(w);
     quick_run_free(q);
     free(body);
     tls_ctx_free(tls);

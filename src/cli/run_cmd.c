@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/watch_setup.h"
 #include "exec/runner.h"
 #include "plan/plan.h"
 
@@ -27,7 +28,9 @@ static const char *usage =
     "  -t, --threads N        worker threads (default: one per core)\n"
     "  -q, --quiet            no live line and no summary\n"
     "exit status: 0 ran (or the plan is valid), 1 could not start, 2 bad usage or an\n"
-    "             invalid plan, 130/143 interrupted by SIGINT/SIGTERM\n";
+    "             invalid plan, 3 the run could not complete (the target surge starts\n"
+    "             was not ready in time, or exited with on_target_exit: abort),\n"
+    "             130/143 interrupted by SIGINT/SIGTERM\n";
 
 static int mkdir_p(const char *dir)
 {
@@ -158,31 +161,59 @@ int run_cmd(int argc, char **argv)
         plan_free(p);
         return 2;
     }
-    struct runner_opts ro = {.threads = threads, .live = quiet ? NULL : stderr};
+    watch *w = NULL;
+    char err[2048];
+    if (watch_setup_plan(p, out_dir, &w, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        plan_free(p);
+        return 2;
+    }
+    struct runner_opts ro = {.threads = threads, .live = quiet ? NULL : stderr, .watch = w};
     struct run_result r = {0};
-    char err[512];
     int status = 1;
     if (!quiet)
         fprintf(stderr, "surge: running %s against %s (%d scenario%s, %d threads)\n", path,
                 p->target, p->nscenarios, p->nscenarios == 1 ? "" : "s", threads);
     enum runner_fail why;
     runner *rn = runner_run(p, &ro, &r, &why, err, sizeof err);
+    watch_stop(w);
     if (!rn) {
         fprintf(stderr, "surge: %s\n", err);
+        watch_free(w);
         plan_free(p);
         return (int)why;
     }
-    if (!quiet)
+    struct watch_window win[p->nscenarios > 0 ? p->nscenarios : 1];
+    for (int i = 0; i < p->nscenarios; i++) {
+        win[i].name = p->scenarios[i].name;
+        runner_window(rn, i, &win[i].from_s, &win[i].to_s);
+    }
+    if (!quiet) {
         results_summary_print(stdout, &r, 0);
+        watch_summary_print(w, stdout, win, p->nscenarios);
+    }
     status = r.interrupted ? 128 + r.interrupted : 0;
+    int aborted = watch_target_aborted(w);
+    if (aborted)
+        status = 3;
     char json_path[4200];
     snprintf(json_path, sizeof json_path, "%s/results.json", out_dir);
-    if (results_json_write(&r, json_path, err, sizeof err)) {
+    json_t *doc = results_json_build(&r);
+    if (doc && aborted) {
+        json_object_set_new(doc, "interrupted", json_true());
+        json_object_set_new(doc, "interrupted_by", json_string("abort"));
+    }
+    if (!doc || watch_json_add(w, doc, win, p->nscenarios)) {
+        fprintf(stderr, "surge: out of memory building results.json\n");
+        status = 1;
+    } else if (results_json_save(doc, json_path, err, sizeof err)) {
         fprintf(stderr, "surge: %s\n", err);
         status = 1;
     } else if (!quiet) {
         printf("results: %s\n", json_path);
     }
+    json_decref(doc);
+    watch_free(w);
     results_free_parts(&r);
     runner_free(rn);
     plan_free(p);
