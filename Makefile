@@ -93,7 +93,7 @@ $(BUILD)/tests/test_tb_%: $(BUILD)/tests/unit/tb_test_%.o $(BUILD)/libtestbed.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o
+$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libsurge.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
