@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -18,9 +20,15 @@
 
 extern char **environ;
 
+/* The command runs under a keeper: surge forks the keeper (leader of a new process
+ * group), the keeper forks the command and waits for it, then writes its wait status
+ * into a pipe. So its status survives whoever reaps surge's own children (libev's
+ * default loop reaps every child on SIGCHLD). */
 struct target {
     struct target_cfg cfg;
-    atomic_int pid;     /* running child (its process group id too), 0 when none */
+    atomic_int pid;     /* the command while running, 0 when none */
+    int keeper;         /* the keeper's pid = the process group; 0 when none */
+    int rfd;            /* the keeper's pipe: the command's wait status, then EOF */
 };
 
 target *target_new(const struct target_cfg *c)
@@ -34,6 +42,7 @@ target *target_new(const struct target_cfg *c)
     if (!(t->cfg.stop_grace_s > 0))
         t->cfg.stop_grace_s = 10;
     atomic_init(&t->pid, 0);
+    t->rfd = -1;
     return t;
 }
 
@@ -87,47 +96,93 @@ int target_start(target *t, char *err, int errlen)
         snprintf(err, (size_t)errlen, "target: %s", envp ? "no command" : "out of memory");
         return -1;
     }
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(err, (size_t)errlen, "target: fork: %s", strerror(errno));
+    int pfd[2];
+    if (pipe2(pfd, O_CLOEXEC)) {
+        snprintf(err, (size_t)errlen, "target: pipe: %s", strerror(errno));
         free(envp);
         close(logfd);
         return -1;
     }
-    if (pid == 0) {
-        /* the child: only async-signal-safe calls until exec */
+    pid_t parent = getpid();
+    pid_t keeper = fork();
+    if (keeper < 0) {
+        snprintf(err, (size_t)errlen, "target: fork: %s", strerror(errno));
+        free(envp);
+        close(logfd);
+        close(pfd[0]);
+        close(pfd[1]);
+        return -1;
+    }
+    if (keeper == 0) {
+        /* the keeper: only async-signal-safe calls from here on */
         setpgid(0, 0);
-        prctl(PR_SET_PDEATHSIG, SIGTERM); /* surge killed hard: do not leave it behind */
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* surge gone: so is the keeper */
         if (getppid() != parent)
             _exit(127);
-        int nul = open("/dev/null", O_RDONLY);
-        if (nul >= 0)
-            dup2(nul, 0);
-        dup2(logfd, 1);
-        dup2(logfd, 2);
         sigset_t none;
         sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        signal(SIGPIPE, SIG_DFL);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        if (c->cwd && chdir(c->cwd)) {
-            static const char m[] = "surge: target: cannot change to its cwd\n";
+        pthread_sigmask(SIG_SETMASK, &none, NULL);
+        struct sigaction dfl = {.sa_handler = SIG_DFL}, ign = {.sa_handler = SIG_IGN};
+        for (int sig = 1; sig < 32; sig++)
+            if (sig != SIGKILL && sig != SIGSTOP)
+                sigaction(sig, &dfl, NULL);
+        pid_t me = getpid();
+        pid_t cmd = fork();
+        if (cmd == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGTERM); /* the keeper killed: stop the command */
+            if (getppid() != me)
+                _exit(127);
+            int nul = open("/dev/null", O_RDONLY);
+            if (nul >= 0)
+                dup2(nul, 0);
+            dup2(logfd, 1);
+            dup2(logfd, 2);
+            if (c->cwd && chdir(c->cwd)) {
+                static const char m[] = "surge: target: cannot change to its cwd\n";
+                if (write(2, m, sizeof m - 1) < 0)
+                    _exit(127);
+                _exit(127);
+            }
+            execvpe(argv[0], (char *const *)argv, envp);
+            static const char m[] = "surge: target: cannot run the command (exec failed)\n";
             if (write(2, m, sizeof m - 1) < 0)
                 _exit(127);
             _exit(127);
         }
-        execvpe(argv[0], (char *const *)argv, envp);
-        static const char m[] = "surge: target: cannot run the command (exec failed)\n";
-        if (write(2, m, sizeof m - 1) < 0)
-            _exit(127);
-        _exit(127);
+        if (cmd < 0)
+            _exit(126);
+        /* the group's SIGTERM is for the command; the keeper waits for its end */
+        sigaction(SIGTERM, &ign, NULL);
+        sigaction(SIGINT, &ign, NULL);
+        sigaction(SIGHUP, &ign, NULL);
+        int pv = (int)cmd, ws = 0;
+        if (write(pfd[1], &pv, sizeof pv) != (ssize_t)sizeof pv)
+            _exit(126);
+        while (waitpid(cmd, &ws, 0) < 0 && errno == EINTR)
+            ;
+        if (write(pfd[1], &ws, sizeof ws) != (ssize_t)sizeof ws)
+            _exit(126);
+        _exit(0);
     }
-    setpgid(pid, pid); /* also here: no race with a signal to the group */
+    setpgid(keeper, keeper); /* also here: no race with a signal to the group */
     free(envp);
     close(logfd);
-    atomic_store(&t->pid, pid);
+    close(pfd[1]);
+    int cmd = 0;
+    ssize_t n;
+    while ((n = read(pfd[0], &cmd, sizeof cmd)) < 0 && errno == EINTR)
+        ;
+    if (n != (ssize_t)sizeof cmd || cmd <= 0) {
+        snprintf(err, (size_t)errlen, "target: cannot start the command (fork failed)");
+        kill(-keeper, SIGKILL);
+        close(pfd[0]);
+        waitpid(keeper, NULL, 0);
+        return -1;
+    }
+    fcntl(pfd[0], F_SETFL, O_NONBLOCK);
+    t->keeper = keeper;
+    t->rfd = pfd[0];
+    atomic_store(&t->pid, cmd);
     return 0;
 }
 
@@ -136,21 +191,35 @@ static int decode(int ws)
     return WIFEXITED(ws) ? WEXITSTATUS(ws) : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : ws;
 }
 
+/* The command ended (its status read, or the keeper gone): clean up the group, the
+ * keeper and the pipe. */
+static void ended(target *t)
+{
+    kill(-t->keeper, SIGKILL); /* what it left running in its group */
+    waitpid(t->keeper, NULL, WNOHANG); /* ECHILD when libev reaped it: fine */
+    close(t->rfd);
+    t->rfd = -1;
+    t->keeper = 0;
+    atomic_store(&t->pid, 0);
+}
+
+/* Read the status from the keeper's pipe. @return 1 ended (*status), 0 running. */
+static int check(target *t, int *status)
+{
+    int ws;
+    ssize_t n = read(t->rfd, &ws, sizeof ws);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return 0;
+    *status = n == (ssize_t)sizeof ws ? decode(ws) : 128 + SIGKILL; /* keeper killed */
+    ended(t);
+    return 1;
+}
+
 int target_poll(target *t, int *status)
 {
-    int pid = atomic_load(&t->pid);
-    if (!pid)
+    if (!atomic_load(&t->pid))
         return -1;
-    int ws;
-    pid_t r = waitpid(pid, &ws, WNOHANG);
-    if (r == 0)
-        return 0;
-    if (r < 0 && errno != ECHILD)
-        return 0;
-    atomic_store(&t->pid, 0);
-    *status = r == pid ? decode(ws) : -1;
-    kill(-pid, SIGKILL); /* what it left running in its group */
-    return 1;
+    return check(t, status);
 }
 
 static void sleep_s(double s)
@@ -236,23 +305,29 @@ int target_wait_ready(target *t, char *err, int errlen)
 
 int target_stop(target *t, int *status)
 {
-    int pid = atomic_load(&t->pid);
-    if (!pid)
+    if (!atomic_load(&t->pid))
         return 0;
-    kill(-pid, SIGTERM);
+    int st = -1;
+    kill(-t->keeper, SIGTERM); /* the keeper ignores it */
     uint64_t deadline = clock_us() + (uint64_t)(t->cfg.stop_grace_s * 1e6);
-    int ws = 0;
-    pid_t r;
-    while ((r = waitpid(pid, &ws, WNOHANG)) == 0 && clock_us() < deadline)
-        sleep_s(0.02);
-    if (r == 0) {
-        kill(-pid, SIGKILL);
-        r = waitpid(pid, &ws, 0);
+    int done = 0;
+    while (!(done = check(t, &st)) && clock_us() < deadline) {
+        struct pollfd p = {.fd = t->rfd, .events = POLLIN};
+        uint64_t left = deadline - clock_us();
+        poll(&p, 1, left > 50000 ? 50 : (int)(left / 1000) + 1);
     }
-    kill(-pid, SIGKILL); /* children that outlived their parent in the group */
-    atomic_store(&t->pid, 0);
+    if (!done) {
+        kill(atomic_load(&t->pid), SIGKILL);
+        struct pollfd p = {.fd = t->rfd, .events = POLLIN};
+        for (int i = 0; i < 100 && !(done = check(t, &st)); i++)
+            poll(&p, 1, 20);
+        if (!done) {
+            st = 128 + SIGKILL;
+            ended(t);
+        }
+    }
     if (status)
-        *status = r == pid ? decode(ws) : -1;
+        *status = st;
     return 1;
 }
 

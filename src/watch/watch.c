@@ -331,8 +331,14 @@ static void *target_main(void *arg)
 {
     watch *w = arg;
     for (;;) {
-        if (wait_until(w, clock_us() + 100000))
+        if (wait_until(w, clock_us() + 100000)) {
+            /* stopped here: a target this thread restarted dies with the thread
+               (PR_SET_PDEATHSIG is per thread) */
+            int st;
+            if (target_stop(w->tg, &st))
+                event(w, "stop", st);
             break;
+        }
         pthread_mutex_lock(&w->smu);
         int restart = w->restart_req;
         w->restart_req = 0;
