@@ -13,6 +13,7 @@
 #include "cli/watch_setup.h"
 #include "exec/runner.h"
 #include "plan/plan.h"
+#include "util/units.h"
 
 #define MAX_MULTI 64
 
@@ -27,6 +28,13 @@ static const char *usage =
     "      --var NAME=VALUE   override or add a plan variable (repeatable)\n"
     "  -t, --threads N        worker threads (default: one per core)\n"
     "  -q, --quiet            no live line and no summary\n"
+    "      --watch-pid PID    watch this process and its children (replaces the plan's\n"
+    "                         watch.process)\n"
+    "      --watch-prom URL   scrape this Prometheus endpoint (replaces watch.prometheus)\n"
+    "      --health URL       probe this URL every interval (replaces watch.health)\n"
+    "      --watch-interval D watch sampling period (default: the plan's, else 1s)\n"
+    "      --watch-baseline D watch the idle target this long before load (default: the\n"
+    "                         plan's, else 5s; 0: none)\n"
     "exit status: 0 ran (or the plan is valid), 1 could not start, 2 bad usage or an\n"
     "             invalid plan, 3 the run could not complete (the target surge starts\n"
     "             was not ready in time, or exited with on_target_exit: abort),\n"
@@ -54,12 +62,16 @@ int run_cmd(int argc, char **argv)
         {"scenario", required_argument, NULL, 's'}, {"target", required_argument, NULL, 'g'},
         {"var", required_argument, NULL, 'V'},      {"threads", required_argument, NULL, 't'},
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
+        {"watch-pid", required_argument, NULL, 'P'}, {"watch-prom", required_argument, NULL, 'M'},
+        {"health", required_argument, NULL, 'H'},    {"watch-interval", required_argument, NULL, 'I'},
+        {"watch-baseline", required_argument, NULL, 'B'},
         {NULL, 0, NULL, 0},
     };
     int validate = !strcmp(argv[0], "validate");
     const char *out_dir = "surge-out", *vars[MAX_MULTI], *scen[MAX_MULTI];
     struct plan_overrides ov = {.vars = vars, .scenarios = scen, .time_scale = 1};
     int threads = 0, quiet = 0;
+    struct watch_quick wf = {.baseline_s = -1};
     opterr = 0;
     optind = 0;
     for (;;) {
@@ -114,6 +126,42 @@ int run_cmd(int argc, char **argv)
         case 'q':
             quiet = 1;
             break;
+        case 'P': {
+            errno = 0;
+            long n = strtol(optarg, &end, 10);
+            if (errno || *end || end == optarg || n < 1 || n > 0x7fffffff) {
+                fprintf(stderr, "surge: bad value '%s' for --watch-pid (a process id)\n", optarg);
+                return 2;
+            }
+            wf.pid = (int)n;
+            break;
+        }
+        case 'M':
+        case 'H':
+            if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8)) {
+                fprintf(stderr, "surge: bad URL '%s' for %s (http:// or https://)\n", optarg,
+                        c == 'M' ? "--watch-prom" : "--health");
+                return 2;
+            }
+            if (c == 'M')
+                wf.prom_url = optarg;
+            else
+                wf.health_url = optarg;
+            break;
+        case 'I':
+        case 'B': {
+            uint64_t us;
+            if (units_parse_duration(optarg, 1000000, &us) || (c == 'I' && us < 50000)) {
+                fprintf(stderr, "surge: bad duration '%s' for %s (use 500ms, 1s, 5s)\n", optarg,
+                        c == 'I' ? "--watch-interval" : "--watch-baseline");
+                return 2;
+            }
+            if (c == 'I')
+                wf.interval_s = (double)us / 1e6;
+            else
+                wf.baseline_s = (double)us / 1e6;
+            break;
+        }
         case 'h':
             fputs(usage, stdout);
             return 0;
@@ -163,7 +211,7 @@ int run_cmd(int argc, char **argv)
     }
     watch *w = NULL;
     char err[2048];
-    if (watch_setup_plan(p, out_dir, &w, err, sizeof err)) {
+    if (watch_setup_plan(p, out_dir, &wf, &w, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
         plan_free(p);
         return 2;

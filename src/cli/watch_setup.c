@@ -25,18 +25,30 @@ static int add(watch *w, wsrc *s, const char *file, struct plan_loc loc, const c
     return -1;
 }
 
-int watch_setup_plan(const struct plan *p, const char *out_dir, watch **out, char *err,
-                     int errlen)
+static int add_flags(watch *w, const struct watch_quick *q, double interval, char *err,
+                     int errlen);
+
+int watch_setup_plan(const struct plan *p, const char *out_dir, const struct watch_quick *fl,
+                     watch **out, char *err, int errlen)
 {
     const struct plan_watch *pw = p->watch_cfg;
     const struct plan_service *sv = p->service;
+    static const struct watch_quick no_flags = {.baseline_s = -1};
+    if (!fl)
+        fl = &no_flags;
     *out = NULL;
-    if (!pw && !sv)
+    if (!pw && !sv && !fl->pid && !fl->prom_url && !fl->health_url)
         return 0;
     struct watch_opts o = {.interval_s = pw ? pw->interval_s : 1,
                            .baseline_s = pw ? pw->baseline_s : 5,
                            .has_baseline = pw ? pw->has_baseline : 0,
                            .warn = stderr};
+    if (fl->interval_s > 0)
+        o.interval_s = fl->interval_s;
+    if (fl->baseline_s >= 0) {
+        o.baseline_s = fl->baseline_s;
+        o.has_baseline = 1;
+    }
     watch *w = watch_new(&o);
     if (!w) {
         snprintf(err, (size_t)errlen, "out of memory");
@@ -44,8 +56,10 @@ int watch_setup_plan(const struct plan *p, const char *out_dir, watch **out, cha
     }
     char why[300];
     struct plan_loc none = {0, 0};
+    if (add_flags(w, fl, o.interval_s, err, errlen))
+        goto fail;
     if (pw) {
-        if (pw->pid || pw->pid_file) {
+        if ((pw->pid || pw->pid_file) && !fl->pid) {
             struct watch_proc_cfg c = {.pid = pw->pid, .pid_file = pw->pid_file};
             if (add(w, wsrc_process_new(&c, why, sizeof why), p->file, none, "watch.process",
                     why, err, errlen))
@@ -57,7 +71,7 @@ int watch_setup_plan(const struct plan *p, const char *out_dir, watch **out, cha
                     why, err, errlen))
                 goto fail;
         }
-        if (pw->prom_url) {
+        if (pw->prom_url && !fl->prom_url) {
             struct watch_prom_cfg c = {.url = pw->prom_url,
                                        .metrics = (const char *const *)pw->prom_metrics,
                                        .nmetrics = pw->nprom_metrics,
@@ -80,7 +94,7 @@ int watch_setup_plan(const struct plan *p, const char *out_dir, watch **out, cha
                     "watch.promql", why, err, errlen))
                 goto fail;
         }
-        if (pw->health_url) {
+        if (pw->health_url && !fl->health_url) {
             struct watch_health_cfg c = {.url = pw->health_url,
                                          .timeout_s = pw->health_timeout_s > 0
                                                           ? pw->health_timeout_s
@@ -130,6 +144,35 @@ fail:
     return -1;
 }
 
+static int add_flags(watch *w, const struct watch_quick *q, double interval, char *err,
+                     int errlen)
+{
+    char why[300];
+    wsrc *s;
+    if (q->pid) {
+        struct watch_proc_cfg c = {.pid = q->pid};
+        if (!(s = wsrc_process_new(&c, why, sizeof why)) || watch_add(w, s)) {
+            snprintf(err, (size_t)errlen, "--watch-pid: %s", why);
+            return -1;
+        }
+    }
+    if (q->prom_url) {
+        struct watch_prom_cfg c = {.url = q->prom_url, .max_series = 200, .timeout_s = interval};
+        if (!(s = wsrc_prometheus_new(&c, why, sizeof why)) || watch_add(w, s)) {
+            snprintf(err, (size_t)errlen, "--watch-prom %s: %s", q->prom_url, why);
+            return -1;
+        }
+    }
+    if (q->health_url) {
+        struct watch_health_cfg c = {.url = q->health_url, .timeout_s = interval};
+        if (!(s = wsrc_health_new(&c, why, sizeof why)) || watch_add(w, s)) {
+            snprintf(err, (size_t)errlen, "--health %s: %s", q->health_url, why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int watch_setup_quick(const struct watch_quick *q, watch **out, char *err, int errlen)
 {
     *out = NULL;
@@ -144,33 +187,10 @@ int watch_setup_quick(const struct watch_quick *q, watch **out, char *err, int e
         snprintf(err, (size_t)errlen, "out of memory");
         return -1;
     }
-    char why[300];
-    wsrc *s;
-    if (q->pid) {
-        struct watch_proc_cfg c = {.pid = q->pid};
-        if (!(s = wsrc_process_new(&c, why, sizeof why)) || watch_add(w, s)) {
-            snprintf(err, (size_t)errlen, "--watch-pid: %s", why);
-            goto fail;
-        }
-    }
-    if (q->prom_url) {
-        struct watch_prom_cfg c = {.url = q->prom_url, .max_series = 200,
-                                   .timeout_s = o.interval_s};
-        if (!(s = wsrc_prometheus_new(&c, why, sizeof why)) || watch_add(w, s)) {
-            snprintf(err, (size_t)errlen, "--watch-prom %s: %s", q->prom_url, why);
-            goto fail;
-        }
-    }
-    if (q->health_url) {
-        struct watch_health_cfg c = {.url = q->health_url, .timeout_s = o.interval_s};
-        if (!(s = wsrc_health_new(&c, why, sizeof why)) || watch_add(w, s)) {
-            snprintf(err, (size_t)errlen, "--health %s: %s", q->health_url, why);
-            goto fail;
-        }
+    if (add_flags(w, q, o.interval_s, err, errlen)) {
+        watch_free(w);
+        return -1;
     }
     *out = w;
     return 0;
-fail:
-    watch_free(w);
-    return -1;
 }
