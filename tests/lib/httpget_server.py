@@ -8,9 +8,33 @@ Writes its port to PORTFILE. Each path picks a reply shape:
   /cut      Content-Length 100 but closes after 5 bytes
   /garbage  not HTTP at all
   /continue a 100 Continue, then 200 "after"
-  other     Content-Length "ok"
+  /seq...   Prometheus text that changes with each hit n of that path (a counter +10 a
+            hit that resets at hit 4, a gauge 1000n, a histogram, a summary, 3 labelled
+            gauges); /seq-bad... answers malformed text, /seq-503... a 503
+  other     503, "ok"
 With CERT and KEY it speaks TLS."""
 import socket, ssl, sys, threading, time
+
+HITS = {}
+LOCK = threading.Lock()
+
+def seq_doc(n):
+    c = 1 if n == 4 else 10 * n + (100 if n > 4 else 0)
+    return ("# HELP reqs_total Requests.\n# TYPE reqs_total counter\n"
+            'reqs_total{code="200"} %d\n' % c +
+            "# TYPE mem_bytes gauge\nmem_bytes %d\n" % (1000 * n) +
+            "# TYPE load_pct gauge\nload_pct 12.5\n"
+            "# TYPE lat_seconds histogram\n"
+            'lat_seconds_bucket{le="0.1",path="/a"} %d\n' % (10 * n) +
+            'lat_seconds_bucket{le="0.2",path="/a"} %d\n' % (20 * n) +
+            'lat_seconds_bucket{le="+Inf",path="/a"} %d\n' % (20 * n) +
+            'lat_seconds_sum{path="/a"} %g\n' % (2.0 * n) +
+            'lat_seconds_count{path="/a"} %d\n' % (20 * n) +
+            "# TYPE rpc_seconds summary\n"
+            'rpc_seconds{quantile="0.5"} 0.25\nrpc_seconds{quantile="0.99"} 0.75\n'
+            "rpc_seconds_sum 10\nrpc_seconds_count %d\n" % (5 * n) +
+            'temp{zone="a"} 1\ntemp{zone="b"} 2\ntemp{zone="c"} 3\n'
+            "up NaN\n")
 
 def handle(c):
     try:
@@ -21,7 +45,17 @@ def handle(c):
                 return
             data += d
         path = data.split(b" ")[1].decode()
-        if path == "/chunked":
+        if path.startswith("/seq"):
+            with LOCK:
+                HITS[path] = HITS.get(path, 0) + 1
+                n = HITS[path]
+            if path.startswith("/seq-bad"):
+                body = b"ok 1\nbroken{ 2\n"
+            else:
+                body = seq_doc(n).encode()
+            st = b"503 Unavailable" if path.startswith("/seq-503") else b"200 OK"
+            c.sendall(b"HTTP/1.1 %s\r\nContent-Length: %d\r\n\r\n%s" % (st, len(body), body))
+        elif path == "/chunked":
             c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
             for part in (b"hello, ", b"chunked ", b"world"):
                 c.sendall(b"%x\r\n%s\r\n" % (len(part), part))

@@ -1,15 +1,19 @@
 /* watchsrc.c — a test driver for the watch sources (build/tools/watchsrc): one blocking GET,
  * or a source sampled N times, its values printed as lines, for tests/integration/watch_*.sh. */
 #include "watch/httpget.h"
+#include "watch/source.h"
 
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: watchsrc get URL [TIMEOUT_S [MAX_BODY [insecure|CACERT]]]\n");
+    fprintf(stderr, "usage: watchsrc get URL [TIMEOUT_S [MAX_BODY [insecure|CACERT]]]\n"
+                    "       watchsrc prom URL SAMPLES INTERVAL_S MAX_SERIES [SELECTOR...]\n"
+                    "       watchsrc promql URL STEP_S FROM TO T0 NAME QUERY [NAME QUERY...]\n");
     return 2;
 }
 
@@ -41,6 +45,55 @@ static int cmd_get(int argc, char **argv)
     return 0;
 }
 
+/* Values print as "t NAME UNIT VALUE" lines ("-" for an empty unit). */
+static void print_value(struct watch_emit *e, const char *name, const char *unit, double t,
+                        double v)
+{
+    (void)e;
+    printf("%g %s %s %.17g\n", t, name, *unit ? unit : "-", v);
+}
+
+static void sleep_s(double s)
+{
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    nanosleep(&ts, NULL);
+}
+
+/* Samples a source n times, interval apart, at t = 0, interval, ...: values as above, a
+ * failed sample as "t unavailable REASON", then "end t". */
+static int drive(wsrc *s, int n, double interval)
+{
+    struct watch_emit em = {.value = print_value};
+    for (int i = 0; i < n; i++) {
+        double t = i * interval;
+        if (s->ops->sample(s, t, &em) != 0)
+            printf("%g unavailable %s\n", t, s->reason);
+        printf("end %g\n", t);
+        fflush(stdout);
+        if (i + 1 < n)
+            sleep_s(interval);
+    }
+    return 0;
+}
+
+static int cmd_prom(int argc, char **argv)
+{
+    if (argc < 4)
+        return usage();
+    struct watch_prom_cfg c = {.url = argv[0], .max_series = (int)strtol(argv[3], NULL, 10),
+                               .metrics = (const char *const *)argv + 4, .nmetrics = argc - 4,
+                               .timeout_s = 2};
+    char err[256];
+    wsrc *s = wsrc_prometheus_new(&c, err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "%s\n", err);
+        return 2;
+    }
+    drive(s, (int)strtol(argv[1], NULL, 10), strtod(argv[2], NULL));
+    wsrc_free(s);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -48,5 +101,7 @@ int main(int argc, char **argv)
         return usage();
     if (strcmp(argv[1], "get") == 0)
         return cmd_get(argc - 2, argv + 2);
+    if (strcmp(argv[1], "prom") == 0)
+        return cmd_prom(argc - 2, argv + 2);
     return usage();
 }
