@@ -280,8 +280,7 @@ static void *src_main(void *arg)
                 snprintf(r->warned, sizeof r->warned, "%s", r->s->reason);
             }
         } else {
-            r->ok++;
-            r->warned[0] = '\0';
+            r->ok++; /* a reason already warned about is not repeated when it comes back */
         }
         next += step;
         uint64_t now = clock_us();
