@@ -540,8 +540,10 @@ static double *run_times(const watch *w, const struct metric *m)
 
 static int is_memory(const struct metric *m)
 {
-    size_t l = strlen(m->name);
-    return !strcmp(m->unit, "bytes") && l > 6 && !strcmp(m->name + l - 6, "_bytes");
+    /* by name (docs/model.md: memory metrics are *_bytes), labels aside */
+    const char *end = strchr(m->name, '{');
+    size_t l = end ? (size_t)(end - m->name) : strlen(m->name);
+    return l > 6 && !strncmp(m->name + l - 6, "_bytes", 6) && !strchr(m->name, ':');
 }
 
 static void figures(const watch *w, const struct metric *m, const double *t, double from,

@@ -92,8 +92,71 @@ static void test_self(void)
     CHECK(strstr(err, "pid") != NULL);
 }
 
+struct cg {
+    struct watch_emit e;
+    double mem, cpu;
+    int nmem, ncpu;
+};
+
+static void on_cg(struct watch_emit *e, const char *name, const char *unit, double t, double v)
+{
+    struct cg *g = (struct cg *)e;
+    (void)unit;
+    (void)t;
+    if (!strcmp(name, "cgroup.memory_bytes"))
+        g->mem = v, g->nmem++;
+    else if (!strcmp(name, "cgroup.cpu_pct"))
+        g->cpu = v, g->ncpu++;
+}
+
+static void put(const char *dir, const char *name, const char *text)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* A cgroup v2 directory imitated by files: memory.current, cpu.stat usage_usec. */
+static void test_cgroup(void)
+{
+    char dir[] = "/tmp/surge-cg.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    put(dir, "memory.current", "123456789\n");
+    put(dir, "cpu.stat", "usage_usec 1000000\nuser_usec 800000\nsystem_usec 200000\n");
+    char err[128];
+    struct watch_cgroup_cfg c = {.path = dir};
+    wsrc *s = wsrc_cgroup_new(&c, err, sizeof err);
+    CHECK(s != NULL);
+    struct cg g = {.e = {.value = on_cg}};
+    CHECK_INT(s->ops->sample(s, 0, &g.e), 0);
+    CHECK_NEAR(g.mem, 123456789, 0);
+    CHECK_INT(g.ncpu, 0);
+    usleep(100000);
+    put(dir, "cpu.stat", "usage_usec 1050000\nuser_usec 840000\nsystem_usec 210000\n");
+    CHECK_INT(s->ops->sample(s, 0.1, &g.e), 0);
+    CHECK_INT(g.ncpu, 1);
+    CHECK(g.cpu > 20 && g.cpu <= 50); /* 50 ms of CPU in >= 100 ms */
+    put(dir, "memory.current", "max\n");
+    CHECK_INT(s->ops->sample(s, 0.2, &g.e), -1);
+    CHECK(strstr(s->reason, "memory.current: not a number") != NULL);
+    char p[600];
+    snprintf(p, sizeof p, "%s/memory.current", dir);
+    unlink(p);
+    CHECK_INT(s->ops->sample(s, 0.3, &g.e), -1);
+    CHECK(strstr(s->reason, "No such file") != NULL);
+    snprintf(p, sizeof p, "%s/cpu.stat", dir);
+    unlink(p);
+    rmdir(dir);
+    wsrc_free(s);
+}
+
 int main(void)
 {
+    RUN(test_cgroup);
     RUN(test_parse);
     RUN(test_parse_bad);
     RUN(test_self);
