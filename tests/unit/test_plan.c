@@ -661,7 +661,7 @@ static void executors(void)
                                             "vus: 2, duraton: 1s}\n",
                 "7:5: scenario 'c': the constant-vus executor needs duration:",
                 "7:56: unknown key 'duraton' in a scenario (did you mean 'duration'?); valid "
-                "keys: name, flow, executor, start, after, graceful_stop, vus, duration");
+                "keys: name, flow, executor, start, after, graceful_stop, restart_at, vus, duration");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: c, flow: f, executor: constant-vu}\n",
                 "7:34: executor: unknown executor 'constant-vu' (did you mean 'constant-vus'?); "
                 "executors: ladder, constant-vus, ramping-vus, per-vu-iterations, "
