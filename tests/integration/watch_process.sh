@@ -86,3 +86,17 @@ timeout 30 "$SURGE_BIN" run "$T_DIR/pf.yaml" -o "$T_DIR/pf" >"$T_DIR/pf.out" 2>&
 check "pid_file unreadable: exit 0" test $? -eq 0
 jcheck "pid_file unreadable: unavailable with its reason" "$T_DIR/pf/results.json" \
     '.watch.sources[0] | .status == "unavailable" and (.reason | test("no-such.pid"))'
+
+# --- an unreachable metrics URL and health URL: warnings, the run unaffected ---
+DOWN=http://127.0.0.1:$(free_port)
+timeout 30 "$SURGE_BIN" -c 2 -d 1s --watch-prom "$DOWN/metrics" --health "$DOWN/health" \
+    --watch-interval 250ms --watch-baseline 0 --json "$T_DIR/down.json" "$TB_URL/echo" \
+    >"$T_DIR/down.out" 2>&1
+check "unreachable: exit 0" test $? -eq 0
+check "unreachable: one warning for the metrics URL" \
+    test "$(grep -c 'warning: watch prometheus: .*refused' "$T_DIR/down.out")" -eq 1
+jcheck "unreachable: prometheus unavailable with its reason" "$T_DIR/down.json" \
+    '.watch.sources[] | select(.kind=="prometheus") | .status == "unavailable" and (.reason | test("refused"))'
+jcheck "unreachable: health down all along (uptime 0, one open outage)" "$T_DIR/down.json" \
+    '.watch.health | .uptime_pct == 0 and (.outages | length == 1) and .outages[0].open'
+jcheck "unreachable: the load ran" "$T_DIR/down.json" '.scenarios[0].requests > 0 and .scenarios[0].failed == 0'
