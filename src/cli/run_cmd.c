@@ -195,6 +195,15 @@ int run_cmd(int argc, char **argv)
     }
     free(errors);
     if (validate) {
+        /* the watch sources are made (and dropped) too: a bad selector is a plan error */
+        watch *vw = NULL;
+        char verr[2048];
+        if (watch_setup_plan(p, ".", &wf, &vw, verr, sizeof verr)) {
+            fprintf(stderr, "%s\n", verr);
+            plan_free(p);
+            return 2;
+        }
+        watch_free(vw);
         printf("%s: valid: %d scenario%s, %d flow%s\n", path, p->nscenarios,
                p->nscenarios == 1 ? "" : "s", p->nflows, p->nflows == 1 ? "" : "s");
         plan_free(p);

@@ -131,3 +131,15 @@ YAML
 "$SURGE_BIN" validate "$T_DIR/norestart.yaml" >"$T_DIR/norestart.out" 2>&1
 check "restart_at without a command: exit 2" test $? -eq 2
 check "restart_at without a command: says why" grep -q 'restart_at: needs a target surge starts' "$T_DIR/norestart.out"
+cat >"$T_DIR/sel.yaml" <<YAML
+target: http://127.0.0.1:1
+watch:
+  prometheus: {url: /metrics, metrics: ['foo{a=b}']}
+flows: {f: [{get: /}]}
+scenarios: [{name: s, flow: f, executor: constant-vus, vus: 1, duration: 1s}]
+YAML
+"$SURGE_BIN" validate "$T_DIR/sel.yaml" >"$T_DIR/sel.out" 2>&1
+check "bad selector: validate exits 2" test $? -eq 2
+check "bad selector: FILE:LINE:COL of the prometheus section" grep -q 'sel.yaml:3:15: watch.prometheus: ' "$T_DIR/sel.out"
+"$SURGE_BIN" run "$T_DIR/sel.yaml" -o "$T_DIR/sel" >"$T_DIR/sel.out" 2>&1
+check "bad selector: run exits 2 before any load" test $? -eq 2
