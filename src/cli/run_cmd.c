@@ -240,14 +240,15 @@ int run_cmd(int argc, char **argv)
         plan_free(p);
         return (int)why;
     }
-    struct watch_window win[p->nscenarios > 0 ? p->nscenarios : 1];
-    for (int i = 0; i < p->nscenarios; i++) {
+    struct watch_window *win = calloc((size_t)p->nscenarios + 1, sizeof *win);
+    for (int i = 0; win && i < p->nscenarios; i++) {
         win[i].name = p->scenarios[i].name;
         runner_window(rn, i, &win[i].from_s, &win[i].to_s);
     }
     if (!quiet) {
         results_summary_print(stdout, &r, 0);
-        watch_summary_print(w, stdout, win, p->nscenarios);
+        if (win)
+            watch_summary_print(w, stdout, win, p->nscenarios);
     }
     status = r.interrupted ? 128 + r.interrupted : 0;
     int aborted = watch_target_aborted(w);
@@ -255,7 +256,7 @@ int run_cmd(int argc, char **argv)
         status = 3;
     char json_path[4200];
     snprintf(json_path, sizeof json_path, "%s/results.json", out_dir);
-    json_t *doc = results_json_build(&r);
+    json_t *doc = win ? results_json_build(&r) : NULL;
     if (doc && aborted) {
         json_object_set_new(doc, "interrupted", json_true());
         json_object_set_new(doc, "interrupted_by", json_string("abort"));
@@ -270,6 +271,7 @@ int run_cmd(int argc, char **argv)
         printf("results: %s\n", json_path);
     }
     json_decref(doc);
+    free(win);
     watch_free(w);
     results_free_parts(&r);
     runner_free(rn);
