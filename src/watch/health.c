@@ -61,7 +61,7 @@ static int health_sample(wsrc *s, double t, struct watch_emit *em)
         const char *m = !strncmp(err, h->cfg.url, ul) && err[ul] == ':' ? err + ul + 1 : err;
         while (*m == ' ')
             m++;
-        snprintf(why, sizeof why, "%s", m);
+        snprintf(why, sizeof why, "%.159s", m);
     }
     pthread_mutex_lock(&h->mu);
     h->probes++;
