@@ -68,6 +68,7 @@ jcheck "growth: per-scenario growth present" "$T_DIR/leak.json" \
     '.scenarios[0].watch["process.rss_bytes"].growth.per_h > 1e10'
 
 # --- bad input: a dead pid, a pid_file that cannot be read ---
+start_testbed # the load's target again (the jobs testbeds are stopped)
 /bin/true & DEAD=$!; wait $DEAD # (a pid that has exited)
 timeout 30 "$SURGE_BIN" -c 2 -d 1s --watch-pid "$DEAD" --watch-baseline 0 \
     --json "$T_DIR/dead.json" "$TB_URL/echo" >"$T_DIR/dead.out" 2>&1
@@ -75,7 +76,7 @@ check "dead pid: exit 0" test $? -eq 0
 check "dead pid: one warning line" test "$(grep -c "warning: watch process: pid $DEAD" "$T_DIR/dead.out")" -eq 1
 jcheck "dead pid: unavailable with its reason" "$T_DIR/dead.json" \
     '.watch.sources[0] | .status == "unavailable" and (.reason | test("no such process"))'
-jcheck "dead pid: the load ran" "$T_DIR/dead.json" '.scenarios[0].requests > 0'
+jcheck "dead pid: the load ran" "$T_DIR/dead.json" '.scenarios[0].requests > 0 and .scenarios[0].failed == 0'
 cat >"$T_DIR/pf.yaml" <<YAML
 target: $TB_URL
 watch: {interval: 250ms, baseline: 0s, process: {pid_file: $T_DIR/no-such.pid}}
