@@ -17,12 +17,14 @@ timeout 60 "$SURGE_BIN" -c 2 -d 6s --health "$H_URL/health" --watch-interval 250
 check "pause: exit 0" test $? -eq 0
 wait "$BG"
 F=$T_DIR/pause.json
-jcheck "pause: one outage" "$F" '.watch.health.outages | length == 1'
+# (the longest outage: a probe timing out on a busy machine may add a short one)
+jcheck "pause: an outage" "$F" '.watch.health.outages | length >= 1'
 jcheck "pause: outage of about the pause (1.5..4 s)" "$F" \
-    '.watch.health.outages[0] | .duration_s >= 1.5 and .duration_s <= 4'
+    '.watch.health.outages | max_by(.duration_s) | .duration_s >= 1.5 and .duration_s <= 4'
 jcheck "pause: outage starts about 1 s into load (0..2.5 s)" "$F" \
-    '.watch.health.outages[0] | .start_s >= 0 and .start_s <= 2.5'
-jcheck "pause: reason is a timeout" "$F" '.watch.health.outages[0].reason | test("timed out")'
+    '.watch.health.outages | max_by(.duration_s) | .start_s >= 0 and .start_s <= 2.5'
+jcheck "pause: reason is a timeout" "$F" \
+    '.watch.health.outages | max_by(.duration_s) | .reason | test("timed out")'
 jcheck "pause: uptime below 100 and above 30" "$F" \
     '.watch.health | .uptime_pct < 100 and .uptime_pct > 30 and .failed > 0 and .probes > .failed'
 jcheck "pause: health.up series has zeros and ones" "$F" \
