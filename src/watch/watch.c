@@ -598,9 +598,11 @@ static json_t *num(double v)
     return json_real(a >= 1e6 ? round(v) : round(v * 1000.0) / 1000.0);
 }
 
-static json_t *figures_obj(const struct watch_result *f)
+/* Add the figures to o (a new object when NULL). */
+static json_t *figures_obj(json_t *o, const struct watch_result *f)
 {
-    json_t *o = json_object();
+    if (!o)
+        o = json_object();
     if (f->has_baseline)
         json_object_set_new(o, "baseline", num(f->baseline));
     if (f->n) {
@@ -704,10 +706,11 @@ int watch_json_add(watch *w, json_t *doc, const struct watch_window *win, int nw
             continue;
         struct watch_result f;
         figures(w, m, t, 0, end, &f);
-        json_t *e = figures_obj(&f);
+        json_t *e = json_object();
         json_object_set_new(e, "name", json_string(m->name));
         json_object_set_new(e, "source", json_string(m->source));
         json_object_set_new(e, "unit", json_string(m->unit));
+        figures_obj(e, &f);
         json_t *ser = json_array();
         for (int k = 0; k < m->n; k++)
             json_array_append_new(ser, json_pack("[oo]", json_real(round(t[k] * 1000) / 1000),
@@ -725,7 +728,7 @@ int watch_json_add(watch *w, json_t *doc, const struct watch_window *win, int nw
                 json_object_set_new(so, "watch", sw);
             }
             figures(w, m, t, win[k].from_s, win[k].to_s + 1e-9, &f);
-            json_object_set_new(sw, m->name, figures_obj(&f));
+            json_object_set_new(sw, m->name, figures_obj(NULL, &f));
         }
         free(t);
     }
