@@ -12,6 +12,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -354,8 +356,52 @@ static int read_response(struct hg *h)
     }
 }
 
+/* OpenSSL writes with write(): a peer that has closed would raise SIGPIPE. It is blocked in
+ * this thread for the call, and one raised by it is taken back before unblocking. */
+struct pipeguard {
+    sigset_t old;
+    int was_pending;
+};
+
+static void pipe_block(struct pipeguard *g)
+{
+    sigset_t set, pend;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    sigpending(&pend);
+    g->was_pending = sigismember(&pend, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, &g->old);
+}
+
+static void pipe_restore(struct pipeguard *g)
+{
+    sigset_t set, pend;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    sigpending(&pend);
+    if (!g->was_pending && sigismember(&pend, SIGPIPE)) {
+        struct timespec zero = {0, 0};
+        while (sigtimedwait(&set, NULL, &zero) < 0 && errno == EINTR)
+            ;
+    }
+    pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
+
+static int http_get_guarded(const char *url, const struct http_get_opts *o,
+                            struct http_get_result *res, char *err, int errlen);
+
 int http_get(const char *url, const struct http_get_opts *o, struct http_get_result *res,
              char *err, int errlen)
+{
+    struct pipeguard g;
+    pipe_block(&g);
+    int rc = http_get_guarded(url, o, res, err, errlen);
+    pipe_restore(&g);
+    return rc;
+}
+
+static int http_get_guarded(const char *url, const struct http_get_opts *o,
+                            struct http_get_result *res, char *err, int errlen)
 {
     static const struct http_get_opts defaults;
     if (!o)

@@ -18,12 +18,13 @@ struct http_get_result {
     int status;             /* the response's status code */
     char *body;             /* NUL-terminated (owned; http_get_result_free) */
     size_t body_len;
-    double elapsed_ms;      /* from connect to the last byte */
+    double elapsed_ms;      /* from the call (name lookup included) to the last byte */
 };
 
 /* GET url. Any complete response fills res (whatever its status) and returns 0;
  * otherwise -1 with a short reason in err naming the URL ("http://127.0.0.1:9/metrics:
- * connection refused", "...: timed out after 2 s", "...: bad URL: ..."). */
+ * connection refused", "...: timed out after 2 s", "...: bad URL: ..."). Thread-safe; a
+ * SIGPIPE it causes (a TLS peer that closed) is blocked in the calling thread and dropped. */
 int http_get(const char *url, const struct http_get_opts *o, struct http_get_result *res,
              char *err, int errlen);
 void http_get_result_free(struct http_get_result *r); /* NULL is fine */

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #define LINE_CAP (64 * 1024)         /* a longer line is matched on its first LINE_CAP bytes */
-#define READ_CAP ((off_t)64 << 20)  /* bytes read per sample at most; the rest next time */
+#define READ_CAP ((off_t)8 << 20)   /* bytes read per sample at most; the rest next time */
 
 struct lpat {
     char name[64];
@@ -105,7 +105,8 @@ static void flush_partial(struct lsrc *l)
     l->overlong = 0;
 }
 
-/* Read what fd has past l->off (truncation: from 0). @return 0, or -1 (reason set). */
+/* Read what fd has past l->off (truncation: from 0), READ_CAP at most. @return 0 at the
+ * end of the file, 1 when the cap left some for the next sample, -1 (reason set). */
 static int read_new(struct lsrc *l)
 {
     struct stat st;
@@ -135,7 +136,7 @@ static int read_new(struct lsrc *l)
         l->off += r;
         budget -= r;
     }
-    return 0;
+    return budget > 0 ? 0 : 1;
 }
 
 /* Open the path as the file to follow, from its start or its end. @return 0, or -1 with
@@ -186,16 +187,18 @@ static int lsrc_sample(wsrc *s, double t, struct watch_emit *em)
             return -1;
         }
     }
-    if (read_new(l) != 0) {
+    int more = read_new(l);
+    if (more < 0) {
         s->status = WSRC_UNAVAILABLE;
         return -1;
     }
-    /* rotated: the path names another file now. The old one is finished above; the new
-     * one is read from its start. A path that is gone for now keeps the old one followed. */
+    /* rotated: the path names another file now. The old one is finished first (over as
+     * many samples as READ_CAP needs); the new one is then read from its start. A path
+     * that is gone for now keeps the old one followed. */
     struct stat st;
-    if (stat(l->path, &st) == 0 && (st.st_ino != l->ino || st.st_dev != l->dev)) {
+    if (!more && stat(l->path, &st) == 0 && (st.st_ino != l->ino || st.st_dev != l->dev)) {
         flush_partial(l);
-        if (open_path(l, 0) == 0 && read_new(l) != 0) {
+        if (open_path(l, 0) == 0 && read_new(l) < 0) {
             s->status = WSRC_UNAVAILABLE;
             return -1;
         }

@@ -3,7 +3,6 @@
 #include "watch/httpget.h"
 #include "watch/source.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +12,7 @@ static int usage(void)
 {
     fprintf(stderr, "usage: watchsrc get URL [TIMEOUT_S [MAX_BODY [insecure|CACERT]]]\n"
                     "       watchsrc prom URL SAMPLES INTERVAL_S MAX_SERIES [SELECTOR...]\n"
-                    "       watchsrc promql URL STEP_S FROM TO T0 NAME QUERY [NAME QUERY...]\n");
+                    "       watchsrc promql URL STEP_S FROM TO NAME QUERY [NAME QUERY...]\n");
     return 2;
 }
 
@@ -94,13 +93,45 @@ static int cmd_prom(int argc, char **argv)
     return 0;
 }
 
+/* promql: finish() over [FROM, TO] with t = 0 at FROM (Unix seconds); values as above, a
+ * failure as "unavailable REASON". */
+static int cmd_promql(int argc, char **argv)
+{
+    if (argc < 6 || (argc - 4) % 2)
+        return usage();
+    int n = (argc - 4) / 2;
+    const char *names[16], *queries[16];
+    if (n > 16)
+        return usage();
+    for (int i = 0; i < n; i++) {
+        names[i] = argv[4 + 2 * i];
+        queries[i] = argv[5 + 2 * i];
+    }
+    struct watch_promql_cfg c = {.url = argv[0], .names = names, .queries = queries,
+                                 .nqueries = n, .step_s = strtod(argv[1], NULL),
+                                 .timeout_s = 10};
+    char err[256];
+    wsrc *s = wsrc_promql_new(&c, err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "%s\n", err);
+        return 2;
+    }
+    struct watch_emit em = {.value = print_value};
+    if (s->ops->finish(s, strtod(argv[2], NULL), strtod(argv[3], NULL), strtod(argv[2], NULL),
+                       &em) != 0)
+        printf("unavailable %s\n", s->reason);
+    wsrc_free(s);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    signal(SIGPIPE, SIG_IGN);
     if (argc < 2)
         return usage();
     if (strcmp(argv[1], "get") == 0)
         return cmd_get(argc - 2, argv + 2);
+    if (strcmp(argv[1], "promql") == 0)
+        return cmd_promql(argc - 2, argv + 2);
     if (strcmp(argv[1], "prom") == 0)
         return cmd_prom(argc - 2, argv + 2);
     return usage();

@@ -145,8 +145,12 @@ static void line_ends(void)
     d = parse("");
     CHECK(d && d->nsamples == 0);
     prom_doc_free(d);
-    d = parse("# just a comment\n#\n# HELP\n");
-    CHECK(d == NULL); /* "# HELP" without a name is an error */
+    char err[96];
+    int line = 0, col = 0;
+    d = NULL;
+    CHECK(prom_parse("# just a comment\n#\n# HELP\n", 25, &d, err, sizeof err, &line, &col) ==
+          -EINVAL); /* "# HELP" without a name is an error */
+    CHECK(d == NULL && line == 3 && col == 7);
     d = parse("# just a comment\n#\n#HELPER x\n\n");
     CHECK(d && d->nsamples == 0);
     prom_doc_free(d);

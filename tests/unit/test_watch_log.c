@@ -189,6 +189,36 @@ static void long_lines(void)
     wsrc_free(s);
 }
 
+/* More than a sample reads at once (8 MiB), then rotated: the old file is finished over
+ * two samples before the new one is read. */
+static void big_then_rotated(void)
+{
+    fresh("big.log");
+    append(path, "");
+    wsrc *s = make(0);
+    char line[1001];
+    memset(line, 'x', 999);
+    memcpy(line, "rejected ", 9);
+    line[999] = '\n';
+    line[1000] = '\0';
+    FILE *f = fopen(path, "a");
+    for (int i = 0; f && i < 10000; i++) /* 10 MB */
+        fputs(line, f);
+    if (f)
+        fclose(f);
+    char old[160];
+    snprintf(old, sizeof old, "%s.1", path);
+    CHECK(rename(path, old) == 0);
+    append(path, "rejected new\n");
+    CHECK(s && sample(s) == 0);
+    double first = val("log.rejected");
+    CHECK(first == (8 << 20) / 1000); /* whole lines in the first 8 MiB */
+    CHECK(s && sample(s) == 0);
+    CHECK(val("log.rejected") == 10000 - first + 1); /* the old file's rest, the new file */
+    CHECK(s && sample(s) == 0 && val("log.rejected") == 0);
+    wsrc_free(s);
+}
+
 static void bad_config(void)
 {
     char err[256] = "";
@@ -219,6 +249,7 @@ int main(void)
     RUN(rotation);
     RUN(copytruncate);
     RUN(long_lines);
+    RUN(big_then_rotated);
     RUN(bad_config);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
