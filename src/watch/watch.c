@@ -38,6 +38,7 @@ struct srcrun {
     pthread_t th;
     int running;       /* the thread was started */
     long ok, failed;   /* samples that worked / did not (written by its thread only) */
+    int finish_failed; /* its finish() (promql's query at the end) failed */
     char warned[256];  /* the last reason warned about */
 };
 
@@ -457,6 +458,7 @@ void watch_stop(watch *w)
         s->reason[0] = '\0';
         if (s->ops->finish(s, w->wall_start, wall_to, w->wall_t0, &em.e)) {
             w->src[i].failed++;
+            w->src[i].finish_failed = 1;
             warn(w, "watch %s: %s", s->name, s->reason);
         } else {
             w->src[i].ok++;
@@ -681,7 +683,7 @@ int watch_json_add(watch *w, json_t *doc, const struct watch_window *win, int nw
         json_t *s = json_object();
         json_object_set_new(s, "name", json_string(r->s->name));
         json_object_set_new(s, "kind", json_string(r->s->kind));
-        int ok = r->ok > 0;
+        int ok = r->ok > 0 && !r->finish_failed; /* promql: what it found at the end */
         json_object_set_new(s, "status", json_string(ok ? "ok" : "unavailable"));
         if (r->failed) {
             json_object_set_new(s, "reason", json_string(r->s->reason[0] ? r->s->reason
@@ -828,7 +830,7 @@ void watch_summary_print(watch *w, FILE *f, const struct watch_window *win, int 
                 free(hs.outages);
             }
         }
-        if (!r->ok && r->failed)
+        if ((!r->ok && r->failed) || r->finish_failed)
             fprintf(f, "  watch %s: unavailable: %s\n", r->s->name,
                     r->s->reason[0] ? r->s->reason : r->warned);
     }
