@@ -818,6 +818,8 @@ void watch_summary_print(watch *w, FILE *f, const struct watch_window *win, int 
                                     off ? "; " : "", r.avg, r.max);
         fprintf(f, "  %-16s %s\n", win[k].name, off ? line : "no samples");
     }
+    if (!any)
+        fprintf(f, "\nWatch\n");
     for (int i = 0; i < w->nsrc; i++) {
         const struct srcrun *r = &w->src[i];
         if (!strcmp(r->s->kind, "health")) {
