@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <time.h>
 
 #include "cli/quick_args.h"
@@ -51,6 +52,32 @@ static char *read_file(const char *path, size_t *len)
             return buf;
         }
     }
+}
+
+static volatile sig_atomic_t baseline_signal; /* SIGINT/SIGTERM in the baseline window */
+
+static void on_baseline_signal(int sig)
+{
+    baseline_signal = sig;
+}
+
+/* Wait out the watch's baseline window; a SIGINT/SIGTERM ends it (and the run) early.
+ * @return 0, or the signal. */
+static int baseline_wait(double s)
+{
+    struct sigaction sa = {.sa_handler = on_baseline_signal}, old_int, old_term;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    uint64_t end = clock_us() + (uint64_t)(s * 1e6);
+    while (!baseline_signal && clock_us() < end) {
+        uint64_t left = end - clock_us();
+        struct timespec ts = {0, (long)(left < 100000 ? left : 100000) * 1000};
+        nanosleep(&ts, NULL); /* the signal may land on a watch thread: poll the flag */
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    return baseline_signal;
 }
 
 /* Resolve host:port into t->addr. @return 0 or the getaddrinfo error. */
@@ -195,9 +222,12 @@ int quick_cmd(int argc, char **argv)
             if (!a.quiet)
                 fprintf(human, "  watching the target's baseline for %gs\n", b);
             fflush(human);
-            struct timespec ts = {(time_t)b, (long)((b - (double)(time_t)b) * 1e9)};
-            while (nanosleep(&ts, &ts) && errno == EINTR)
-                ;
+            int sig = baseline_wait(b);
+            if (sig) {
+                fprintf(stderr, "surge: interrupted in the watch's baseline window: no load sent\n");
+                status = 128 + sig;
+                goto out;
+            }
         }
         watch_mark_t0(w, clock_us());
     }

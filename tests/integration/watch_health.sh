@@ -46,3 +46,15 @@ jcheck "stopped: outage length to the end (1..4 s)" "$F" \
     '.watch.health.outages[-1] | .duration_s >= 1 and .duration_s <= 4'
 jcheck "stopped: the source stays ok (probes are measurements)" "$F" \
     '.watch.sources[0].status == "ok"'
+
+# --- ^C in the baseline window: no load, exit 130, quickly ---
+START=$(date +%s%N)
+timeout 30 "$SURGE_BIN" -c 1 -d 5s --health "$LOAD_URL/health" --watch-baseline 20s \
+    "$LOAD_URL/echo" >"$T_DIR/int.out" 2>&1 & SP=$!
+sleep 1
+kill -INT "$SP"
+wait "$SP"
+RC=$?
+check "baseline ^C: exit 130" test "$RC" -eq 130
+check "baseline ^C: within 5 s" test $(( ($(date +%s%N) - START) / 1000000000 )) -lt 5
+check "baseline ^C: says no load was sent" grep -q 'no load sent' "$T_DIR/int.out"
