@@ -37,6 +37,13 @@ const char *quick_args_usage(void)
            "                          first connection in full on stderr (bodies up to\n"
            "                          2 KB, cookie and authorization values redacted),\n"
            "                          then run on normally\n"
+           "      --watch-pid PID     watch this process and its children (RSS, CPU,\n"
+           "                          threads, fds) on the run's clock\n"
+           "      --watch-prom URL    scrape this Prometheus endpoint every interval\n"
+           "      --health URL        probe this URL every interval (uptime, outages)\n"
+           "      --watch-interval D  watch sampling period (default 1s)\n"
+           "      --watch-baseline D  watch the idle target this long before load\n"
+           "                          (default 5s with a --watch-*/--health flag; 0: none)\n"
            "  -h, --help              this help;   -v, --version   the version\n"
            "exit status: 0 run completed, 1 run failed to start, 2 bad usage or input,\n"
            "             3 the target was unreachable (--json is still written),\n"
@@ -73,7 +80,8 @@ static const char *flag_name(int c, const struct option *longs, int idx)
 }
 
 enum { O_LATENCY = 256, O_BODY, O_TIMEOUT, O_CONNECT_TIMEOUT, O_JSON, O_CACERT, O_NO_CO,
-       O_ABORT_UNREACHABLE, O_TRACE };
+       O_ABORT_UNREACHABLE, O_TRACE, O_WATCH_PID, O_WATCH_PROM, O_HEALTH, O_WATCH_INTERVAL,
+       O_WATCH_BASELINE };
 
 int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int errlen)
 {
@@ -98,6 +106,11 @@ int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int
         {"no-co-correction", no_argument, NULL, O_NO_CO},
         {"abort-unreachable", required_argument, NULL, O_ABORT_UNREACHABLE},
         {"trace", required_argument, NULL, O_TRACE},
+        {"watch-pid", required_argument, NULL, O_WATCH_PID},
+        {"watch-prom", required_argument, NULL, O_WATCH_PROM},
+        {"health", required_argument, NULL, O_HEALTH},
+        {"watch-interval", required_argument, NULL, O_WATCH_INTERVAL},
+        {"watch-baseline", required_argument, NULL, O_WATCH_BASELINE},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -107,6 +120,7 @@ int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int
     a->connect_timeout_us = 10000000;
     a->abort_unreachable_us = 10000000;
     a->co_correct = 1;
+    a->watch_baseline_s = -1;
     int threads_set = 0, duration_set = 0;
     long long v;
     opterr = 0;
@@ -224,6 +238,33 @@ int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int
                            flag);
             a->trace = v;
             break;
+        case O_WATCH_PID:
+            if (parse_count(optarg, 0x7fffffff, &v))
+                return bad(err, errlen, "bad value '%s' for %s (a process id)", optarg, flag);
+            a->watch_pid = (int)v;
+            break;
+        case O_WATCH_PROM:
+        case O_HEALTH:
+            if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8))
+                return bad(err, errlen, "bad URL '%s' for %s (http:// or https://)", optarg, flag);
+            if (c == O_HEALTH)
+                a->health_url = optarg;
+            else
+                a->watch_prom = optarg;
+            break;
+        case O_WATCH_INTERVAL:
+        case O_WATCH_BASELINE: {
+            uint64_t us;
+            if (units_parse_duration(optarg, 1000000, &us) ||
+                (c == O_WATCH_INTERVAL && us < 50000))
+                return bad(err, errlen, "bad duration '%s' for %s (use 500ms, 1s, 5s)", optarg,
+                           flag);
+            if (c == O_WATCH_INTERVAL)
+                a->watch_interval_s = (double)us / 1e6;
+            else
+                a->watch_baseline_s = (double)us / 1e6;
+            break;
+        }
         case ':': /* argv[optind - 1] is the option as typed, its value missing */
             return bad(err, errlen, "option %s needs a value%s", argv[optind - 1], "");
         default:

@@ -28,6 +28,11 @@ struct quick_args {
     const char *cacert;     /* --cacert FILE */
     int quiet;              /* -q: no summary */
     long long trace;        /* --trace N: print the first N exchanges; 0: off */
+    int watch_pid;          /* --watch-pid PID, 0: none */
+    const char *watch_prom; /* --watch-prom URL */
+    const char *health_url; /* --health URL */
+    double watch_interval_s; /* --watch-interval, 0: default */
+    double watch_baseline_s; /* --watch-baseline, < 0: default */
     int help, version;
     int nheaders;
     struct http1_header headers[QUICK_MAX_HEADERS]; /* -H, pointing into hdr_owned */

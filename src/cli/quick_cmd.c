@@ -7,12 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <time.h>
 
 #include "cli/quick_args.h"
+#include "cli/watch_setup.h"
 #include "engine/tls.h"
 #include "engine/url.h"
 #include "exec/quick.h"
 #include "flow/trace.h"
+#include "util/clock.h"
 
 /* Read a whole file; NULL with errno on failure. */
 static char *read_file(const char *path, size_t *len)
@@ -51,6 +55,32 @@ static char *read_file(const char *path, size_t *len)
     }
 }
 
+static volatile sig_atomic_t baseline_signal; /* SIGINT/SIGTERM in the baseline window */
+
+static void on_baseline_signal(int sig)
+{
+    baseline_signal = sig;
+}
+
+/* Wait out the watch's baseline window; a SIGINT/SIGTERM ends it (and the run) early.
+ * @return 0, or the signal. */
+static int baseline_wait(double s)
+{
+    struct sigaction sa = {.sa_handler = on_baseline_signal}, old_int, old_term;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    uint64_t end = clock_us() + (uint64_t)(s * 1e6);
+    while (!baseline_signal && clock_us() < end) {
+        uint64_t left = end - clock_us();
+        struct timespec ts = {0, (long)(left < 100000 ? left : 100000) * 1000};
+        nanosleep(&ts, NULL); /* the signal may land on a watch thread: poll the flag */
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    return baseline_signal;
+}
+
 /* Resolve host:port into t->addr. @return 0 or the getaddrinfo error. */
 static int resolve(const struct url *u, struct conn_target *t)
 {
@@ -81,6 +111,7 @@ int quick_cmd(int argc, char **argv)
     char *body = NULL, head[16384];
     quick_run *q = NULL;
     trace *tr = NULL;
+    watch *w = NULL;
 
     if (quick_args_parse(argc, argv, &a, err, sizeof err)) {
         fprintf(stderr, "surge: %s\n", err);
@@ -183,6 +214,33 @@ int quick_cmd(int argc, char **argv)
         fprintf(human, "\n");
         fflush(human);
     }
+    struct watch_quick wq = {.pid = a.watch_pid, .prom_url = a.watch_prom,
+                             .health_url = a.health_url, .interval_s = a.watch_interval_s,
+                             .baseline_s = a.watch_baseline_s};
+    if (watch_setup_quick(&wq, &w, err, sizeof err)) {
+        fprintf(stderr, "surge: %s\n", err);
+        goto out;
+    }
+    if (w) {
+        if (watch_start(w, err, sizeof err)) {
+            fprintf(stderr, "surge: %s\n", err);
+            status = 3;
+            goto out;
+        }
+        double b = watch_baseline_s(w);
+        if (b > 0) {
+            if (!a.quiet)
+                fprintf(human, "  watching the target's baseline for %gs\n", b);
+            fflush(human);
+            int sig = baseline_wait(b);
+            if (sig) {
+                fprintf(stderr, "surge: interrupted in the watch's baseline window: no load sent\n");
+                status = 128 + sig;
+                goto out;
+            }
+        }
+        watch_mark_t0(w, clock_us());
+    }
     struct scenario_result sc = {0};
     struct run_result r = {.target = a.url, .url = a.url, .sc = &sc};
     if (!(q = quick_run_start(&p, &r, err, sizeof err))) {
@@ -190,8 +248,13 @@ int quick_cmd(int argc, char **argv)
         status = 1;
         goto out;
     }
-    if (!a.quiet)
+    watch_stop(w);
+    struct watch_window win = {.name = sc.name[0] ? sc.name : "quick", .from_s = 0,
+                               .to_s = r.duration_s};
+    if (!a.quiet) {
         results_summary_print(human, &r, a.latency);
+        watch_summary_print(w, human, &win, 1);
+    }
     status = r.interrupted ? 128 + r.interrupted : 0;
     if (r.unreachable) {
         fprintf(stderr,
@@ -200,11 +263,19 @@ int quick_cmd(int argc, char **argv)
                 a.url, r.unreachable_s, r.unreachable_detail);
         status = 3;
     }
-    if (a.json_path && results_json_write(&r, a.json_path, err, sizeof err)) {
-        fprintf(stderr, "surge: --json: %s\n", err);
-        status = 1;
+    if (a.json_path) {
+        json_t *doc = results_json_build(&r);
+        if (!doc || watch_json_add(w, doc, &win, 1)) {
+            fprintf(stderr, "surge: --json: out of memory\n");
+            status = 1;
+        } else if (results_json_save(doc, a.json_path, err, sizeof err)) {
+            fprintf(stderr, "surge: --json: %s\n", err);
+            status = 1;
+        }
+        json_decref(doc);
     }
 out:
+    watch_free(w);
     quick_run_free(q);
     trace_free(tr);
     free(body);

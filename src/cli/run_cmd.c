@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/watch_setup.h"
 #include "exec/runner.h"
 #include "flow/trace.h"
 #include "plan/plan.h"
@@ -46,12 +47,21 @@ static const char *usage =
     "                         (sends traffic to the target), print its trace; exit 0\n"
     "                         when every step held, 1 when one failed (with --trace N:\n"
     "                         only the first N requests printed)\n"
+    "      --watch-pid PID    watch this process and its children (replaces the plan's\n"
+    "                         watch.process)\n"
+    "      --watch-prom URL   scrape this Prometheus endpoint (replaces watch.prometheus)\n"
+    "      --health URL       probe this URL every interval (replaces watch.health)\n"
+    "      --watch-interval D watch sampling period (default: the plan's, else 1s)\n"
+    "      --watch-baseline D watch the idle target this long before load (default: the\n"
+    "                         plan's, else 5s; 0: none)\n"
     "      --prometheus-listen HOST:PORT\n"
     "                         serve surge's live figures at http://HOST:PORT/metrics in\n"
     "                         Prometheus text format while the run goes\n"
     "exit status: 0 ran (or the plan is valid), 1 could not start (validate --dry-run: a\n"
-    "             step failed), 2 bad usage or an invalid plan, 3 the target was\n"
-    "             unreachable (results still written), 130/143 interrupted by SIGINT/SIGTERM\n";
+    "             step failed), 2 bad usage or an invalid plan, 3 the run could not\n"
+    "             complete (the target was unreachable, the target surge starts was not\n"
+    "             ready in time or exited with on_target_exit: abort), 130/143\n"
+    "             interrupted by SIGINT/SIGTERM\n";
 
 #define DRY_RUN_MAX_US (120ull * 1000000) /* a dry run's flow gives up after 2 minutes */
 
@@ -77,6 +87,7 @@ struct streams {
     double start_epoch;  /* wall clock at the start, for the logs' StartTime */
     int hlog_failed;     /* reported once */
     promexp *prom;       /* --prometheus-listen, or NULL */
+    watch *w;            /* the watched service, or NULL */
 };
 
 /* series.ndjson: each merged second as one flushed line. */
@@ -95,6 +106,7 @@ static void on_hard_stop(void *ud, int signum)
     struct streams *st = ud;
     char path[4200], err[512];
     json_t *doc = NULL;
+    watch_stop(st->w); /* a service surge started is not left running */
     ndjson_close(st->series);
     st->series = NULL;
     snprintf(path, sizeof path, "%s/series.ndjson", st->dir);
@@ -217,6 +229,9 @@ int run_cmd(int argc, char **argv)
         {"abort-unreachable", required_argument, NULL, 'U'},
         {"trace", required_argument, NULL, 'R'},    {"dry-run", no_argument, NULL, 'D'},
         {"prometheus-listen", required_argument, NULL, 'P'},
+        {"watch-pid", required_argument, NULL, 'W'}, {"watch-prom", required_argument, NULL, 'M'},
+        {"health", required_argument, NULL, 'H'},    {"watch-interval", required_argument, NULL, 'I'},
+        {"watch-baseline", required_argument, NULL, 'B'},
         {NULL, 0, NULL, 0},
     };
     int validate = !strcmp(argv[0], "validate");
@@ -227,6 +242,7 @@ int run_cmd(int argc, char **argv)
     int threads = 0, quiet = 0, dry_run = 0;
     const char *prom_addr = NULL;
     long trace_n = 0;
+    struct watch_quick wf = {.baseline_s = -1};
     opterr = 0;
     optind = 0;
     for (;;) {
@@ -311,6 +327,42 @@ int run_cmd(int argc, char **argv)
             prom_addr = optarg;
             break;
         }
+        case 'W': {
+            errno = 0;
+            long n = strtol(optarg, &end, 10);
+            if (errno || *end || end == optarg || n < 1 || n > 0x7fffffff) {
+                fprintf(stderr, "surge: bad value '%s' for --watch-pid (a process id)\n", optarg);
+                return 2;
+            }
+            wf.pid = (int)n;
+            break;
+        }
+        case 'M':
+        case 'H':
+            if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8)) {
+                fprintf(stderr, "surge: bad URL '%s' for %s (http:// or https://)\n", optarg,
+                        c == 'M' ? "--watch-prom" : "--health");
+                return 2;
+            }
+            if (c == 'M')
+                wf.prom_url = optarg;
+            else
+                wf.health_url = optarg;
+            break;
+        case 'I':
+        case 'B': {
+            uint64_t us;
+            if (units_parse_duration(optarg, 1000000, &us) || (c == 'I' && us < 50000)) {
+                fprintf(stderr, "surge: bad duration '%s' for %s (use 500ms, 1s, 5s)\n", optarg,
+                        c == 'I' ? "--watch-interval" : "--watch-baseline");
+                return 2;
+            }
+            if (c == 'I')
+                wf.interval_s = (double)us / 1e6;
+            else
+                wf.baseline_s = (double)us / 1e6;
+            break;
+        }
         case 'h':
             fputs(usage, stdout);
             return 0;
@@ -356,6 +408,15 @@ int run_cmd(int argc, char **argv)
     if (dry_run)
         return dry_run_plan(path, p, trace_n ? trace_n : 1000000, abort_us);
     if (validate) {
+        /* the watch sources are made (and dropped) too: a bad selector is a plan error */
+        watch *vw = NULL;
+        char verr[2048];
+        if (watch_setup_plan(p, ".", &wf, &vw, verr, sizeof verr)) {
+            fprintf(stderr, "%s\n", verr);
+            plan_free(p);
+            return 2;
+        }
+        watch_free(vw);
         printf("%s: valid: %d scenario%s, %d flow%s\n", path, p->nscenarios,
                p->nscenarios == 1 ? "" : "s", p->nflows, p->nflows == 1 ? "" : "s");
         plan_free(p);
@@ -380,12 +441,21 @@ int run_cmd(int argc, char **argv)
         plan_free(p);
         return 1;
     }
-    char err[512];
-    struct streams st = {.p = p, .dir = out_dir};
+    char err[2048];
+    watch *w = NULL;
+    if (watch_setup_plan(p, out_dir, &wf, &w, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        trace_free(tr);
+        plan_free(p);
+        return 2;
+    }
+    struct streams st = {.p = p, .dir = out_dir, .w = w};
     st.series = open_series(p, out_dir, &st.start_epoch);
     if (!(st.hlogs = calloc((size_t)p->nscenarios + 1, sizeof *st.hlogs))) {
         fprintf(stderr, "surge: out of memory\n");
         ndjson_close(st.series);
+        watch_free(w);
+        trace_free(tr);
         plan_free(p);
         return 1;
     }
@@ -394,6 +464,7 @@ int run_cmd(int argc, char **argv)
             fprintf(stderr, "surge: %s\n", err);
             ndjson_close(st.series);
             free(st.hlogs);
+            watch_free(w);
             trace_free(tr);
             plan_free(p);
             return 2;
@@ -405,7 +476,7 @@ int run_cmd(int argc, char **argv)
     struct runner_opts ro = {.threads = threads, .live = quiet ? NULL : stderr, .live_tty = -1,
                              .on_second = on_second, .on_second_ud = &st,
                              .on_second_hist = on_second_hist, .on_hard_stop = on_hard_stop,
-                             .abort_unreachable_us = abort_us, .trace = tr};
+                             .abort_unreachable_us = abort_us, .trace = tr, .watch = w};
     struct run_result r = {0};
     int status = 1;
     if (!quiet)
@@ -418,14 +489,24 @@ int run_cmd(int argc, char **argv)
     for (int i = 0; i < p->nscenarios; i++)
         hlog_close(st.hlogs[i]);
     free(st.hlogs);
+    watch_stop(w);
     if (!rn) {
         fprintf(stderr, "surge: %s\n", err);
+        watch_free(w);
         trace_free(tr);
         plan_free(p);
         return (int)why;
     }
-    if (!quiet)
+    struct watch_window *win = calloc((size_t)p->nscenarios + 1, sizeof *win);
+    for (int i = 0; win && i < p->nscenarios; i++) {
+        win[i].name = p->scenarios[i].name;
+        runner_window(rn, i, &win[i].from_s, &win[i].to_s);
+    }
+    if (!quiet) {
         results_summary_print(stdout, &r, 0);
+        if (win)
+            watch_summary_print(w, stdout, win, p->nscenarios);
+    }
     status = r.interrupted ? 128 + r.interrupted : 0;
     if (r.unreachable) {
         fprintf(stderr,
@@ -434,11 +515,21 @@ int run_cmd(int argc, char **argv)
                 p->target, r.unreachable_s, r.unreachable_detail);
         status = 3;
     }
+    int aborted = watch_target_aborted(w);
+    if (aborted)
+        status = 3;
     char json_path[4200];
     snprintf(json_path, sizeof json_path, "%s/results.json", out_dir);
-    json_t *doc = results_json_build(&r);
-    if (!doc || results_json_save(doc, json_path, err, sizeof err)) {
-        fprintf(stderr, "surge: %s\n", doc ? err : "out of memory");
+    json_t *doc = win ? results_json_build(&r) : NULL;
+    if (doc && aborted) {
+        json_object_set_new(doc, "interrupted", json_true());
+        json_object_set_new(doc, "interrupted_by", json_string("target_exit"));
+    }
+    if (!doc || watch_json_add(w, doc, win, p->nscenarios)) {
+        fprintf(stderr, "surge: out of memory building results.json\n");
+        status = 1;
+    } else if (results_json_save(doc, json_path, err, sizeof err)) {
+        fprintf(stderr, "surge: %s\n", err);
         status = 1;
     } else if (!quiet) {
         printf("results: %s\n", json_path);
@@ -450,6 +541,8 @@ int run_cmd(int argc, char **argv)
         printf("report: %s/report.md\nreport: %s/report.html\n", out_dir, out_dir);
     }
     json_decref(doc);
+    free(win);
+    watch_free(w);
     results_free_parts(&r);
     runner_free(rn);
     trace_free(tr);

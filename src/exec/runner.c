@@ -29,6 +29,7 @@ struct sc_run {
     uint64_t started_us, ended_us;
     uint64_t *level_start, *level_end;
     ev_timer timer;             /* start offset, or the pause between ladder levels */
+    ev_timer restart;           /* restart_at: the target's restart */
     struct runner *r;
     uint32_t vus_seen;          /* most VUs active at a poll */
 };
@@ -122,6 +123,18 @@ static void start_scenario(struct sc_run *s)
     }
     if (s->sh.sc->exec == EXEC_LADDER)
         start_level(s, 0);
+    if (s->sh.sc->restart_at_us && r->o->watch) {
+        ev_timer_set(&s->restart, (double)s->sh.sc->restart_at_us / 1e6, 0.);
+        ev_timer_start(r->loop, &s->restart);
+    }
+}
+
+static void on_restart(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct sc_run *s = t->data;
+    watch_target_restart(s->r->o->watch);
 }
 
 static void on_sc_timer(struct ev_loop *loop, ev_timer *t, int revents)
@@ -144,6 +157,7 @@ static void stop_all(runner *r)
     for (int i = 0; i < r->nsc; i++) {
         struct sc_run *s = &r->sc[i];
         ev_timer_stop(r->loop, &s->timer);
+        ev_timer_stop(r->loop, &s->restart);
         if (s->state == SC_RUNNING || s->state == SC_BETWEEN) {
             post_all(r, s, slice_stop);
             s->ended_us = r->end_us;
@@ -206,6 +220,7 @@ static void on_notify(struct ev_loop *loop, ev_async *a, int revents)
         for (int k = 0; k < s->nkeys; k++) /* and end at its end */
             collect_series_window(r->col, s->key0 + k, run_second(r, s->started_us),
                                   run_second(r, s->ended_us));
+        ev_timer_stop(r->loop, &s->restart);
         changed = 1;
     }
     if (changed)
@@ -341,7 +356,10 @@ static void emit_seconds(runner *r)
             json_object_set_new(scs, s->sh.sc->name, results_json_point(p));
         }
         json_object_set_new(line, "scenarios", scs);
-        json_object_set_new(line, "watch", json_object());
+        json_t *wj = json_object();
+        if (r->o->watch)
+            watch_second_json(r->o->watch, (double)n, (double)n + 1, wj);
+        json_object_set_new(line, "watch", wj);
         r->o->on_second(r->o->on_second_ud, line);
         live_watch(r->view, json_object_get(line, "watch"));
         json_decref(line);
@@ -358,6 +376,10 @@ static void on_second(struct ev_loop *loop, ev_timer *t, int revents)
     if (collect_poll(r->col, r->vus)) {
         emit_seconds(r);
         live_line(r);
+    }
+    if (watch_target_aborted(r->o->watch) && !r->stopped) {
+        fprintf(stderr, "surge: the target exited (on_target_exit: abort): stopping the run\n");
+        stop_all(r);
     }
 }
 
@@ -392,6 +414,52 @@ static void on_watchdog(struct ev_loop *loop, ev_timer *t, int revents)
     r->unreachable = 1;
     ev_timer_stop(r->loop, &r->watchdog);
     stop_all(r);
+}
+
+/* The baseline window: the watch samples the idle service before load starts. */
+static void on_baseline_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    (void)revents;
+    runner *r = w->data;
+    r->interrupted = w->signum;
+    ev_break(loop, EVBREAK_ALL);
+}
+
+static void on_baseline_end(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)t;
+    (void)revents;
+    ev_break(loop, EVBREAK_ALL);
+}
+
+static void baseline_wait(runner *r, double s)
+{
+    ev_signal si, st;
+    ev_timer tm;
+    ev_signal_init(&si, on_baseline_signal, SIGINT);
+    ev_signal_init(&st, on_baseline_signal, SIGTERM);
+    si.data = st.data = r;
+    ev_timer_init(&tm, on_baseline_end, s, 0.);
+    ev_signal_start(r->loop, &si);
+    ev_signal_start(r->loop, &st);
+    ev_timer_start(r->loop, &tm);
+    if (r->o->live)
+        fprintf(r->o->live, "surge: watching the target's baseline for %gs before load\n", s);
+    ev_run(r->loop, 0);
+    ev_timer_stop(r->loop, &tm);
+    ev_signal_stop(r->loop, &si);
+    ev_signal_stop(r->loop, &st);
+}
+
+void runner_window(const runner *r, int i, double *from_s, double *to_s)
+{
+    *from_s = *to_s = 0;
+    if (!r || i < 0 || i >= r->nsc || !r->sc[i].started_us)
+        return;
+    const struct sc_run *s = &r->sc[i];
+    uint64_t end = s->ended_us ? s->ended_us : r->end_us;
+    *from_s = ((double)s->started_us - (double)r->start_us) / 1e6;
+    *to_s = ((double)end - (double)r->start_us) / 1e6;
 }
 
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
@@ -580,6 +648,8 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
             goto oom;
         ev_timer_init(&s->timer, on_sc_timer, 0., 0.);
         s->timer.data = s;
+        ev_timer_init(&s->restart, on_restart, 0., 0.);
+        s->restart.data = s;
     }
     if (!(r->vus = calloc((size_t)r->nkeys, sizeof *r->vus)))
         goto oom;
@@ -588,7 +658,16 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
     struct tm tm;
     gmtime_r(&wall, &tm);
     strftime(out->started, sizeof out->started, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (o->watch) {
+        if (watch_start(o->watch, err, errlen)) {
+            *why = RUNNER_FAIL_TARGET;
+            goto fail;
+        }
+        if (watch_baseline_s(o->watch) > 0)
+            baseline_wait(r, watch_baseline_s(o->watch));
+    }
     r->start_us = clock_us();
+    watch_mark_t0(o->watch, r->start_us);
     if (!(r->e = engine_new(r->loop, r->nthreads, r->nkeys, r->start_us, NULL, NULL)))
         goto oom;
     if (!(r->col = collect_new(engine_shards(r->e), r->nthreads, r->nkeys)))
@@ -626,8 +705,9 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
     }
     if (o->abort_unreachable_us)
         ev_timer_start(r->loop, &r->watchdog);
-    schedule(r);
-    if (r->nsc > 0)
+    if (!r->interrupted) /* a signal in the baseline window: no load */
+        schedule(r);
+    if (r->nsc > 0 && !r->interrupted)
         ev_run(r->loop, 0);
     else
         stop_all(r);

@@ -42,7 +42,7 @@ static const struct top_key {
     {"flows", NULL},
     {"scenarios", NULL},
 
-    {"watch", "watching the service (src/watch) is not in this build"},
+    {"watch", NULL},
 
     {"criteria", "judging the run (src/judge) is not in this build"},
 
@@ -58,7 +58,7 @@ static const char *const GENERATE_KEYS[] = {"type", "count", "size", "seed", NUL
 
 /* Scenario keys: those every executor takes, then each executor's own. */
 static const char *const SCEN_COMMON[] = {"name",  "flow",          "executor",
-                                          "start", "after", "graceful_stop", NULL};
+                                          "start", "after", "graceful_stop", "restart_at", NULL};
 static const char *const K_LADDER[] = {"levels",  "iterations_per_vu", "hold",
                                        "between", "max_duration",      NULL};
 static const char *const K_PER_VU[] = {"vus", "iterations", "max_duration", NULL};
@@ -134,7 +134,9 @@ static void target(struct ld *l, const struct ynode *n)
     struct plan *p = l->p;
     char err[200];
     struct url u = {0};
-    if (n) {
+    if (n && n->kind == YN_MAP) {
+        ld_target_map(l, n); /* target: {url, command, ready, ...} */
+    } else if (n) {
         const char *s = ld_str(l, n, "target");
         if (s && url_parse(s, &u, err, sizeof err) != 0)
             ld_errn(l, n, "target: bad URL '%s': %s", s, err);
@@ -634,6 +636,11 @@ static void scenario(struct ld *l, const struct ynode *m, struct plan_scenario *
     }
     if ((v = yaml_map_get(m, "graceful_stop")))
         ld_duration(l, v, "graceful_stop", &s->graceful_stop_us);
+    if ((v = yaml_map_get(m, "restart_at"))) {
+        s->restart_loc = (struct plan_loc){v->line, v->col};
+        if (!ld_duration(l, v, "restart_at", &s->restart_at_us) && !l->p->service)
+            ld_errn(l, v, "restart_at: needs a target surge starts (target: {url, command})");
+    }
     if (!ed)
         return;
     s->exec = ed->exec;
@@ -954,6 +961,7 @@ int plan_load(const char *path, const struct plan_overrides *ov, struct plan **o
     scenarios(&l, yaml_map_get(root, "scenarios"));
     select_scenarios(&l);
     l.p->watch = section(&l, yaml_map_get(root, "watch"), "watch");
+    ld_watch(&l, yaml_map_get(root, "watch"));
     l.p->criteria = section(&l, yaml_map_get(root, "criteria"), "criteria");
     l.p->workload = section(&l, yaml_map_get(root, "workload"), "workload");
     l.p->report = section(&l, yaml_map_get(root, "report"), "report");
@@ -1011,6 +1019,8 @@ void plan_free(struct plan *p)
         scenario_free(&p->scenarios[i]);
     free(p->scenarios);
     json_decref(p->watch);
+    ld_watch_free(p->watch_cfg);
+    ld_service_free(p->service);
     json_decref(p->criteria);
     json_decref(p->workload);
     json_decref(p->report);

@@ -123,4 +123,10 @@ void ld_flows(struct ld *l, const struct ynode *flows);
 /* Free one flow's contents (not the struct). */
 void ld_flow_free(struct plan_flow *f);
 
+/* The watch section and target-as-a-map (load_watch.c). */
+void ld_target_map(struct ld *l, const struct ynode *n);
+void ld_watch(struct ld *l, const struct ynode *n);
+void ld_service_free(struct plan_service *sv); /* NULL is fine */
+void ld_watch_free(struct plan_watch *w);      /* NULL is fine */
+
 #endif

@@ -175,6 +175,9 @@ struct plan_scenario {
     uint64_t graceful_stop_us; /* time iterations in flight get to finish at the end (default 30s) */
     int start_after_previous; /* 1 (default): starts when the previous scenario ended */
     uint64_t start_us;       /* with start_after_previous 0: offset from the run's start */
+    uint64_t restart_at_us;  /* restart_at: restart the target this long after the
+                                scenario's start (0: never) */
+    struct plan_loc restart_loc;
 };
 
 /* Everything the plan says about TLS, timeouts and headers for every request. */
@@ -209,6 +212,55 @@ struct plan {
     /* Sections accepted now and read by later stages (watch, criteria, workload,
      * report): kept as JSON (jansson json_t *, NULL when absent). */
     void *watch, *criteria, *workload, *report;
+    struct plan_watch *watch_cfg;  /* the `watch:` section checked, or NULL when absent */
+    struct plan_service *service;  /* `target: {command: ...}`, or NULL */
+};
+
+/* `target:` as a map with a command: the service surge starts, watches and stops. */
+struct plan_service {
+    char *command;           /* run by /bin/sh -c, or NULL when argv is given */
+    char **argv;             /* command: [list]: NULL-terminated, or NULL */
+    char *cwd;               /* relative: to the plan file's directory; NULL: surge's */
+    char **env;              /* "NAME=VALUE", nenv of them */
+    int nenv;
+    char *ready;             /* a URL answering 2xx when ready (a path given in the plan is
+                                made absolute on the target URL); NULL: none */
+    double ready_timeout_s;  /* default 30 */
+    double stop_grace_s;     /* default 10 */
+    int abort_on_exit;       /* on_target_exit: abort (default continue) */
+    struct plan_loc loc;
+};
+
+struct plan_watch_log {
+    char *file;
+    char **names, **regexes; /* match: {name: regex}, checked to compile */
+    int n;
+    struct plan_loc loc;
+};
+
+/* The `watch:` section, checked (the sources are made from it at run time). */
+struct plan_watch {
+    double interval_s;       /* default 1 */
+    double baseline_s;       /* default 5 */
+    int has_baseline;
+    int pid;                 /* process: {pid} (0: none) */
+    char *pid_file;          /* process: {pid_file} */
+    char *cgroup;            /* process: {cgroup} */
+    char *prom_url;          /* prometheus: {url} (a path: on the target URL) */
+    char **prom_metrics;     /* prometheus: {metrics: [...]} */
+    int nprom_metrics;
+    int prom_max_series;     /* 0: the source's default */
+    struct plan_loc prom_loc;
+    char *promql_url;        /* promql: {url, queries: {name: expr}, step} */
+    char **promql_names, **promql_queries;
+    int npromql;
+    double promql_step_s;    /* 0: the interval */
+    struct plan_loc promql_loc;
+    char *health_url;        /* health: {url | path} (a path: on the target URL) */
+    double health_timeout_s; /* 0: 2 s */
+    int gpu;                 /* gpu: true */
+    struct plan_watch_log *logs;
+    int nlogs;
 };
 
 /* Options that override or filter the file (surge run flags). */

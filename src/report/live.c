@@ -13,7 +13,7 @@ struct live {
     FILE *f;
     int tty;
     int shown;        /* a status line is on screen (TTY) */
-    char mem[48];     /* the watched memory figure of the last second, or "" */
+    char mem[64];     /* the target's watched memory and CPU of the last second, or "" */
 };
 
 live *live_new(FILE *f, int tty)
@@ -28,23 +28,35 @@ live *live_new(FILE *f, int tty)
     return l;
 }
 
+/* The target's memory: its process RSS, else its cgroup's memory, else the first
+ * watched *_bytes figure; its CPU: the process's, else the cgroup's. */
 void live_watch(live *l, const json_t *watch)
 {
     if (!l)
         return;
     l->mem[0] = '\0';
+    const json_t *mem = json_object_get(watch, "process.rss_bytes");
+    if (!json_is_number(mem))
+        mem = json_object_get(watch, "cgroup.memory_bytes");
     const char *k;
     const json_t *v;
     json_object_foreach((json_t *)watch, k, v)
     {
         size_t n = strlen(k);
-        if (n > 6 && !strcmp(k + n - 6, "_bytes") && json_is_number(v)) {
-            char b[32];
-            units_fmt_bytes(json_number_value(v), b, sizeof b);
-            snprintf(l->mem, sizeof l->mem, "%s", b);
-            return;
-        }
+        if (!json_is_number(mem) && n > 6 && !strcmp(k + n - 6, "_bytes") && json_is_number(v))
+            mem = v;
     }
+    const json_t *cpu = json_object_get(watch, "process.cpu_pct");
+    if (!json_is_number(cpu))
+        cpu = json_object_get(watch, "cgroup.cpu_pct");
+    char b[32] = "";
+    if (json_is_number(mem))
+        units_fmt_bytes(json_number_value(mem), b, sizeof b);
+    if (json_is_number(cpu))
+        snprintf(l->mem, sizeof l->mem, "%s%scpu %.0f%%", b, b[0] ? " " : "",
+                 json_number_value(cpu));
+    else
+        snprintf(l->mem, sizeof l->mem, "%s", b);
 }
 
 static void row_text(const live *l, struct sbuf *o, const struct live_row *r, int bar)

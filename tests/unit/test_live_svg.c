@@ -36,13 +36,23 @@ static void test_live_tty(void)
     json_t *w = json_pack("{s:f, s:i}", "process.cpu_pct", 50.0, "process.rss_bytes", 25165824);
     char *out = run_live(1, w);
     CHECK(strstr(out, "\r\033[K[  12s] peak [######----------] 12.00s/30.00s  VUs 20  rps 1234.5  "
-                      "p95 12.3ms  failed 2  errors 1  mem 24.00 MiB | ramp") != NULL);
+                      "p95 12.3ms  failed 2  errors 1  mem 24.00 MiB") != NULL);
     /* not a terminal width to ask: cut to 119 columns so the line never wraps */
     const char *l2 = strstr(out, "\r\033[K[  13s]");
     CHECK(l2 && l2 - out - 4 <= 119 && !strstr(out, "level 2/5"));
     CHECK(strstr(out, "\r\033[K[  13s] peak") != NULL);
     /* one physical line: no newline until live_end */
     CHECK(strchr(out, '\n') == strrchr(out, '\n') && out[strlen(out) - 1] == '\n');
+    free(out);
+    json_decref(w);
+}
+
+static void test_live_plain_watch(void)
+{
+    json_t *w = json_pack("{s:f, s:i}", "process.cpu_pct", 50.0, "process.rss_bytes", 25165824);
+    char *out = run_live(0, w);
+    CHECK(strstr(out, "[  12s] peak 12.00s/30.00s  VUs 20  rps 1234.5  p95 12.3ms  failed 2  "
+                      "errors 1  mem 24.00 MiB cpu 50%\n") != NULL);
     free(out);
     json_decref(w);
 }
@@ -125,6 +135,7 @@ int main(void)
 {
     RUN(test_live_tty);
     RUN(test_live_plain);
+    RUN(test_live_plain_watch);
     RUN(test_svg_gaps_and_axes);
     RUN(test_svg_fmt);
     UNIT_EXIT();

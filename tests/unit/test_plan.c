@@ -548,13 +548,10 @@ static void unknown_keys(void)
 {
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "flow: {}\n",
                 "7:1: unknown key 'flow' in the plan (did you mean 'flows'?); valid keys: "
-                "target, defaults, vars, data, flows, scenarios");
+                "target, defaults, vars, data, flows, scenarios, watch");
     /* a key of a stage not built yet is an error (with its place), never silently kept */
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "criteria: [\"p95 < 2s\"]\n",
                 "7:1: criteria: not supported yet; judging the run (src/judge) is not in this "
-                "build, so nothing would check or use it: remove it from the plan");
-    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "watch:\n  process: {pid: 1}\n",
-                "7:1: watch: not supported yet; watching the service (src/watch) is not in this "
                 "build, so nothing would check or use it: remove it from the plan");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "workload: {users: 3}\nreport: {}\n",
                 "7:1: workload: not supported yet; the workload section (src/judge) is not in "
@@ -564,7 +561,7 @@ static void unknown_keys(void)
     /* a typo of one is suggested all the same */
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "critera: []\n",
                 "7:1: unknown key 'critera' in the plan (did you mean 'criteria'?); valid keys: "
-                "target, defaults, vars, data, flows, scenarios");
+                "target, defaults, vars, data, flows, scenarios, watch");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n      heders: {a: b}\n"),
                 "5:7: unknown key 'heders' in a request step (did you mean 'headers'?); valid "
                 "keys: get, post, put, patch, delete, head, options, name, headers, query, body, "
@@ -674,7 +671,7 @@ static void executors(void)
                                             "vus: 2, duraton: 1s}\n",
                 "7:5: scenario 'c': the constant-vus executor needs duration:",
                 "7:56: unknown key 'duraton' in a scenario (did you mean 'duration'?); valid "
-                "keys: name, flow, executor, start, after, graceful_stop, vus, duration");
+                "keys: name, flow, executor, start, after, graceful_stop, restart_at, vus, duration");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: c, flow: f, executor: constant-vu}\n",
                 "7:34: executor: unknown executor 'constant-vu' (did you mean 'constant-vus'?); "
                 "executors: ladder, constant-vus, ramping-vus, per-vu-iterations, "
