@@ -1059,3 +1059,15 @@ int expr_value_point(const expr *e, const json_t *line, const char *scenario, do
         return -ENOENT;
     }
 }
+
+int expr_parse_rate(const char *s, double *per_s)
+{
+    struct lex x = {.e = {.src = s}, .p = skip_blanks(s)};
+    double v;
+    const struct unit *u = NULL;
+    if (lex_number(&x, &v) || lex_unit(&x, &u) || *skip_blanks(x.p) || !(v > 0) ||
+        (u && u->dim != D_RATE))
+        return -EINVAL;
+    *per_s = u ? v * u->mul / u->div : v;
+    return 0;
+}

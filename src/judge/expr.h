@@ -80,6 +80,10 @@ int expr_value_point(const expr *e, const json_t *line, const char *scenario, do
 /* Free. NULL is fine. */
 void expr_free(expr *e);
 
+/* Parse a rate as written in `workload: rate:` ("2/min", "0.5/s", "3/h", a bare number is
+ * per second). @return 0 and *per_s (> 0), or -EINVAL. */
+int expr_parse_rate(const char *s, double *per_s);
+
 /* Name of a tier: "target", "acceptable", "failure". */
 const char *expr_tier_name(enum expr_tier t);
 

@@ -37,7 +37,7 @@ static const char *const GENERATE_KEYS[] = {"type", "count", "size", "seed", NUL
 
 /* Scenario keys: those every executor takes, then each executor's own. */
 static const char *const SCEN_COMMON[] = {"name",  "flow",          "executor",
-                                          "start", "after", "graceful_stop", NULL};
+                                          "start", "after", "graceful_stop", "criteria", NULL};
 static const char *const K_LADDER[] = {"levels",  "iterations_per_vu", "hold",
                                        "between", "max_duration",      NULL};
 static const char *const K_PER_VU[] = {"vus", "iterations", "max_duration", NULL};
@@ -551,6 +551,7 @@ static void scenario(struct ld *l, const struct ynode *m, struct plan_scenario *
         }
     }
     scenario_keys(l, m, ed);
+    s->criteria = ld_criteria(l, yaml_map_get(m, "criteria"), "scenario: criteria");
 
     if (!(v = yaml_map_get(m, "name"))) {
         ld_errn(l, m, "scenario: name: is required");
@@ -689,6 +690,7 @@ static void scenario(struct ld *l, const struct ynode *m, struct plan_scenario *
 
 static void scenario_free(struct plan_scenario *s)
 {
+    json_decref(s->criteria);
     free(s->name);
     free(s->levels);
     free(s->stages);
@@ -886,8 +888,8 @@ int plan_load(const char *path, const struct plan_overrides *ov, struct plan **o
     scenarios(&l, yaml_map_get(root, "scenarios"));
     select_scenarios(&l);
     l.p->watch = section(&l, yaml_map_get(root, "watch"), "watch");
-    l.p->criteria = section(&l, yaml_map_get(root, "criteria"), "criteria");
-    l.p->workload = section(&l, yaml_map_get(root, "workload"), "workload");
+    l.p->criteria = ld_criteria(&l, yaml_map_get(root, "criteria"), "criteria");
+    l.p->workload = ld_workload(&l, yaml_map_get(root, "workload"));
     l.p->report = section(&l, yaml_map_get(root, "report"), "report");
 
 done:

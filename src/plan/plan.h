@@ -160,6 +160,7 @@ struct plan_scenario {
     uint64_t graceful_stop_us; /* time iterations in flight get to finish at the end (default 30s) */
     int start_after_previous; /* 1 (default): starts when the previous scenario ended */
     uint64_t start_us;       /* with start_after_previous 0: offset from the run's start */
+    void *criteria;          /* the scenario's criteria: as JSON (json_t *), or NULL */
 };
 
 /* Everything the plan says about TLS, timeouts and headers for every request. */

@@ -7,6 +7,7 @@
 #include "unit.h"
 #include "util/sbuf.h"
 
+#include <jansson.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -200,7 +201,7 @@ static char *full_plan(void)
             "start: 0s, graceful_stop: 5s}\n"
             "  - {name: held, flow: upload, executor: ladder, levels: [2, 4], hold: 30s}\n"
             "watch: {process: {pid: 1}}\n"
-            "criteria: [\"p95 < 2s\"]\n",
+            "criteria: [\"p95(latency) < 2s\"]\n",
             sizeof buf - strlen(buf) - 1);
     return buf;
 }
@@ -661,7 +662,7 @@ static void executors(void)
                                             "vus: 2, duraton: 1s}\n",
                 "7:5: scenario 'c': the constant-vus executor needs duration:",
                 "7:56: unknown key 'duraton' in a scenario (did you mean 'duration'?); valid "
-                "keys: name, flow, executor, start, after, graceful_stop, vus, duration");
+                "keys: name, flow, executor, start, after, graceful_stop, criteria, vus, duration");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: c, flow: f, executor: constant-vu}\n",
                 "7:34: executor: unknown executor 'constant-vu' (did you mean 'constant-vus'?); "
                 "executors: ladder, constant-vus, ramping-vus, per-vu-iterations, "
@@ -851,6 +852,60 @@ static void aliases_and_limits(void)
     free(errs);
 }
 
+/* criteria: and workload: (issue 9): plain and tiered criteria, per scenario, errors at the
+ * column inside the expression */
+static void criteria_workload(void)
+{
+    struct plan *p = NULL;
+    char *errs = load(MIN_PLAN("    - get: /a\n")
+                      "  - {name: t, flow: f, executor: constant-vus, vus: 1, duration: 1s, "
+                      "criteria: [\"p95(latency) < 2s\"]}\n"
+                      "criteria:\n"
+                      "  - error_rate < 1%\n"
+                      "  - {name: gen, expr: p95(generation), target: \"< 120s\", "
+                      "acceptable: \"< 150s\"}\n"
+                      "  - {expr: error_rate < 5%, abort_on_fail: true, window: 10s}\n"
+                      "workload: {users: 30, rate: 2/min, memory_limit: 2GB}\n",
+                      NULL, &p);
+    CHECK(errs == NULL);
+    if (errs)
+        printf("    %s", errs);
+    free(errs);
+    if (p) {
+        CHECK_INT(json_array_size(p->criteria), 3);
+        CHECK_STR(json_string_value(json_array_get(p->criteria, 0)), "error_rate < 1%");
+        CHECK(p->scenarios[0].criteria == NULL);
+        CHECK_INT(json_array_size(p->scenarios[1].criteria), 1);
+        CHECK_INT(json_integer_value(json_object_get(p->workload, "users")), 30);
+        plan_free(p);
+    }
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "criteria:\n  - p95(latency) < 5%\n",
+                "8:20: criteria: p95(latency) is a time (ms, s, m, h), not a percent figure "
+                "('%')");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "criteria:\n  - \"eror_rate < 1%\"\n",
+                "8:6: criteria: unknown quantity 'eror_rate' (did you mean 'error_rate'?)");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n")
+                    "criteria:\n  - {expr: p95(x), target: < 1s, acceptable: < 2}\n",
+                "8:48: criterion: acceptable: p95(x) is a time (ms, s, m, h): '2' needs a unit");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "criteria:\n  - {expr: p95(x), acceptable: < 2s, "
+                                            "windw: 1s}\n",
+                "8:38: unknown key 'windw' in a criterion (did you mean 'window'?); valid keys: "
+                "name, expr, target, acceptable, abort_on_fail, window",
+                "8:32: criterion: acceptable: needs a target: too");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "criteria: {a: 1}\n",
+                "7:11: criteria: expected a list, got a mapping");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "criteria:\n  - {name: x}\n",
+                "8:5: criteria: expr: is required (the quantity, with its bounds in target: and "
+                "acceptable:, or a whole expression)");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "workload: {users: 0, rate: 2/min/s, "
+                                            "memory_limit: lots, ram: 1}\n",
+                "7:19: workload: users: 0 is out of range: must be 1 to 100000000",
+                "7:28: workload: rate: expected a rate such as 2/min, 10/s or 100/h, got "
+                "'2/min/s'",
+                "7:51: workload: memory_limit: expected a size such as 2GB or 512MiB, got 'lots'",
+                "7:57: unknown key 'ram' in workload (did you mean 'rate'?); valid keys: users, rate, memory_limit");
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/surge-test-plan-XXXXXX");
@@ -875,6 +930,7 @@ int main(void)
     RUN(many_errors);
     RUN(overrides);
     RUN(aliases_and_limits);
+    RUN(criteria_workload);
     for (int i = nmade - 1; i >= 0; i--)
         remove(made[i]);
     rmdir(dir);
