@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "judge/expr.h"
 #include "util/units.h"
 
 const char *quick_args_usage(void)
@@ -30,10 +31,14 @@ const char *quick_args_usage(void)
            "      --cacert FILE       trust this CA (PEM) too\n"
            "      --latency           print the latency distribution\n"
            "      --json FILE         write results.json to FILE ('-' for stdout)\n"
+           "      --criteria EXPR     a success criterion, e.g. 'error_rate < 1%' or\n"
+           "                          'p95(latency) < 200ms' (repeatable; see README)\n"
            "  -q, --quiet             no summary on stdout\n"
            "  -h, --help              this help;   -v, --version   the version\n"
-           "exit status: 0 run completed, 1 run failed to start, 2 bad usage or input,\n"
-           "             130/143 interrupted by SIGINT/SIGTERM (results so far are still written)\n";
+           "exit status: 0 ran and every criterion met (or none given), 1 a criterion failed,\n"
+           "             2 bad usage or input, 3 the run could not start or complete (or\n"
+           "             --json could not be written), 130/143 interrupted by SIGINT/SIGTERM\n"
+           "             (results so far are still written and judged)\n";
 }
 
 static int bad(char *err, int errlen, const char *fmt, const char *a, const char *b)
@@ -65,7 +70,7 @@ static const char *flag_name(int c, const struct option *longs, int idx)
     return buf;
 }
 
-enum { O_LATENCY = 256, O_BODY, O_TIMEOUT, O_CONNECT_TIMEOUT, O_JSON, O_CACERT, O_NO_CO };
+enum { O_LATENCY = 256, O_BODY, O_TIMEOUT, O_CONNECT_TIMEOUT, O_JSON, O_CACERT, O_NO_CO, O_CRITERIA };
 
 int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int errlen)
 {
@@ -88,6 +93,7 @@ int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int
         {"json", required_argument, NULL, O_JSON},
         {"cacert", required_argument, NULL, O_CACERT},
         {"no-co-correction", no_argument, NULL, O_NO_CO},
+        {"criteria", required_argument, NULL, O_CRITERIA},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -202,6 +208,22 @@ int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int
         case O_NO_CO:
             a->co_correct = 0;
             break;
+        case O_CRITERIA: {
+            char e2[200];
+            int col = 0;
+            expr *e = NULL;
+            if (a->ncriteria >= QUICK_MAX_CRITERIA)
+                return bad(err, errlen, "too many criteria (at most %s) at %s", "32", flag);
+            int rc = expr_compile(optarg, &e, e2, sizeof e2, &col);
+            expr_free(e);
+            if (rc) {
+                snprintf(err, (size_t)errlen, "bad criterion '%s' for %s: column %d: %s", optarg,
+                         flag, col, e2);
+                return -1;
+            }
+            a->criteria[a->ncriteria++] = optarg;
+            break;
+        }
         case ':': /* argv[optind - 1] is the option as typed, its value missing */
             return bad(err, errlen, "option %s needs a value%s", argv[optind - 1], "");
         default:

@@ -8,6 +8,7 @@
 #include "engine/http1.h"
 
 #define QUICK_MAX_HEADERS 64
+#define QUICK_MAX_CRITERIA 32
 
 struct quick_args {
     const char *url;
@@ -26,6 +27,8 @@ struct quick_args {
     int insecure;           /* -k/--insecure */
     const char *cacert;     /* --cacert FILE */
     int quiet;              /* -q: no summary */
+    const char *criteria[QUICK_MAX_CRITERIA]; /* --criteria EXPR (checked), in order */
+    int ncriteria;
     int help, version;
     int nheaders;
     struct http1_header headers[QUICK_MAX_HEADERS]; /* -H, pointing into hdr_owned */

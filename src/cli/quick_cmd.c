@@ -12,6 +12,7 @@
 #include "engine/tls.h"
 #include "engine/url.h"
 #include "exec/quick.h"
+#include "judge/judge.h"
 
 /* Read a whole file; NULL with errno on failure. */
 static char *read_file(const char *path, size_t *len)
@@ -79,6 +80,8 @@ int quick_cmd(int argc, char **argv)
     SSL_CTX *tls = NULL;
     char *body = NULL, head[16384];
     quick_run *q = NULL;
+    judge *jd = NULL;
+    json_t *doc = NULL;
 
     if (quick_args_parse(argc, argv, &a, err, sizeof err)) {
         fprintf(stderr, "surge: %s\n", err);
@@ -175,19 +178,46 @@ int quick_cmd(int argc, char **argv)
     }
     struct scenario_result sc = {0};
     struct run_result r = {.target = a.url, .sc = &sc};
+    if (!(jd = judge_new()))
+        goto oom;
+    for (int i = 0; i < a.ncriteria; i++) {
+        json_t *c = json_string(a.criteria[i]);
+        int rc2 = c ? judge_add(jd, NULL, c, err, sizeof err) : -ENOMEM;
+        json_decref(c);
+        if (rc2) { /* checked when parsed: only memory can fail here */
+            fprintf(stderr, "surge: --criteria '%s': %s\n", a.criteria[i], err);
+            status = rc2 == -ENOMEM ? 3 : 2;
+            goto out;
+        }
+    }
     if (!(q = quick_run_start(&p, &r, err, sizeof err))) {
         fprintf(stderr, "surge: %s\n", err);
-        status = 1;
+        status = 3;
         goto out;
     }
-    if (!a.quiet)
+    /* the run is over (or interrupted): judge what was measured */
+    int verdict = 0;
+    if (!(doc = results_json_build(&r)) || (verdict = judge_doc(jd, doc)) < 0)
+        goto oom;
+    if (r.interrupted)
+        json_object_set_new(doc, "interrupted_by",
+                            json_string(r.interrupted == 2 ? "SIGINT" : "SIGTERM"));
+    if (!a.quiet) {
         results_summary_print(human, &r, a.latency);
-    status = r.interrupted ? 128 + r.interrupted : 0;
-    if (a.json_path && results_json_write(&r, a.json_path, err, sizeof err)) {
-        fprintf(stderr, "surge: --json: %s\n", err);
-        status = 1;
+        judge_print(human, doc);
     }
+    status = r.interrupted ? 128 + r.interrupted : verdict == 1 ? 1 : 0;
+    if (a.json_path && results_json_save(doc, a.json_path, err, sizeof err)) {
+        fprintf(stderr, "surge: --json: %s\n", err);
+        status = 3;
+    }
+    goto out;
+oom:
+    fprintf(stderr, "surge: out of memory judging the results\n");
+    status = 3;
 out:
+    json_decref(doc);
+    judge_free(jd);
     quick_run_free(q);
     free(body);
     tls_ctx_free(tls);

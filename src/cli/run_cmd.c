@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "exec/runner.h"
+#include "judge/judge.h"
 #include "plan/plan.h"
 
 #define MAX_MULTI 64
@@ -26,8 +27,11 @@ static const char *usage =
     "      --var NAME=VALUE   override or add a plan variable (repeatable)\n"
     "  -t, --threads N        worker threads (default: one per core)\n"
     "  -q, --quiet            no live line and no summary\n"
-    "exit status: 0 ran (or the plan is valid), 1 could not start, 2 bad usage or an\n"
-    "             invalid plan, 130/143 interrupted by SIGINT/SIGTERM\n";
+    "exit status: 0 ran and every criterion met target or acceptable (or none given; for\n"
+    "             validate: the plan is valid), 1 a criterion failed (or abort_on_fail\n"
+    "             stopped the run), 2 bad usage or an invalid plan, 3 the run could not\n"
+    "             start or complete (or results.json could not be written), 130/143\n"
+    "             interrupted by SIGINT/SIGTERM (criteria judged on the data so far)\n";
 
 static int mkdir_p(const char *dir)
 {
@@ -166,23 +170,54 @@ int run_cmd(int argc, char **argv)
         fprintf(stderr, "surge: running %s against %s (%d scenario%s, %d threads)\n", path,
                 p->target, p->nscenarios, p->nscenarios == 1 ? "" : "s", threads);
     enum runner_fail why;
+    judge *jd = judge_new();
+    int rc = jd ? judge_add_list(jd, NULL, p->criteria, err, sizeof err) : -ENOMEM;
+    for (int i = 0; rc == 0 && i < p->nscenarios; i++)
+        rc = judge_add_list(jd, p->scenarios[i].name, p->scenarios[i].criteria, err, sizeof err);
+    if (rc) { /* the loader checked every criterion: only memory can fail here */
+        fprintf(stderr, "surge: criteria: %s\n", rc == -ENOMEM ? "out of memory" : err);
+        judge_free(jd);
+        plan_free(p);
+        return rc == -ENOMEM ? 3 : 2;
+    }
     runner *rn = runner_run(p, &ro, &r, &why, err, sizeof err);
     if (!rn) {
         fprintf(stderr, "surge: %s\n", err);
+        judge_free(jd);
         plan_free(p);
-        return (int)why;
+        return why == RUNNER_FAIL_INPUT ? 2 : 3;
     }
-    if (!quiet)
-        results_summary_print(stdout, &r, 0);
-    status = r.interrupted ? 128 + r.interrupted : 0;
-    char json_path[4200];
-    snprintf(json_path, sizeof json_path, "%s/results.json", out_dir);
-    if (results_json_write(&r, json_path, err, sizeof err)) {
-        fprintf(stderr, "surge: %s\n", err);
-        status = 1;
-    } else if (!quiet) {
-        printf("results: %s\n", json_path);
+    /* the run is over (or interrupted): judge what was measured */
+    json_t *doc = results_json_build(&r);
+    int verdict = -ENOMEM;
+    if (doc) {
+        if (p->workload)
+            json_object_set(doc, "workload", (json_t *)p->workload);
+        if (r.interrupted)
+            json_object_set_new(doc, "interrupted_by",
+                                json_string(r.interrupted == 2 ? "SIGINT" : "SIGTERM"));
+        verdict = judge_doc(jd, doc);
     }
+    if (verdict < 0) {
+        fprintf(stderr, "surge: out of memory judging the results\n");
+        status = 3;
+    } else {
+        if (!quiet) {
+            results_summary_print(stdout, &r, 0);
+            judge_print(stdout, doc);
+        }
+        status = r.interrupted ? 128 + r.interrupted : verdict == 1 ? 1 : 0;
+        char json_path[4200];
+        snprintf(json_path, sizeof json_path, "%s/results.json", out_dir);
+        if (results_json_save(doc, json_path, err, sizeof err)) {
+            fprintf(stderr, "surge: %s\n", err);
+            status = 3;
+        } else if (!quiet) {
+            printf("results: %s\n", json_path);
+        }
+    }
+    json_decref(doc);
+    judge_free(jd);
     results_free_parts(&r);
     runner_free(rn);
     plan_free(p);

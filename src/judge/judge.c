@@ -1,0 +1,276 @@
+/* judge.c — criteria of a run judged into the results document, the live abort check and
+ * the criteria table. */
+#include "judge/judge.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "judge/analysis.h"
+#include "judge/expr.h"
+#include "util/units.h"
+
+#define DEFAULT_WINDOW_S 10
+
+struct jcrit {
+    char *scenario;      /* NULL: the whole run */
+    char *name;          /* as given, or the expression */
+    expr *e;
+    int abort_on_fail;
+    int window_s;        /* live check: seconds in a row that must fail */
+    int failing;         /* live check: failing seconds in a row so far */
+};
+
+struct judge {
+    struct jcrit *c;
+    int n, cap;
+    char reason[256];
+};
+
+judge *judge_new(void)
+{
+    return calloc(1, sizeof(struct judge));
+}
+
+void judge_free(judge *j)
+{
+    if (!j)
+        return;
+    for (int i = 0; i < j->n; i++) {
+        free(j->c[i].scenario);
+        free(j->c[i].name);
+        expr_free(j->c[i].e);
+    }
+    free(j->c);
+    free(j);
+}
+
+int judge_count(const judge *j)
+{
+    return j ? j->n : 0;
+}
+
+static const char *str_of(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+int judge_add(judge *j, const char *scenario, const json_t *spec, char *err, int errlen)
+{
+    struct jcrit c = {.window_s = DEFAULT_WINDOW_S};
+    int col = 0, which = 0, rc;
+    char e2[200];
+    const char *name = NULL;
+    if (json_is_string(spec)) {
+        rc = expr_compile(json_string_value(spec), &c.e, e2, sizeof e2, &col);
+    } else if (json_is_object(spec)) {
+        const char *ex = str_of(spec, "expr"), *tg = str_of(spec, "target"),
+                   *ac = str_of(spec, "acceptable"), *w = str_of(spec, "window");
+        name = str_of(spec, "name");
+        if (!ex) {
+            snprintf(err, (size_t)errlen, "a criterion needs expr");
+            return -EINVAL;
+        }
+        rc = tg ? expr_compile_tiers(ex, tg, ac, &c.e, e2, sizeof e2, &which, &col)
+                : expr_compile(ex, &c.e, e2, sizeof e2, &col);
+        c.abort_on_fail = json_is_true(json_object_get(spec, "abort_on_fail"));
+        uint64_t us;
+        if (rc == 0 && w) {
+            if (units_parse_duration(w, 0, &us) || us < 1000000) {
+                expr_free(c.e);
+                snprintf(err, (size_t)errlen, "criterion window '%s': a duration of 1s or more", w);
+                return -EINVAL;
+            }
+            c.window_s = (int)(us / 1000000);
+        }
+    } else {
+        snprintf(err, (size_t)errlen, "a criterion is a string or a mapping");
+        return -EINVAL;
+    }
+    if (rc) {
+        if (rc == -EINVAL)
+            snprintf(err, (size_t)errlen, "%s (column %d%s)", e2, col,
+                     which == 1 ? " of target" : which == 2 ? " of acceptable" : "");
+        return rc;
+    }
+    if (j->n == j->cap) {
+        int nc = j->cap ? j->cap * 2 : 8;
+        struct jcrit *nn = realloc(j->c, (size_t)nc * sizeof *nn);
+        if (!nn)
+            goto oom;
+        j->c = nn, j->cap = nc;
+    }
+    if (scenario && !(c.scenario = strdup(scenario)))
+        goto oom;
+    if (name)
+        c.name = strdup(name);
+    else if (json_is_string(spec))
+        c.name = strdup(json_string_value(spec));
+    else {
+        size_t l = strlen(expr_quantity(c.e)) + strlen(expr_target(c.e)) + 2;
+        if ((c.name = malloc(l)))
+            snprintf(c.name, l, "%s %s", expr_quantity(c.e), expr_target(c.e));
+    }
+    if (!c.name)
+        goto oom;
+    j->c[j->n++] = c;
+    return 0;
+oom:
+    free(c.scenario);
+    free(c.name);
+    expr_free(c.e);
+    snprintf(err, (size_t)errlen, "out of memory");
+    return -ENOMEM;
+}
+
+int judge_add_list(judge *j, const char *scenario, const json_t *list, char *err, int errlen)
+{
+    size_t i;
+    const json_t *it;
+    if (list && !json_is_array(list)) {
+        snprintf(err, (size_t)errlen, "criteria: a list is expected");
+        return -EINVAL;
+    }
+    json_array_foreach(list, i, it) {
+        int rc = judge_add(j, scenario, it, err, errlen);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* A number for the document, or null when not finite. */
+static json_t *jnum(double v)
+{
+    if (!isfinite(v))
+        return json_null();
+    return json_real(round(v * 1000.0) / 1000.0);
+}
+
+int judge_doc(judge *j, json_t *doc)
+{
+    if (analysis_doc(doc) == -ENOMEM)
+        return -ENOMEM;
+    if (!j || !j->n) {
+        json_object_set_new(doc, "verdict", json_string("none"));
+        return 0;
+    }
+    int interrupted = json_is_true(json_object_get(doc, "interrupted"));
+    json_t *arr = json_array();
+    if (!arr)
+        return -ENOMEM;
+    int failed = 0;
+    for (int i = 0; i < j->n; i++) {
+        const struct jcrit *c = &j->c[i];
+        double v = NAN, margin = NAN;
+        char why[256] = "";
+        enum expr_tier t = EXPR_FAILURE;
+        if (expr_value(c->e, doc, c->scenario, &v, why, sizeof why) == 0)
+            t = expr_judge(c->e, v, &margin);
+        if (t == EXPR_FAILURE && !why[0] && isinf(v))
+            snprintf(why, sizeof why, "never");
+        json_t *o = json_object();
+        json_object_set_new(o, "scenario", c->scenario ? json_string(c->scenario) : json_null());
+        json_object_set_new(o, "name", json_string(c->name));
+        json_object_set_new(o, "expr", json_string(expr_quantity(c->e)));
+        json_object_set_new(o, "target", json_string(expr_target(c->e)));
+        if (expr_acceptable(c->e))
+            json_object_set_new(o, "acceptable", json_string(expr_acceptable(c->e)));
+        json_object_set_new(o, "value", jnum(expr_display(c->e, v)));
+        json_object_set_new(o, "unit", json_string(expr_unit(c->e)));
+        json_object_set_new(o, "tier", json_string(expr_tier_name(t)));
+        json_object_set_new(o, "margin", t == EXPR_FAILURE ? jnum(margin) : json_null());
+        json_object_set_new(o, "interrupted", json_boolean(interrupted));
+        if (why[0])
+            json_object_set_new(o, "reason", json_string(why));
+        if (json_array_append_new(arr, o)) {
+            json_decref(arr);
+            return -ENOMEM;
+        }
+        failed |= t == EXPR_FAILURE;
+    }
+    json_object_set_new(doc, "criteria", arr);
+    json_object_set_new(doc, "verdict", json_string(failed ? "fail" : "pass"));
+    return failed;
+}
+
+int judge_second(judge *j, const json_t *line)
+{
+    if (!j)
+        return 0;
+    for (int i = 0; i < j->n; i++) {
+        struct jcrit *c = &j->c[i];
+        if (!c->abort_on_fail || !expr_is_live(c->e))
+            continue;
+        double v;
+        if (expr_value_point(c->e, line, c->scenario, &v))
+            continue; /* no data this second: neither counts nor resets */
+        if (expr_meets(c->e, v, 1)) {
+            c->failing = 0;
+            continue;
+        }
+        if (++c->failing >= c->window_s) {
+            const json_t *t = json_object_get(line, "t_run");
+            snprintf(j->reason, sizeof j->reason, "%s failed for %d s (%g%s at %g s)", c->name,
+                     c->window_s, round(expr_display(c->e, v) * 1000) / 1000, expr_unit(c->e),
+                     json_number_value(t));
+            return 1;
+        }
+    }
+    return 0;
+}
+
+const char *judge_abort_reason(const judge *j)
+{
+    return j ? j->reason : "";
+}
+
+static void fmt_value(char *buf, size_t len, const json_t *v, const char *unit)
+{
+    if (json_is_number(v))
+        snprintf(buf, len, "%.6g%s%s", json_number_value(v), unit[0] && unit[0] != '%' &&
+                                                              unit[0] != '/' ? " " : "", unit);
+    else
+        snprintf(buf, len, "-");
+}
+
+void judge_print(FILE *f, const json_t *doc)
+{
+    const json_t *arr = json_object_get(doc, "criteria"), *c;
+    size_t i;
+    if (!json_array_size(arr))
+        return;
+    int nfail = 0, nacc = 0;
+    fprintf(f, "\ncriteria:\n");
+    json_array_foreach(arr, i, c) {
+        const char *tier = str_of(c, "tier"), *unit = str_of(c, "unit");
+        const char *sc = str_of(c, "scenario"), *acc = str_of(c, "acceptable");
+        char val[64], bound[200], mg[64] = "";
+        fmt_value(val, sizeof val, json_object_get(c, "value"), unit ? unit : "");
+        snprintf(bound, sizeof bound, "%s %s%s%s", str_of(c, "expr"), str_of(c, "target"),
+                 acc ? ", acceptable " : "", acc ? acc : "");
+        int fail = tier && !strcmp(tier, "failure"), ok = tier && !strcmp(tier, "target");
+        nfail += fail;
+        nacc += !fail && !ok;
+        if (fail && json_is_number(json_object_get(c, "margin")))
+            fmt_value(mg, sizeof mg, json_object_get(c, "margin"), unit ? unit : "");
+        const char *reason = str_of(c, "reason");
+        fprintf(f, "  %s %-10s %-44s %12s", fail ? "FAIL" : ok ? " ok " : " ~  ", tier, bound,
+                val);
+        if (sc)
+            fprintf(f, "  [%s]", sc);
+        if (mg[0])
+            fprintf(f, "  missed by %s", mg);
+        if (reason)
+            fprintf(f, "  (%s)", reason);
+        fputc('\n', f);
+    }
+    size_t n = json_array_size(arr);
+    const char *why = str_of(doc, "interrupted_by");
+    fprintf(f, "verdict: %s: %zu criteri%s, %d failed, %d acceptable%s%s\n",
+            nfail ? "FAIL" : "PASS", n, n == 1 ? "on" : "a", nfail, nacc,
+            json_is_true(json_object_get(doc, "interrupted")) ? ", judged on an interrupted run"
+                                                              : "",
+            why && !strcmp(why, "abort") ? " (aborted)" : "");
+}
