@@ -280,6 +280,13 @@ int analysis_usl(const double *n, const double *x, int k, struct analysis_usl *o
     for (int i = 0; i < k; i++)
         sst += (x[i] - mx) * (x[i] - mx);
     free(f0);
+    double nmax = 0;
+    for (int i = 0; i < k; i++)
+        nmax = fmax(nmax, n[i]);
+    if (kp * nmax * nmax < 1e-9) /* rounding noise, not coherency */
+        kp = 0;
+    if (s * nmax < 1e-9)
+        s = 0;
     struct analysis_usl u = {.lambda = l, .sigma = s, .kappa = kp};
     u.r2 = sst > 0 ? 1 - e / sst : 1;
     if (kp > 0 && s < 1) {
