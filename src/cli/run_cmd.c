@@ -33,6 +33,12 @@ static const char *usage =
     "             start or complete (or results.json could not be written), 130/143\n"
     "             interrupted by SIGINT/SIGTERM (criteria judged on the data so far)\n";
 
+/* The runner's once-a-second hook: the judge's abort_on_fail check. */
+static int abort_check(void *ud, const json_t *line)
+{
+    return judge_second(ud, line);
+}
+
 static int mkdir_p(const char *dir)
 {
     char buf[4096];
@@ -162,7 +168,8 @@ int run_cmd(int argc, char **argv)
         plan_free(p);
         return 2;
     }
-    struct runner_opts ro = {.threads = threads, .live = quiet ? NULL : stderr};
+    struct runner_opts ro = {.threads = threads, .live = quiet ? NULL : stderr,
+                             .on_second = abort_check};
     struct run_result r = {0};
     char err[512];
     int status = 1;
@@ -180,6 +187,7 @@ int run_cmd(int argc, char **argv)
         plan_free(p);
         return rc == -ENOMEM ? 3 : 2;
     }
+    ro.on_second_ud = jd;
     runner *rn = runner_run(p, &ro, &r, &why, err, sizeof err);
     if (!rn) {
         fprintf(stderr, "surge: %s\n", err);
@@ -188,6 +196,9 @@ int run_cmd(int argc, char **argv)
         return why == RUNNER_FAIL_INPUT ? 2 : 3;
     }
     /* the run is over (or interrupted): judge what was measured */
+    int aborted = judge_abort_reason(jd)[0] != '\0';
+    if (aborted)
+        fprintf(stderr, "surge: stopped early: %s (abort_on_fail)\n", judge_abort_reason(jd));
     json_t *doc = results_json_build(&r);
     int verdict = -ENOMEM;
     if (doc) {
@@ -196,6 +207,10 @@ int run_cmd(int argc, char **argv)
         if (r.interrupted)
             json_object_set_new(doc, "interrupted_by",
                                 json_string(r.interrupted == 2 ? "SIGINT" : "SIGTERM"));
+        else if (aborted) {
+            json_object_set_new(doc, "interrupted", json_true());
+            json_object_set_new(doc, "interrupted_by", json_string("abort"));
+        }
         verdict = judge_doc(jd, doc);
     }
     if (verdict < 0) {
@@ -206,7 +221,7 @@ int run_cmd(int argc, char **argv)
             results_summary_print(stdout, &r, 0);
             judge_print(stdout, doc);
         }
-        status = r.interrupted ? 128 + r.interrupted : verdict == 1 ? 1 : 0;
+        status = r.interrupted ? 128 + r.interrupted : verdict == 1 || aborted ? 1 : 0;
         char json_path[4200];
         snprintf(json_path, sizeof json_path, "%s/results.json", out_dir);
         if (results_json_save(doc, json_path, err, sizeof err)) {

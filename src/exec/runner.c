@@ -266,14 +266,58 @@ static void fill_vus(runner *r)
     }
 }
 
+/* The second just merged as a series.ndjson-shaped line, for the on_second hook. */
+static json_t *second_line(runner *r)
+{
+    json_t *line = json_object(), *scs = json_object();
+    if (!line || !scs) {
+        json_decref(line);
+        json_decref(scs);
+        return NULL;
+    }
+    json_object_set_new(line, "t_run", json_integer(collect_seconds(r->col)));
+    for (int i = 0; i < r->nsc; i++) {
+        struct sc_run *s = &r->sc[i];
+        if (s->state != SC_RUNNING && s->state != SC_BETWEEN)
+            continue;
+        const series *se = collect_series(r->col, s->key0);
+        const struct series_point *p = series_len(se) ? series_at(se, series_len(se) - 1) : NULL;
+        if (!p)
+            continue;
+        json_t *o = json_object();
+        json_object_set_new(o, "t", json_integer(p->t));
+        if (p->span != 1)
+            json_object_set_new(o, "span", json_integer(p->span));
+        json_object_set_new(o, "requests", json_integer((json_int_t)p->requests));
+        json_object_set_new(o, "failed", json_integer((json_int_t)p->failed));
+        json_object_set_new(o, "vus", json_integer(p->vus));
+        json_object_set_new(o, "p50_ms", json_real(p->p50_ms));
+        json_object_set_new(o, "p90_ms", json_real(p->p90_ms));
+        json_object_set_new(o, "p95_ms", json_real(p->p95_ms));
+        json_object_set_new(o, "p99_ms", json_real(p->p99_ms));
+        json_object_set_new(o, "max_ms", json_real(p->max_ms));
+        json_object_set_new(scs, s->sh.sc->name, o);
+    }
+    json_object_set_new(line, "scenarios", scs);
+    return line;
+}
+
 static void on_second(struct ev_loop *loop, ev_timer *t, int revents)
 {
     (void)loop;
     (void)revents;
     runner *r = t->data;
     fill_vus(r);
-    if (collect_poll(r->col, r->vus))
+    if (collect_poll(r->col, r->vus)) {
         live_line(r);
+        if (r->o->on_second && !r->stopped) {
+            json_t *line = second_line(r);
+            int stop = line && r->o->on_second(r->o->on_second_ud, line);
+            json_decref(line);
+            if (stop)
+                stop_all(r);
+        }
+    }
 }
 
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)

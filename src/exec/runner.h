@@ -6,6 +6,8 @@
 
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "plan/plan.h"
 #include "report/results.h"
 
@@ -14,6 +16,12 @@ typedef struct runner runner; /* opaque: keeps what the results point at */
 struct runner_opts {
     int threads;   /* worker threads (>= 1) */
     FILE *live;    /* where the live line goes each second, or NULL */
+    /* Called on the main thread once a second, as that second is merged, with a line
+     * object {"t_run": N, "scenarios": {NAME: series point}} of the scenarios running;
+     * a nonzero return stops the run at once as if interrupted (without a signal: the
+     * caller knows why). NULL: none. (The judge's abort_on_fail check.) */
+    int (*on_second)(void *ud, const json_t *line);
+    void *on_second_ud;
 };
 
 /* Why runner_run failed, for the exit status. */

@@ -89,3 +89,25 @@ check "run: SIGINT: exit 130 (got $rc)" test "$rc" -eq 130
 jcheck "run: criteria judged on the data so far, interrupted" "$T_DIR/out3/results.json" \
     '.interrupted == true and .interrupted_by == "SIGINT" and (.criteria | length) == 3
      and all(.criteria[]; .interrupted == true) and .criteria[0].tier == "target"'
+
+# abort_on_fail: every request fails, the 2 s window fails at once: the 30 s run stops in a
+# few seconds, exit 1, interrupted_by abort
+cat >"$T_DIR/abort.yaml" <<YAML
+target: $TB_URL
+flows:
+  bad:
+    - {name: bad, get: "/echo?status=500"}
+scenarios:
+  - {name: failing, flow: bad, executor: constant-vus, vus: 2, duration: 30s}
+criteria:
+  - {expr: error_rate < 1%, abort_on_fail: true, window: 2s}
+YAML
+start=$(date +%s)
+"$SURGE_BIN" run "$T_DIR/abort.yaml" -o "$T_DIR/out4" -q -t 1 2>"$T_DIR/abort.err"
+rc=$? took=$(($(date +%s) - start))
+check "abort_on_fail: exit 1 (got $rc)" test "$rc" -eq 1
+check "abort_on_fail: stopped well before 30 s (took ${took}s)" test "$took" -lt 15
+check "abort_on_fail: says why" grep -q 'stopped early: error_rate < 1% failed for 2 s (100% at' "$T_DIR/abort.err"
+jcheck "abort_on_fail: interrupted_by abort, judged" "$T_DIR/out4/results.json" \
+    '.interrupted == true and .interrupted_by == "abort" and .verdict == "fail"
+     and .criteria[0].tier == "failure" and .scenarios[0].duration_s < 15'
