@@ -95,9 +95,9 @@ int analysis_recovery(const struct analysis_point *pts, int n, double tol, int h
     double v0 = pts[s0].vus;
     if (ps <= s0 || v0 >= vmax || pe >= n - 1)
         return -ENOENT; /* no rise before the peak, or nothing after it */
-    int fall = 0;
+    int fall = 0; /* a lower level that still carries load: not just the run's wind-down */
     for (int i = pe + 1; i < n && !fall; i++)
-        fall = pts[i].vus < vmax;
+        fall = pts[i].vus < vmax && pts[i].vus > 0 && pts[i].requests > 0;
     if (!fall)
         return -ENOENT;
     double *p95 = malloc((size_t)n * sizeof *p95);
@@ -356,8 +356,9 @@ static int recovery_doc(json_t *doc, json_t *an)
     json_array_foreach(scs, i, s) {
         const json_t *ser = json_object_get(s, "series"), *p;
         size_t n = json_array_size(ser), j;
-        if (n < 3)
-            continue;
+        const char *ex = json_string_value(json_object_get(s, "executor"));
+        if (n < 3 || !ex || strncmp(ex, "ramping-", 8))
+            continue; /* a spike is a ramping stage that rises then falls */
         struct analysis_point *pts = calloc(n, sizeof *pts);
         if (!pts) {
             json_decref(arr);
@@ -727,15 +728,19 @@ static int readiness_doc(json_t *doc, json_t *an, const json_t *wl)
     double users = 0, rps = 0;
     json_array_foreach(scs, i, s) {
         const json_t *lv = json_object_get(s, "levels");
+        /* the workload's rate is of user actions: iterations when the plan has flows */
+        int fi;
+        double its = num(s, "iterations", &fi), req = num(s, "requests", NULL);
+        double per_req = fi && req > 0 ? its / req : 1;
         json_array_foreach(lv, j, l) {
             if (num(l, "success_rate", NULL) >= 0.99) {
                 users = fmax(users, num(l, "vus", NULL));
-                rps = fmax(rps, num(l, "rps", NULL));
+                rps = fmax(rps, num(l, "rps", NULL) * per_req);
             }
         }
         if (!json_array_size(lv) && num(s, "success_rate", NULL) >= 0.99) {
             users = fmax(users, num(s, "vus_max", NULL));
-            rps = fmax(rps, num(s, "rps", NULL));
+            rps = fmax(rps, num(s, "rps", NULL) * per_req);
         }
     }
     int f;
@@ -746,9 +751,9 @@ static int readiness_doc(json_t *doc, json_t *an, const json_t *wl)
     const char *rs = json_string_value(json_object_get(wl, "rate"));
     double rate;
     if (rs && expr_parse_rate(rs, &rate) == 0)
-        json_array_append_new(arr, readiness_row("throughput (99 % success)", rps, rate, "/s"));
+        json_array_append_new(arr, readiness_row("iterations per second (99 % success)", rps, rate, "/s"));
     else if (json_is_number(json_object_get(wl, "rate")) && num(wl, "rate", NULL) > 0)
-        json_array_append_new(arr, readiness_row("throughput (99 % success)", rps,
+        json_array_append_new(arr, readiness_row("iterations per second (99 % success)", rps,
                                                  num(wl, "rate", NULL), "/s"));
     const json_t *pj = json_object_get(an, "projection");
     if (pj && f && want > 0 && json_is_number(json_object_get(pj, "users_under_limit")))

@@ -235,10 +235,69 @@ static void fmt_value(char *buf, size_t len, const json_t *v, const char *unit)
         snprintf(buf, len, "-");
 }
 
+static double dnum(const json_t *o, const char *k)
+{
+    return json_number_value(json_object_get(o, k));
+}
+
+/* The analyses, one line each, as evidence. */
+static void print_analysis(FILE *f, const json_t *an)
+{
+    const json_t *a, *o;
+    size_t i;
+    if (!json_object_size(an))
+        return;
+    fprintf(f, "\nanalysis:\n");
+    json_array_foreach(json_object_get(an, "recovery"), i, o) {
+        const json_t *rs = json_object_get(o, "recovery_s");
+        if (json_is_number(rs))
+            fprintf(f, "  recovery [%s]: back to baseline (p95 %.4g ms, errors %.3g %%) %.4g s "
+                       "after the %g-VU peak\n", str_of(o, "scenario"),
+                    dnum(o, "baseline_p95_ms"), dnum(o, "baseline_error_rate") * 100,
+                    json_number_value(rs), dnum(o, "peak_vus"));
+        else
+            fprintf(f, "  recovery [%s]: never back to baseline (p95 %.4g ms) after the %g-VU "
+                       "peak\n", str_of(o, "scenario"), dnum(o, "baseline_p95_ms"),
+                    dnum(o, "peak_vus"));
+    }
+    if ((a = json_object_get(an, "memory")))
+        fprintf(f, "  memory: %s %s (%+.3g %%/h, fit r2 %.2f)\n", str_of(a, "metric"),
+                str_of(a, "verdict"), dnum(a, "pct_per_h"), dnum(a, "r2"));
+    json_array_foreach(json_object_get(an, "usl"), i, o) {
+        fprintf(f, "  capacity [%s]:", str_of(o, "scenario"));
+        if (json_is_number(json_object_get(o, "lambda"))) {
+            fprintf(f, " USL sigma %.3g kappa %.3g", dnum(o, "sigma"), dnum(o, "kappa"));
+            if (json_is_number(json_object_get(o, "peak_vus")))
+                fprintf(f, ", peak %.4g req/s at %.3g VUs", dnum(o, "peak_rps"),
+                        dnum(o, "peak_vus"));
+            fprintf(f, ";");
+        }
+        if (json_is_number(json_object_get(o, "parallelism")))
+            fprintf(f, " effective parallelism %.3g", dnum(o, "parallelism"));
+        if (json_is_number(json_object_get(o, "knee_vus")))
+            fprintf(f, ", latency grows from %g VUs", dnum(o, "knee_vus"));
+        fputc('\n', f);
+    }
+    json_array_foreach(json_object_get(an, "bottleneck"), i, o)
+        fprintf(f, "  finding [%s]: %s\n", str_of(o, "scenario"), str_of(o, "text"));
+    if ((a = json_object_get(an, "projection")))
+        fprintf(f, "  memory per user: %.4g bytes%s", dnum(a, "bytes_per_user"),
+                json_is_number(json_object_get(a, "users_under_limit")) ? "" : "\n");
+    if (a && json_is_number(json_object_get(a, "users_under_limit")))
+        fprintf(f, "; %g users fit under %.4g bytes\n", dnum(a, "users_under_limit"),
+                dnum(a, "memory_limit_bytes"));
+    json_array_foreach(json_object_get(an, "readiness"), i, o)
+        fprintf(f, "  readiness: %s: %.4g%s%s vs %.4g required: %s, %+.0f %% headroom\n",
+                str_of(o, "metric"), dnum(o, "measured"), str_of(o, "unit")[0] == '/' ? "" : " ",
+                str_of(o, "unit"), dnum(o, "required"), str_of(o, "verdict"),
+                dnum(o, "headroom_pct"));
+}
+
 void judge_print(FILE *f, const json_t *doc)
 {
     const json_t *arr = json_object_get(doc, "criteria"), *c;
     size_t i;
+    print_analysis(f, json_object_get(doc, "analysis"));
     if (!json_array_size(arr))
         return;
     int nfail = 0, nacc = 0;

@@ -50,8 +50,8 @@ int judge_second(judge *j, const json_t *line);
  * or "" when it has not. Owned by j. */
 const char *judge_abort_reason(const judge *j);
 
-/* Print the document's criteria table (one row per criterion, with its tier mark) and the
- * verdict to f; nothing when the document has no criteria. */
+/* Print the document's analyses (one line of evidence each) and criteria table (one row
+ * per criterion, with its tier mark) and the verdict to f; nothing for what is absent. */
 void judge_print(FILE *f, const json_t *doc);
 
 #endif
