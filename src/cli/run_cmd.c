@@ -39,6 +39,12 @@ static int abort_check(void *ud, const json_t *line)
     return judge_second(ud, line);
 }
 
+/* The capacity executor's per-level verdict. */
+static int level_check(void *ud, const char *scenario, const json_t *level)
+{
+    return judge_level(ud, scenario, level) == 1;
+}
+
 static int mkdir_p(const char *dir)
 {
     char buf[4096];
@@ -169,7 +175,7 @@ int run_cmd(int argc, char **argv)
         return 2;
     }
     struct runner_opts ro = {.threads = threads, .live = quiet ? NULL : stderr,
-                             .on_second = abort_check};
+                             .on_second = abort_check, .level_ok = level_check};
     struct run_result r = {0};
     char err[512];
     int status = 1;

@@ -22,6 +22,12 @@ struct runner_opts {
      * caller knows why). NULL: none. (The judge's abort_on_fail check.) */
     int (*on_second)(void *ud, const json_t *line);
     void *on_second_ud;
+    /* The capacity executor's verdict on one level, called on the main thread once the
+     * level's every second is merged, with the level as results.json writes a ladder level
+     * ({vus, requests, failed, success_rate, duration_s, rps, status, errors, latency_ms}):
+     * @return 1 when the scenario's criteria hold on it (also gets on_second_ud). NULL:
+     * every level passes (the search then raises VUs up to max_vus). */
+    int (*level_ok)(void *ud, const char *scenario, const json_t *level);
 };
 
 /* Why runner_run failed, for the exit status. */

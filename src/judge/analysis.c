@@ -478,10 +478,10 @@ static int levels_of(const json_t *s, double *n, double *x, double *r, int max, 
         if (k >= max)
             break;
         double sr = num(l, "success_rate", NULL), rps = num(l, "rps", NULL);
-        if (rps <= 0 || sr < 0.5)
-            continue;
+        if (rps <= 0 || sr < 0.9)
+            continue; /* fast failures (503s) are not throughput */
         n[k] = num(l, "vus", NULL);
-        x[k] = rps;
+        x[k] = rps * sr;
         r[k] = num(json_object_get(l, "latency_ms"), "avg", NULL) / 1000.0;
         k++;
     }

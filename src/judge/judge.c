@@ -148,25 +148,75 @@ static json_t *jnum(double v)
     return json_real(round(v * 1000.0) / 1000.0);
 }
 
+static int capacity_doc(judge *j, json_t *doc);
+
+/* The document criteria are judged on: a capacity scenario stands for the capacity it
+ * found, its largest level that met every criterion (its failing levels are the search's
+ * means, not its result); with none, a scenario of no requests and a failed result. A
+ * shallow copy sharing everything else. NULL when out of memory. */
+static json_t *capacity_view(const json_t *doc)
+{
+    json_t *view = json_copy((json_t *)doc), *scs = json_array();
+    const json_t *caps = json_object_get(json_object_get(doc, "analysis"), "capacity"), *c, *s;
+    size_t i, k;
+    if (!view || !scs) {
+        json_decref(view);
+        json_decref(scs);
+        return NULL;
+    }
+    json_array_foreach(json_object_get(doc, "scenarios"), i, s) {
+        const json_t *found = NULL;
+        json_array_foreach(caps, k, c) {
+            if (json_equal(json_object_get(c, "scenario"), json_object_get(s, "name")))
+                found = c;
+        }
+        if (!found) {
+            json_array_append(scs, (json_t *)s);
+            continue;
+        }
+        const json_t *best = NULL, *l;
+        json_array_foreach(json_object_get(s, "levels"), k, l) {
+            if (json_equal(json_object_get(l, "vus"), json_object_get(found, "vus")) ||
+                json_number_value(json_object_get(l, "vus")) ==
+                    json_number_value(json_object_get(found, "vus")))
+                best = l;
+        }
+        json_t *o = best ? json_copy((json_t *)best) : json_object();
+        json_object_set(o, "name", json_object_get(s, "name"));
+        json_object_set(o, "executor", json_object_get(s, "executor"));
+        if (!best) {
+            json_object_set_new(o, "requests", json_integer(0));
+            json_object_set_new(o, "failed", json_integer(0));
+        }
+        json_array_append_new(scs, o);
+    }
+    json_object_set_new(view, "scenarios", scs);
+    return view;
+}
+
 int judge_doc(judge *j, json_t *doc)
 {
-    if (analysis_doc(doc) == -ENOMEM)
+    if (analysis_doc(doc) == -ENOMEM || capacity_doc(j, doc) == -ENOMEM)
         return -ENOMEM;
     if (!j || !j->n) {
         json_object_set_new(doc, "verdict", json_string("none"));
         return 0;
     }
     int interrupted = json_is_true(json_object_get(doc, "interrupted"));
+    json_t *view = capacity_view(doc);
     json_t *arr = json_array();
-    if (!arr)
+    if (!arr || !view) {
+        json_decref(arr);
+        json_decref(view);
         return -ENOMEM;
+    }
     int failed = 0;
     for (int i = 0; i < j->n; i++) {
         const struct jcrit *c = &j->c[i];
         double v = NAN, margin = NAN;
         char why[256] = "";
         enum expr_tier t = EXPR_FAILURE;
-        if (expr_value(c->e, doc, c->scenario, &v, why, sizeof why) == 0)
+        if (expr_value(c->e, view, c->scenario, &v, why, sizeof why) == 0)
             t = expr_judge(c->e, v, &margin);
         if (t == EXPR_FAILURE && !why[0] && isinf(v))
             snprintf(why, sizeof why, "never");
@@ -186,13 +236,89 @@ int judge_doc(judge *j, json_t *doc)
             json_object_set_new(o, "reason", json_string(why));
         if (json_array_append_new(arr, o)) {
             json_decref(arr);
+            json_decref(view);
             return -ENOMEM;
         }
         failed |= t == EXPR_FAILURE;
     }
+    json_decref(view);
     json_object_set_new(doc, "criteria", arr);
     json_object_set_new(doc, "verdict", json_string(failed ? "fail" : "pass"));
     return failed;
+}
+
+int judge_level(judge *j, const char *scenario, const json_t *level)
+{
+    json_t *doc = json_object(), *arr = json_array(), *sc = json_deep_copy(level);
+    if (!doc || !arr || !sc || json_object_set_new(sc, "name", json_string(scenario)) ||
+        json_array_append(arr, sc) || json_object_set(doc, "scenarios", arr) ||
+        json_object_set(doc, "duration_s", json_object_get(level, "duration_s") ?
+                                               json_object_get(level, "duration_s") :
+                                               json_integer(0))) {
+        json_decref(doc), json_decref(arr), json_decref(sc);
+        return -ENOMEM;
+    }
+    int ok = 1;
+    for (int i = 0; j && i < j->n && ok; i++) {
+        const struct jcrit *c = &j->c[i];
+        if (c->scenario && strcmp(c->scenario, scenario))
+            continue;
+        double v;
+        if (expr_value(c->e, doc, scenario, &v, NULL, 0))
+            continue; /* not a figure one level answers (watch, recovery, iterations) */
+        ok = expr_judge(c->e, v, NULL) != EXPR_FAILURE;
+    }
+    json_decref(doc), json_decref(arr), json_decref(sc);
+    return ok;
+}
+
+/* analysis.capacity: each capacity scenario's levels judged again, the largest that
+ * passed and the fewest VUs that failed. */
+static int capacity_doc(judge *j, json_t *doc)
+{
+    const json_t *scs = json_object_get(doc, "scenarios"), *s, *l;
+    size_t i, k;
+    json_t *out = json_array();
+    if (!out)
+        return -ENOMEM;
+    json_array_foreach(scs, i, s) {
+        const char *ex = str_of(s, "executor"), *name = str_of(s, "name");
+        if (!ex || strcmp(ex, "capacity") || !name)
+            continue;
+        json_t *o = json_object(), *lv = json_array();
+        double good = 0, bad = 0;
+        json_array_foreach(json_object_get(s, "levels"), k, l) {
+            int ok = judge_level(j, name, l);
+            if (ok < 0) {
+                json_decref(o), json_decref(lv), json_decref(out);
+                return ok;
+            }
+            double v = json_number_value(json_object_get(l, "vus"));
+            if (ok && v > good)
+                good = v;
+            if (!ok && (bad == 0 || v < bad))
+                bad = v;
+            json_t *e = json_object();
+            json_object_set_new(e, "vus", json_real(v));
+            json_object_set_new(e, "pass", json_boolean(ok));
+            json_array_append_new(lv, e);
+        }
+        json_object_set_new(o, "scenario", json_string(name));
+        json_object_set_new(o, "vus", good > 0 ? json_real(good) : json_null());
+        json_object_set_new(o, "first_failing_vus", bad > 0 ? json_real(bad) : json_null());
+        json_object_set_new(o, "levels", lv);
+        json_array_append_new(out, o);
+    }
+    if (!json_array_size(out)) {
+        json_decref(out);
+        return 0;
+    }
+    json_t *an = json_object_get(doc, "analysis");
+    if (!an) {
+        an = json_object();
+        json_object_set_new(doc, "analysis", an);
+    }
+    return json_object_set_new(an, "capacity", out) ? -ENOMEM : 0;
 }
 
 int judge_second(judge *j, const json_t *line)
@@ -277,6 +403,16 @@ static void print_analysis(FILE *f, const json_t *an)
         if (json_is_number(json_object_get(o, "knee_vus")))
             fprintf(f, ", latency grows from %g VUs", dnum(o, "knee_vus"));
         fputc('\n', f);
+    }
+    json_array_foreach(json_object_get(an, "capacity"), i, o) {
+        fprintf(f, "  capacity search [%s]: ", str_of(o, "scenario"));
+        if (json_is_number(json_object_get(o, "vus")))
+            fprintf(f, "%g VUs meet every criterion", dnum(o, "vus"));
+        else
+            fprintf(f, "no level met every criterion");
+        if (json_is_number(json_object_get(o, "first_failing_vus")))
+            fprintf(f, ", %g fail", dnum(o, "first_failing_vus"));
+        fprintf(f, " (%zu steps)\n", json_array_size(json_object_get(o, "levels")));
     }
     json_array_foreach(json_object_get(an, "bottleneck"), i, o)
         fprintf(f, "  finding [%s]: %s\n", str_of(o, "scenario"), str_of(o, "text"));

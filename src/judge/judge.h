@@ -32,11 +32,21 @@ int judge_count(const judge *j);
 /* Judge a results document (surge.results/2) in place: the analyses go under `analysis`
  * (each absent when it does not apply; the document's `workload` is read for readiness
  * and projection), each criterion into `criteria[]` ({scenario, name, expr, target,
- * acceptable, value, unit, tier, margin, interrupted, reason}), and `verdict` ("pass",
- * "fail", or "none" without criteria). A criterion whose data is missing is a failure
- * with a reason. @return 1 when a criterion failed, 0 when all met target or acceptable
+ * acceptable, value, unit, tier, margin, interrupted, reason}), `verdict` ("pass",
+ * "fail", or "none" without criteria), and for each capacity scenario
+ * `analysis.capacity[]` ({scenario, vus, first_failing_vus, levels: [{vus, pass}]}, each
+ * level judged by judge_level). A criterion whose data is missing is a failure with a
+ * reason. @return 1 when a criterion failed, 0 when all met target or acceptable
  * (or none was given), -ENOMEM. */
 int judge_doc(judge *j, json_t *doc);
+
+/* The capacity search's verdict on one level of a scenario, using that level's data only
+ * (level: a ladder level object of results.json: {vus, requests, failed, rps, status,
+ * errors, latency_ms, duration_s}): the scenario's criteria and the run-wide ones that a
+ * level's figures can answer (latency, error rate, status, errors, rps, requests, failed;
+ * the others are not judged per level). @return 1 when every one judged is at target or
+ * acceptable, 0 when one failed, -ENOMEM. */
+int judge_level(judge *j, const char *scenario, const json_t *level);
 
 /* The live check, called once a second with a series.ndjson line object
  * ({"t_run": N, "scenarios": {NAME: point}, "watch": {...}}): a criterion with

@@ -47,6 +47,8 @@ static const char *const K_CONST_RATE[] = {"rate",    "time_unit", "duration", "
                                            "max_vus", NULL};
 static const char *const K_RAMP_RATE[] = {"start_rate",        "stages",  "time_unit",
                                           "pre_allocated_vus", "max_vus", NULL};
+static const char *const K_CAPACITY[] = {"start_vus", "step",    "factor",    "max_vus",
+                                         "hold",      "between", "precision", NULL};
 
 static const struct exec_def {
     const char *name;
@@ -64,6 +66,7 @@ static const struct exec_def {
      K_CONST_RATE,
      {"rate", "duration", "max_vus"}},
     {"ramping-arrival-rate", EXEC_RAMPING_ARRIVAL_RATE, K_RAMP_RATE, {"stages", "max_vus"}},
+    {"capacity", EXEC_CAPACITY, K_CAPACITY, {"hold"}},
 };
 #define NEXECS ((int)(sizeof EXECS / sizeof EXECS[0]))
 
@@ -531,7 +534,7 @@ static void scenario(struct ld *l, const struct ynode *m, struct plan_scenario *
         ld_errn(l, m,
                 "scenario: executor: is required (ladder, constant-vus, ramping-vus, "
                 "per-vu-iterations, shared-iterations, constant-arrival-rate, "
-                "ramping-arrival-rate)");
+                "ramping-arrival-rate, capacity)");
     } else {
         const char *es = ld_str(l, v, "executor");
         const char *names[NEXECS + 1];
@@ -546,7 +549,7 @@ static void scenario(struct ld *l, const struct ynode *m, struct plan_scenario *
             ld_errn(l, v,
                     "executor: unknown executor '%s'%s%s%s; executors: ladder, "
                     "constant-vus, ramping-vus, per-vu-iterations, shared-iterations, "
-                    "constant-arrival-rate, ramping-arrival-rate",
+                    "constant-arrival-rate, ramping-arrival-rate, capacity",
                     es, sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
         }
     }
@@ -681,6 +684,36 @@ static void scenario(struct ld *l, const struct ynode *m, struct plan_scenario *
             else
                 s->pre_allocated_vus = (int)n;
         }
+        break;
+    }
+    case EXEC_CAPACITY: {
+        s->start_vus = 1;
+        s->max_vus = 1000;
+        s->step_factor = 2;
+        s->precision = 1;
+        const struct ynode *step = yaml_map_get(m, "step"), *factor = yaml_map_get(m, "factor");
+        if ((v = yaml_map_get(m, "start_vus")) && ld_int(l, v, "start_vus", 1, MAX_VUS, &n) == 0)
+            s->start_vus = (int)n;
+        if ((v = yaml_map_get(m, "max_vus")) && ld_int(l, v, "max_vus", 1, MAX_VUS, &n) == 0) {
+            if (n < s->start_vus)
+                ld_errn(l, v, "max_vus: %lld is less than start_vus (%d)", n, s->start_vus);
+            else
+                s->max_vus = (int)n;
+        }
+        if (step && factor)
+            ld_errn(l, factor, "factor: a capacity search raises VUs by step: or by factor:, "
+                               "not both");
+        else if (step && ld_int(l, step, "step", 1, MAX_VUS, &n) == 0)
+            s->step_vus = (int)n;
+        else if (factor && ld_number(l, factor, "factor", 1, 1, &s->step_factor) == 0 &&
+                 s->step_factor > 100)
+            ld_errn(l, factor, "factor: %g is too large (at most 100)", s->step_factor);
+        if ((v = yaml_map_get(m, "precision")) && ld_int(l, v, "precision", 1, MAX_VUS, &n) == 0)
+            s->precision = (int)n;
+        if ((v = yaml_map_get(m, "hold")))
+            positive_duration(l, v, "hold", &s->hold_us);
+        if ((v = yaml_map_get(m, "between")))
+            ld_duration(l, v, "between", &s->between_us);
         break;
     }
     default:
@@ -890,6 +923,13 @@ int plan_load(const char *path, const struct plan_overrides *ov, struct plan **o
     l.p->watch = section(&l, yaml_map_get(root, "watch"), "watch");
     l.p->criteria = ld_criteria(&l, yaml_map_get(root, "criteria"), "criteria");
     l.p->workload = ld_workload(&l, yaml_map_get(root, "workload"));
+    for (int i = 0; i < l.p->nscenarios; i++) /* a capacity search is steered by criteria */
+        if (l.p->scenarios[i].exec == EXEC_CAPACITY && !l.p->scenarios[i].criteria &&
+            !l.p->criteria)
+            ld_err(&l, l.p->scenarios[i].loc.line, l.p->scenarios[i].loc.col,
+                   "scenario '%s': the capacity executor needs criteria: (its own or the "
+                   "plan's) to know when a level is too much",
+                   l.p->scenarios[i].name ? l.p->scenarios[i].name : "?");
     l.p->report = section(&l, yaml_map_get(root, "report"), "report");
 
 done:

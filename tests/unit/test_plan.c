@@ -666,7 +666,7 @@ static void executors(void)
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: c, flow: f, executor: constant-vu}\n",
                 "7:34: executor: unknown executor 'constant-vu' (did you mean 'constant-vus'?); "
                 "executors: ladder, constant-vus, ramping-vus, per-vu-iterations, "
-                "shared-iterations, constant-arrival-rate, ramping-arrival-rate");
+                "shared-iterations, constant-arrival-rate, ramping-arrival-rate, capacity");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: c, flow: f, executor: ramping-vus, "
                                             "stages: [{rate: 2, for: 1s}]}\n",
                 "7:57: stage: 'rate' does not apply to ramping-vus (its stages take vus and for)",
