@@ -374,6 +374,52 @@ static void table(void)
     json_decref(doc);
 }
 
+/* capacity: each level judged on its own data; criteria judged on the level found */
+static void capacity(void)
+{
+    json_t *doc = jl("{\"duration_s\": 6, \"scenarios\": [{\"name\": \"search\", \"executor\": "
+                     "\"capacity\", \"requests\": 300, \"failed\": 100, \"levels\": ["
+                     "{\"vus\": 1, \"requests\": 50, \"failed\": 0, \"rps\": 50, \"duration_s\": 1, "
+                     "\"latency_ms\": {\"p95\": 20}, \"status\": {\"200\": 50}},"
+                     "{\"vus\": 5, \"requests\": 100, \"failed\": 0, \"rps\": 100, \"duration_s\": 1,"
+                     " \"latency_ms\": {\"p95\": 90}, \"status\": {\"200\": 100}},"
+                     "{\"vus\": 9, \"requests\": 100, \"failed\": 50, \"rps\": 100, \"duration_s\": 1,"
+                     " \"latency_ms\": {\"p95\": 20}, \"status\": {\"200\": 50, \"503\": 50}},"
+                     "{\"vus\": 7, \"requests\": 100, \"failed\": 0, \"rps\": 100, \"duration_s\": 1,"
+                     " \"latency_ms\": {\"p95\": 150}, \"status\": {\"200\": 100}}]}]}");
+    judge *j = judge_new();
+    char err[200];
+    json_t *c = json_string("status(503) == 0");
+    CHECK_INT(judge_add(j, "search", c, err, sizeof err), 0);
+    json_decref(c);
+    c = jl("{\"expr\": \"p95(latency)\", \"target\": \"< 100ms\", \"acceptable\": \"< 120ms\"}");
+    CHECK_INT(judge_add(j, NULL, c, err, sizeof err), 0); /* run-wide: steers too */
+    json_decref(c);
+    c = json_string("max(watch.q) < 1"); /* not answerable per level: not judged there */
+    CHECK_INT(judge_add(j, "other", c, err, sizeof err), 0);
+    json_decref(c);
+    const json_t *lv = json_object_get(json_array_get(json_object_get(doc, "scenarios"), 0),
+                                       "levels");
+    CHECK_INT(judge_level(j, "search", json_array_get(lv, 0)), 1);
+    CHECK_INT(judge_level(j, "search", json_array_get(lv, 1)), 1);
+    CHECK_INT(judge_level(j, "search", json_array_get(lv, 2)), 0); /* 503s */
+    CHECK_INT(judge_level(j, "search", json_array_get(lv, 3)), 0); /* p95 150 ms */
+    CHECK_INT(judge_doc(j, doc), 1); /* the watch criterion has no data */
+    const json_t *cap = json_array_get(json_object_get(json_object_get(doc, "analysis"),
+                                                       "capacity"), 0);
+    CHECK_NEAR(json_number_value(json_object_get(cap, "vus")), 5, 0);
+    CHECK_NEAR(json_number_value(json_object_get(cap, "first_failing_vus")), 7, 0);
+    CHECK_INT(json_array_size(json_object_get(cap, "levels")), 4);
+    /* judged on the 5-VU level: no 503, p95 90 ms */
+    CHECK_STR(tier_at(doc, 0), "target");
+    CHECK_STR(tier_at(doc, 1), "target");
+    CHECK_NEAR(json_number_value(json_object_get(json_array_get(json_object_get(doc, "criteria"),
+                                                                1), "value")), 90, 1e-9);
+    CHECK_STR(tier_at(doc, 2), "failure");
+    judge_free(j);
+    json_decref(doc);
+}
+
 int main(void)
 {
     RUN(verdicts);
@@ -385,5 +431,6 @@ int main(void)
     RUN(parallelism);
     RUN(analysis_on_doc);
     RUN(table);
+    RUN(capacity);
     UNIT_EXIT();
 }

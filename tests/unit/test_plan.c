@@ -892,6 +892,32 @@ static void criteria_workload(void)
                 "8:38: unknown key 'windw' in a criterion (did you mean 'window'?); valid keys: "
                 "name, expr, target, acceptable, abort_on_fail, window",
                 "8:32: criterion: acceptable: needs a target: too");
+    /* the capacity executor: its keys, and criteria to steer by */
+    errs = load(MIN_PLAN("    - get: /a\n")
+                "  - {name: c, flow: f, executor: capacity, start_vus: 2, step: 3, max_vus: 50, "
+                "hold: 2s, precision: 2, criteria: [error_rate < 1%]}\n",
+                NULL, &p);
+    CHECK(errs == NULL);
+    free(errs);
+    if (p) {
+        const struct plan_scenario *c = &p->scenarios[1];
+        CHECK_INT(c->exec, EXEC_CAPACITY);
+        CHECK_INT(c->start_vus, 2);
+        CHECK_INT(c->step_vus, 3);
+        CHECK_INT(c->max_vus, 50);
+        CHECK_INT(c->precision, 2);
+        CHECK_INT(c->hold_us, 2000000);
+        CHECK_NEAR(c->step_factor, 2, 0);
+        CHECK_STR(plan_exec_name(c->exec), "capacity");
+        plan_free(p);
+    }
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n")
+                    "  - {name: c, flow: f, executor: capacity, hold: 1s, step: 2, factor: 3, "
+                    "start_vus: 5, max_vus: 4}\n",
+                "7:5: scenario 'c': the capacity executor needs criteria: (its own or the plan's) "
+                "to know when a level is too much",
+                "7:71: factor: a capacity search raises VUs by step: or by factor:, not both",
+                "7:97: max_vus: 4 is less than start_vus (5)");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "criteria: {a: 1}\n",
                 "7:11: criteria: expected a list, got a mapping");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "criteria:\n  - {name: x}\n",
