@@ -46,10 +46,10 @@ static void criterion(struct ld *l, const struct ynode *n, const char *where)
                        *ac = yaml_map_get(n, "acceptable"), *v;
     if ((v = yaml_map_get(n, "name")))
         ld_str(l, v, "criterion: name");
-    if ((v = yaml_map_get(n, "abort_on_fail"))) {
-        int b;
-        ld_bool(l, v, "criterion: abort_on_fail", &b);
-    }
+    const struct ynode *abort_n = yaml_map_get(n, "abort_on_fail");
+    int abort_on = 0;
+    if (abort_n && ld_bool(l, abort_n, "criterion: abort_on_fail", &abort_on))
+        abort_on = 0;
     if ((v = yaml_map_get(n, "window"))) {
         uint64_t us;
         if (v->kind != YN_SCALAR || units_parse_duration(v->str, 0, &us) || us < 1000000)
@@ -79,6 +79,10 @@ static void criterion(struct ld *l, const struct ynode *n, const char *where)
                  err, col);
     } else if (rc) {
         l->oom = 1;
+    } else if (abort_on && !expr_is_live(e)) {
+        ld_errn(l, abort_n, "criterion: abort_on_fail: %s cannot be followed second by second "
+                            "(live: error_rate, success_rate, failed, requests, rps, dropped, "
+                            "p50/p90/p95/p99/max(latency), watch.NAME)", expr_quantity(e));
     }
     expr_free(e);
 }

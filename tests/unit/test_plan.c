@@ -918,6 +918,11 @@ static void criteria_workload(void)
                 "to know when a level is too much",
                 "7:71: factor: a capacity search raises VUs by step: or by factor:, not both",
                 "7:97: max_vus: 4 is less than start_vus (5)");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n")
+                    "criteria:\n  - {expr: recovery < 1m, abort_on_fail: true}\n",
+                "8:42: criterion: abort_on_fail: recovery cannot be followed second by second "
+                "(live: error_rate, success_rate, failed, requests, rps, dropped, "
+                "p50/p90/p95/p99/max(latency), watch.NAME)");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "criteria: {a: 1}\n",
                 "7:11: criteria: expected a list, got a mapping");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "criteria:\n  - {name: x}\n",
