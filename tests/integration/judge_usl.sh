@@ -17,7 +17,7 @@ scenarios:
   - {name: ladder, flow: up, executor: ladder, levels: [1, 2, 4, 8, 16, 32, 64], hold: 1500ms}
 workload: {users: 10, rate: 50/s}
 YAML
-for wt in "2 2" "4 4"; do
+for wt in "2 2" "2 4" "4 4"; do
     set -- $wt
     slots=$(($1 * $2))
     start_testbed --profile upload --workers "$1" --threads "$2" --work-ms 50 \
