@@ -8,6 +8,13 @@
 
 enum better { HIGHER, LOWER, NEITHER };
 
+/* A name for printing: "?" when absent or not a string. */
+static const char *nz(const json_t *v)
+{
+    const char *s = json_string_value(v);
+    return s ? s : "?";
+}
+
 static double num(const json_t *o, const char *k, int *found)
 {
     const json_t *v = json_object_get(o, k);
@@ -114,10 +121,10 @@ int compare_print(FILE *f, const json_t *before, const json_t *after, double thr
         const json_t *name = json_object_get(s, "name");
         const json_t *t = by_name(sb, "name", name);
         if (!t) {
-            fprintf(f, "scenario %s: only in BEFORE\n", json_string_value(name));
+            fprintf(f, "scenario %s: only in BEFORE\n", nz(name));
             continue;
         }
-        fprintf(f, "scenario %s\n", json_string_value(name));
+        fprintf(f, "scenario %s\n", nz(name));
         regs += figures(f, "  ", s, t, threshold);
         const json_t *lv;
         json_array_foreach(json_object_get(s, "levels"), j, lv) {
@@ -137,8 +144,7 @@ int compare_print(FILE *f, const json_t *before, const json_t *after, double thr
     }
     json_array_foreach(sb, i, s)
         if (!by_name(sa, "name", json_object_get(s, "name")))
-            fprintf(f, "scenario %s: only in AFTER\n",
-                    json_string_value(json_object_get(s, "name")));
+            fprintf(f, "scenario %s: only in AFTER\n", nz(json_object_get(s, "name")));
     const json_t *ca = json_object_get(before, "criteria"), *cb = json_object_get(after,
                                                                                  "criteria");
     if (json_array_size(ca) || json_array_size(cb)) {

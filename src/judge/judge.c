@@ -250,11 +250,10 @@ int judge_doc(judge *j, json_t *doc)
 int judge_level(judge *j, const char *scenario, const json_t *level)
 {
     json_t *doc = json_object(), *arr = json_array(), *sc = json_deep_copy(level);
+    const json_t *dur = json_object_get(level, "duration_s");
     if (!doc || !arr || !sc || json_object_set_new(sc, "name", json_string(scenario)) ||
         json_array_append(arr, sc) || json_object_set(doc, "scenarios", arr) ||
-        json_object_set(doc, "duration_s", json_object_get(level, "duration_s") ?
-                                               json_object_get(level, "duration_s") :
-                                               json_integer(0))) {
+        (dur && json_object_set(doc, "duration_s", (json_t *)dur))) {
         json_decref(doc), json_decref(arr), json_decref(sc);
         return -ENOMEM;
     }
@@ -361,6 +360,13 @@ static void fmt_value(char *buf, size_t len, const json_t *v, const char *unit)
         snprintf(buf, len, "-");
 }
 
+/* A string field for printing: "?" when absent or not a string. */
+static const char *txt(const json_t *o, const char *k)
+{
+    const char *s = str_of(o, k);
+    return s ? s : "?";
+}
+
 static double dnum(const json_t *o, const char *k)
 {
     return json_number_value(json_object_get(o, k));
@@ -378,19 +384,19 @@ static void print_analysis(FILE *f, const json_t *an)
         const json_t *rs = json_object_get(o, "recovery_s");
         if (json_is_number(rs))
             fprintf(f, "  recovery [%s]: back to baseline (p95 %.4g ms, errors %.3g %%) %.4g s "
-                       "after the %g-VU peak\n", str_of(o, "scenario"),
+                       "after the %g-VU peak\n", txt(o, "scenario"),
                     dnum(o, "baseline_p95_ms"), dnum(o, "baseline_error_rate") * 100,
                     json_number_value(rs), dnum(o, "peak_vus"));
         else
             fprintf(f, "  recovery [%s]: never back to baseline (p95 %.4g ms) after the %g-VU "
-                       "peak\n", str_of(o, "scenario"), dnum(o, "baseline_p95_ms"),
+                       "peak\n", txt(o, "scenario"), dnum(o, "baseline_p95_ms"),
                     dnum(o, "peak_vus"));
     }
     if ((a = json_object_get(an, "memory")))
-        fprintf(f, "  memory: %s %s (%+.3g %%/h, fit r2 %.2f)\n", str_of(a, "metric"),
-                str_of(a, "verdict"), dnum(a, "pct_per_h"), dnum(a, "r2"));
+        fprintf(f, "  memory: %s %s (%+.3g %%/h, fit r2 %.2f)\n", txt(a, "metric"),
+                txt(a, "verdict"), dnum(a, "pct_per_h"), dnum(a, "r2"));
     json_array_foreach(json_object_get(an, "usl"), i, o) {
-        fprintf(f, "  capacity [%s]:", str_of(o, "scenario"));
+        fprintf(f, "  capacity [%s]:", txt(o, "scenario"));
         if (json_is_number(json_object_get(o, "lambda"))) {
             fprintf(f, " USL sigma %.3g kappa %.3g", dnum(o, "sigma"), dnum(o, "kappa"));
             if (json_is_number(json_object_get(o, "peak_vus")))
@@ -405,7 +411,7 @@ static void print_analysis(FILE *f, const json_t *an)
         fputc('\n', f);
     }
     json_array_foreach(json_object_get(an, "capacity"), i, o) {
-        fprintf(f, "  capacity search [%s]: ", str_of(o, "scenario"));
+        fprintf(f, "  capacity search [%s]: ", txt(o, "scenario"));
         if (json_is_number(json_object_get(o, "vus")))
             fprintf(f, "%g VUs meet every criterion", dnum(o, "vus"));
         else
@@ -415,7 +421,7 @@ static void print_analysis(FILE *f, const json_t *an)
         fprintf(f, " (%zu steps)\n", json_array_size(json_object_get(o, "levels")));
     }
     json_array_foreach(json_object_get(an, "bottleneck"), i, o)
-        fprintf(f, "  finding [%s]: %s\n", str_of(o, "scenario"), str_of(o, "text"));
+        fprintf(f, "  finding [%s]: %s\n", txt(o, "scenario"), txt(o, "text"));
     if ((a = json_object_get(an, "projection")))
         fprintf(f, "  memory per user: %.4g bytes%s", dnum(a, "bytes_per_user"),
                 json_is_number(json_object_get(a, "users_under_limit")) ? "" : "\n");
@@ -424,8 +430,8 @@ static void print_analysis(FILE *f, const json_t *an)
                 dnum(a, "memory_limit_bytes"));
     json_array_foreach(json_object_get(an, "readiness"), i, o)
         fprintf(f, "  readiness: %s: %.4g%s%s vs %.4g required: %s, %+.0f %% headroom\n",
-                str_of(o, "metric"), dnum(o, "measured"), str_of(o, "unit")[0] == '/' ? "" : " ",
-                str_of(o, "unit"), dnum(o, "required"), str_of(o, "verdict"),
+                txt(o, "metric"), dnum(o, "measured"), txt(o, "unit")[0] == '/' ? "" : " ",
+                txt(o, "unit"), dnum(o, "required"), txt(o, "verdict"),
                 dnum(o, "headroom_pct"));
 }
 
@@ -443,7 +449,7 @@ void judge_print(FILE *f, const json_t *doc)
         const char *sc = str_of(c, "scenario"), *acc = str_of(c, "acceptable");
         char val[64], bound[200], mg[64] = "";
         fmt_value(val, sizeof val, json_object_get(c, "value"), unit ? unit : "");
-        snprintf(bound, sizeof bound, "%s %s%s%s", str_of(c, "expr"), str_of(c, "target"),
+        snprintf(bound, sizeof bound, "%s %s%s%s", txt(c, "expr"), txt(c, "target"),
                  acc ? ", acceptable " : "", acc ? acc : "");
         int fail = tier && !strcmp(tier, "failure"), ok = tier && !strcmp(tier, "target");
         nfail += fail;
@@ -451,7 +457,8 @@ void judge_print(FILE *f, const json_t *doc)
         if (fail && json_is_number(json_object_get(c, "margin")))
             fmt_value(mg, sizeof mg, json_object_get(c, "margin"), unit ? unit : "");
         const char *reason = str_of(c, "reason");
-        fprintf(f, "  %s %-10s %-44s %12s", fail ? "FAIL" : ok ? " ok " : " ~  ", tier, bound,
+        fprintf(f, "  %s %-10s %-44s %12s", fail ? "FAIL" : ok ? " ok " : " ~  ", txt(c, "tier"),
+                bound,
                 val);
         if (sc)
             fprintf(f, "  [%s]", sc);
