@@ -194,6 +194,7 @@ int run_cmd(int argc, char **argv)
         return rc == -ENOMEM ? 3 : 2;
     }
     ro.on_second_ud = jd;
+    judge_set_time_scale(jd, ov.time_scale);
     runner *rn = runner_run(p, &ro, &r, &why, err, sizeof err);
     if (!rn) {
         fprintf(stderr, "surge: %s\n", err);

@@ -986,6 +986,11 @@ int expr_value(const expr *e, const json_t *doc, const char *scenario, double *v
 
 /* ---- live values from one series.ndjson line ---- */
 
+int expr_is_time(const expr *e)
+{
+    return e->dim == D_TIME;
+}
+
 int expr_is_live(const expr *e)
 {
     switch (e->k) {

@@ -66,6 +66,10 @@ const char *expr_quantity(const expr *e);
 const char *expr_target(const expr *e);
 const char *expr_acceptable(const expr *e);
 
+/* The quantity is a time (latency figures, recovery, a watched *_ms / *_seconds metric).
+ * @return 1 or 0. */
+int expr_is_time(const expr *e);
+
 /* The quantity is a per-second figure the live check can follow (error_rate,
  * success_rate, failed, requests, rps, p50/p90/p95/p99/max(latency), dropped, watch.X).
  * @return 1 or 0. */

@@ -25,12 +25,28 @@ struct jcrit {
 struct judge {
     struct jcrit *c;
     int n, cap;
+    double time_scale;   /* --time-scale: time quantities are judged as measured / this */
     char reason[256];
 };
 
 judge *judge_new(void)
 {
-    return calloc(1, sizeof(struct judge));
+    judge *j = calloc(1, sizeof(struct judge));
+    if (j)
+        j->time_scale = 1;
+    return j;
+}
+
+void judge_set_time_scale(judge *j, double f)
+{
+    if (j && f > 0)
+        j->time_scale = f;
+}
+
+/* A measured value in the plan's own time (see judge_set_time_scale). */
+static double unscaled(const judge *j, const struct jcrit *c, double v)
+{
+    return j && expr_is_time(c->e) ? v / j->time_scale : v;
 }
 
 void judge_free(judge *j)
@@ -216,8 +232,10 @@ int judge_doc(judge *j, json_t *doc)
         double v = NAN, margin = NAN;
         char why[256] = "";
         enum expr_tier t = EXPR_FAILURE;
-        if (expr_value(c->e, view, c->scenario, &v, why, sizeof why) == 0)
+        if (expr_value(c->e, view, c->scenario, &v, why, sizeof why) == 0) {
+            v = unscaled(j, c, v);
             t = expr_judge(c->e, v, &margin);
+        }
         if (t == EXPR_FAILURE && !why[0] && isinf(v))
             snprintf(why, sizeof why, "never");
         json_t *o = json_object();
@@ -232,6 +250,8 @@ int judge_doc(judge *j, json_t *doc)
         json_object_set_new(o, "tier", json_string(expr_tier_name(t)));
         json_object_set_new(o, "margin", t == EXPR_FAILURE ? jnum(margin) : json_null());
         json_object_set_new(o, "interrupted", json_boolean(interrupted));
+        if (expr_is_time(c->e) && j->time_scale != 1)
+            json_object_set_new(o, "time_scale", json_real(j->time_scale));
         if (why[0])
             json_object_set_new(o, "reason", json_string(why));
         if (json_array_append_new(arr, o)) {
@@ -265,7 +285,7 @@ int judge_level(judge *j, const char *scenario, const json_t *level)
         double v;
         if (expr_value(c->e, doc, scenario, &v, NULL, 0))
             continue; /* not a figure one level answers (watch, recovery, iterations) */
-        ok = expr_judge(c->e, v, NULL) != EXPR_FAILURE;
+        ok = expr_judge(c->e, unscaled(j, c, v), NULL) != EXPR_FAILURE;
     }
     json_decref(doc), json_decref(arr), json_decref(sc);
     return ok;
@@ -331,6 +351,7 @@ int judge_second(judge *j, const json_t *line)
         double v;
         if (expr_value_point(c->e, line, c->scenario, &v))
             continue; /* no data this second: neither counts nor resets */
+        v = unscaled(j, c, v);
         if (expr_meets(c->e, v, 1)) {
             c->failing = 0;
             continue;

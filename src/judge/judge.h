@@ -26,6 +26,12 @@ int judge_add(judge *j, const char *scenario, const json_t *spec, char *err, int
 /* judge_add for each item of a criteria: list (NULL: nothing). @return as judge_add. */
 int judge_add_list(judge *j, const char *scenario, const json_t *list, char *err, int errlen);
 
+/* A rehearsal under --time-scale F (everything simulated runs F times as long): time
+ * quantities are judged (and reported) as measured / F, in the plan's own time, so
+ * `p95(generation) < 120s` means the same at F = 0.01 as in the real run. Default 1;
+ * values <= 0 are ignored. */
+void judge_set_time_scale(judge *j, double f);
+
 /* How many criteria were added. */
 int judge_count(const judge *j);
 

@@ -420,6 +420,34 @@ static void capacity(void)
     json_decref(doc);
 }
 
+/* --time-scale 0.01: a 1.312 s p95 stands for 131.2 s of the real plan */
+static void time_scale(void)
+{
+    json_t *doc = jl("{\"scenarios\": [{\"name\": \"s\", \"requests\": 10, \"failed\": 0, "
+                     "\"latency_ms\": {\"p95\": 1312}}]}");
+    judge *j = judge_new();
+    char err[100];
+    json_t *c = jl("{\"expr\": \"p95(latency)\", \"target\": \"< 120s\", \"acceptable\": "
+                   "\"< 150s\"}");
+    judge_add(j, NULL, c, err, sizeof err);
+    json_decref(c);
+    c = json_string("requests == 10"); /* not a time: not scaled */
+    judge_add(j, NULL, c, err, sizeof err);
+    json_decref(c);
+    judge_set_time_scale(j, 0.01);
+    judge_set_time_scale(j, -1); /* ignored */
+    CHECK_INT(judge_doc(j, doc), 0);
+    const json_t *c0 = json_array_get(json_object_get(doc, "criteria"), 0);
+    CHECK_STR(tier_at(doc, 0), "acceptable");
+    CHECK_NEAR(json_number_value(json_object_get(c0, "value")), 131.2, 1e-9);
+    CHECK_NEAR(json_number_value(json_object_get(c0, "time_scale")), 0.01, 1e-12);
+    CHECK_STR(tier_at(doc, 1), "target");
+    CHECK(json_object_get(json_array_get(json_object_get(doc, "criteria"), 1), "time_scale") ==
+          NULL);
+    judge_free(j);
+    json_decref(doc);
+}
+
 int main(void)
 {
     RUN(verdicts);
@@ -432,5 +460,6 @@ int main(void)
     RUN(analysis_on_doc);
     RUN(table);
     RUN(capacity);
+    RUN(time_scale);
     UNIT_EXIT();
 }
