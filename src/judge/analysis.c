@@ -751,7 +751,8 @@ static int readiness_doc(json_t *doc, json_t *an, const json_t *wl)
     const char *rs = json_string_value(json_object_get(wl, "rate"));
     double rate;
     if (rs && expr_parse_rate(rs, &rate) == 0)
-        json_array_append_new(arr, readiness_row("iterations per second (99 % success)", rps, rate, "/s"));
+        json_array_append_new(arr, readiness_row("iterations per second (99 % success)", rps,
+                                                 rate, "/s"));
     else if (json_is_number(json_object_get(wl, "rate")) && num(wl, "rate", NULL) > 0)
         json_array_append_new(arr, readiness_row("iterations per second (99 % success)", rps,
                                                  num(wl, "rate", NULL), "/s"));
