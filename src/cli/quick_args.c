@@ -72,7 +72,10 @@ static const char *flag_name(int c, const struct option *longs, int idx)
     return buf;
 }
 
-enum { O_LATENCY = 256, O_BODY, O_TIMEOUT, O_CONNECT_TIMEOUT, O_JSON, O_CACERT, O_NO_CO, O_CRITERIA };
+enum {
+    O_LATENCY = 256, O_BODY, O_TIMEOUT, O_CONNECT_TIMEOUT, O_JSON, O_CACERT, O_NO_CO,
+    O_CRITERIA,
+};
 
 int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int errlen)
 {
