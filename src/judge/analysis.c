@@ -516,16 +516,21 @@ static int levels_of(const json_t *s, double *n, double *x, double *r, int max, 
     return k;
 }
 
-/* The highest value a *_pct / *_percent metric reached within [from, to] on the run clock. */
-static int pct_metrics(const json_t *doc, double from, double to, const char **names,
-                       double *peaks, int max)
+static int is_pct(const char *nm)
+{
+    return strstr(nm, "_pct") || strstr(nm, "_percent");
+}
+
+/* The highest value each watched metric reached within [from, to] on the run clock. */
+static int watched_peaks(const json_t *doc, double from, double to, const char **names,
+                         double *peaks, int max)
 {
     const json_t *ms = json_object_get(json_object_get(doc, "watch"), "metrics"), *m;
     size_t i, j;
     int k = 0;
     json_array_foreach(ms, i, m) {
         const char *nm = json_string_value(json_object_get(m, "name"));
-        if (!nm || k >= max || (!strstr(nm, "_pct") && !strstr(nm, "_percent")))
+        if (!nm || k >= max || !strcmp(nm, "health.up"))
             continue;
         double peak = -1;
         const json_t *p;
@@ -594,14 +599,22 @@ static int usl_doc(json_t *doc, json_t *an)
         double from = num(s, "start_s", NULL), to = from + num(s, "duration_s", NULL);
         const char *names[32];
         double peaks[32];
-        int np = pct_metrics(doc, from, to, names, peaks, 32), busy = 0;
+        int np = watched_peaks(doc, from, to, names, peaks, 32), busy = 0, npct = 0;
         char text[512];
         int off = snprintf(text, sizeof text, "throughput flat from %g VUs at %.3g req/s",
                            flat_n, pa.plateau_x);
         for (int j = 0; j < np && off < (int)sizeof text; j++) {
-            off += snprintf(text + off, sizeof text - (size_t)off, "%s%s peaked at %.3g %%",
-                            j ? ", " : " while ", names[j], peaks[j]);
-            busy |= peaks[j] >= 80;
+            char v[32];
+            if (is_pct(names[j]))
+                snprintf(v, sizeof v, "%.3g %%", peaks[j]);
+            else if (strstr(names[j], "_bytes"))
+                units_fmt_bytes(peaks[j], v, sizeof v);
+            else
+                snprintf(v, sizeof v, "%.4g", peaks[j]);
+            off += snprintf(text + off, sizeof text - (size_t)off, "%s%s peaked at %s",
+                            j ? ", " : " while ", names[j], v);
+            if (is_pct(names[j]))
+                busy |= peaks[j] >= 80, npct++;
         }
         json_t *f = json_object();
         set(f, "scenario", json_incref(json_object_get(s, "name")));
@@ -609,6 +622,8 @@ static int usl_doc(json_t *doc, json_t *an)
         set(f, "text", json_string(text));
         json_array_append_new(bn, f);
         for (int j = 0; j < np; j++) {
+            if (!is_pct(names[j]))
+                continue; /* saturation is judged on utilisations only */
             f = json_object();
             snprintf(text, sizeof text, "%s peaked at %.3g %%: %s", names[j], peaks[j],
                      peaks[j] >= 80 ? "near saturation, a likely limit" : "not the limit");
@@ -624,7 +639,7 @@ static int usl_doc(json_t *doc, json_t *an)
                      "concurrency limit: about %.0f slots (peak %.3g req/s x %.3g s at %g VU%s, "
                      "Little's law)%s: a worker, connection or GPU pool",
                      pa.slots, pa.plateau_x, r[0], n[0], n[0] == 1 ? "" : "s",
-                     np ? " with every watched resource below 80 %" : "");
+                     npct ? " with every watched utilisation below 80 %" : "");
             set(f, "scenario", json_incref(json_object_get(s, "name")));
             set(f, "kind", json_string("concurrency_limit"));
             set(f, "slots", jnum(pa.slots));

@@ -334,7 +334,8 @@ static void analysis_on_doc(void)
     json_array_foreach(bn, i, f) {
         const char *text = json_string_value(json_object_get(f, "text"));
         found_flat |= strstr(text, "throughput flat from 16 VUs at 64 req/s while "
-                                   "process.cpu_pct peaked at 18 %") != NULL;
+                                   "process.cpu_pct peaked at 18 %, process.rss_bytes peaked "
+                                   "at ") != NULL;
         found_cpu |= strstr(text, "process.cpu_pct peaked at 18 %: not the limit") != NULL;
         found_limit |= strstr(text, "concurrency limit: about 16 slots") != NULL;
     }
