@@ -538,6 +538,15 @@ int expr_compile(const char *src, expr **out, char *err, int errlen, int *err_co
 int expr_compile_tiers(const char *quantity, const char *target, const char *acceptable,
                        expr **out, char *err, int errlen, int *which, int *err_col)
 {
+    if (!target) {
+        if (err && errlen > 0)
+            snprintf(err, (size_t)errlen, "a tiered criterion needs a target bound");
+        if (which)
+            *which = 1;
+        if (err_col)
+            *err_col = 1;
+        return -EINVAL;
+    }
     struct expr *e = expr_new();
     struct lex x = {.e = {.src = quantity, .err = err, .errlen = errlen}, .p = quantity};
     int w = 0;

@@ -33,7 +33,7 @@ enum expr_tier { EXPR_TARGET, EXPR_ACCEPTABLE, EXPR_FAILURE };
 int expr_compile(const char *src, expr **out, char *err, int errlen, int *err_col);
 
 /* Compile a tiered criterion: the quantity alone (`p95(generation)`), the target bound
- * (`< 120s`, `in 75s..90s`) and the acceptable bound (NULL: none). On -EINVAL *which says
+ * (`< 120s`, `in 75s..90s`; NULL is an error) and the acceptable bound (NULL: none). On -EINVAL *which says
  * which text the column is in: 0 the quantity, 1 the target, 2 the acceptable bound.
  * @return as expr_compile. */
 int expr_compile_tiers(const char *quantity, const char *target, const char *acceptable,
