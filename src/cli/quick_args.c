@@ -9,11 +9,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "judge/expr.h"
 #include "util/units.h"
 
 const char *quick_args_usage(void)
 {
     return "usage: surge [options] URL\n"
+           "       surge run|validate PLAN.yaml [options]   (surge run --help)\n"
+           "       surge compare BEFORE.json AFTER.json     (surge compare --help)\n"
            "  -c, --connections N     connections to keep open (default 10)\n"
            "  -t, --threads N         worker threads (default: one per core, at most N)\n"
            "  -d, --duration D        test duration: 500ms, 10s, 2m, 1h (default 10s)\n"
@@ -32,6 +35,8 @@ const char *quick_args_usage(void)
            "      --cacert FILE       trust this CA (PEM) too\n"
            "      --latency           print the latency distribution\n"
            "      --json FILE         write results.json to FILE ('-' for stdout)\n"
+           "      --criteria EXPR     a success criterion, e.g. 'error_rate < 1%' or\n"
+           "                          'p95(latency) < 200ms' (repeatable; see README)\n"
            "  -q, --quiet             no summary on stdout\n"
            "      --trace N           print the first N requests and responses of the\n"
            "                          first connection in full on stderr (bodies up to\n"
@@ -45,9 +50,10 @@ const char *quick_args_usage(void)
            "      --watch-baseline D  watch the idle target this long before load\n"
            "                          (default 5s with a --watch-*/--health flag; 0: none)\n"
            "  -h, --help              this help;   -v, --version   the version\n"
-           "exit status: 0 run completed, 1 run failed to start, 2 bad usage or input,\n"
-           "             3 the target was unreachable (--json is still written),\n"
-           "             130/143 interrupted by SIGINT/SIGTERM (results so far are still written)\n";
+           "exit status: 0 ran and every criterion met (or none given), 1 a criterion failed,\n"
+           "             2 bad usage or input, 3 the run could not start or complete (the\n"
+           "             target was unreachable, or --json could not be written), 130/143\n"
+           "             interrupted by SIGINT/SIGTERM (results so far are still written and judged)\n";
 }
 
 static int bad(char *err, int errlen, const char *fmt, const char *a, const char *b)
@@ -81,7 +87,7 @@ static const char *flag_name(int c, const struct option *longs, int idx)
 
 enum { O_LATENCY = 256, O_BODY, O_TIMEOUT, O_CONNECT_TIMEOUT, O_JSON, O_CACERT, O_NO_CO,
        O_ABORT_UNREACHABLE, O_TRACE, O_WATCH_PID, O_WATCH_PROM, O_HEALTH, O_WATCH_INTERVAL,
-       O_WATCH_BASELINE };
+       O_WATCH_BASELINE, O_CRITERIA };
 
 int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int errlen)
 {
@@ -111,6 +117,7 @@ int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int
         {"health", required_argument, NULL, O_HEALTH},
         {"watch-interval", required_argument, NULL, O_WATCH_INTERVAL},
         {"watch-baseline", required_argument, NULL, O_WATCH_BASELINE},
+        {"criteria", required_argument, NULL, O_CRITERIA},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -263,6 +270,22 @@ int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int
                 a->watch_interval_s = (double)us / 1e6;
             else
                 a->watch_baseline_s = (double)us / 1e6;
+            break;
+        }
+        case O_CRITERIA: {
+            char e2[200];
+            int col = 0;
+            expr *e = NULL;
+            if (a->ncriteria >= QUICK_MAX_CRITERIA)
+                return bad(err, errlen, "too many criteria (at most %s) at %s", "32", flag);
+            int rc = expr_compile(optarg, &e, e2, sizeof e2, &col);
+            expr_free(e);
+            if (rc) {
+                snprintf(err, (size_t)errlen, "bad criterion '%s' for %s: column %d: %s", optarg,
+                         flag, col, e2);
+                return -1;
+            }
+            a->criteria[a->ncriteria++] = optarg;
             break;
         }
         case ':': /* argv[optind - 1] is the option as typed, its value missing */

@@ -8,6 +8,7 @@
 #include "engine/http1.h"
 
 #define QUICK_MAX_HEADERS 64
+#define QUICK_MAX_CRITERIA 32
 
 struct quick_args {
     const char *url;
@@ -33,6 +34,8 @@ struct quick_args {
     const char *health_url; /* --health URL */
     double watch_interval_s; /* --watch-interval, 0: default */
     double watch_baseline_s; /* --watch-baseline, < 0: default */
+    const char *criteria[QUICK_MAX_CRITERIA]; /* --criteria EXPR (checked), in order */
+    int ncriteria;
     int help, version;
     int nheaders;
     struct http1_header headers[QUICK_MAX_HEADERS]; /* -H, pointing into hdr_owned */

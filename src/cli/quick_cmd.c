@@ -17,6 +17,7 @@
 #include "exec/quick.h"
 #include "flow/trace.h"
 #include "util/clock.h"
+#include "judge/judge.h"
 
 /* Read a whole file; NULL with errno on failure. */
 static char *read_file(const char *path, size_t *len)
@@ -112,6 +113,8 @@ int quick_cmd(int argc, char **argv)
     quick_run *q = NULL;
     trace *tr = NULL;
     watch *w = NULL;
+    judge *jd = NULL;
+    json_t *doc = NULL;
 
     if (quick_args_parse(argc, argv, &a, err, sizeof err)) {
         fprintf(stderr, "surge: %s\n", err);
@@ -243,39 +246,56 @@ int quick_cmd(int argc, char **argv)
     }
     struct scenario_result sc = {0};
     struct run_result r = {.target = a.url, .url = a.url, .sc = &sc};
+    if (!(jd = judge_new()))
+        goto oom;
+    for (int i = 0; i < a.ncriteria; i++) {
+        json_t *c = json_string(a.criteria[i]);
+        int rc2 = c ? judge_add(jd, NULL, c, err, sizeof err) : -ENOMEM;
+        json_decref(c);
+        if (rc2) { /* checked when parsed: only memory can fail here */
+            fprintf(stderr, "surge: --criteria '%s': %s\n", a.criteria[i], err);
+            status = rc2 == -ENOMEM ? 3 : 2;
+            goto out;
+        }
+    }
     if (!(q = quick_run_start(&p, &r, err, sizeof err))) {
         fprintf(stderr, "surge: %s\n", err);
-        status = 1;
+        status = 3;
         goto out;
     }
     watch_stop(w);
     struct watch_window win = {.name = sc.name[0] ? sc.name : "quick", .from_s = 0,
                                .to_s = r.duration_s};
+    /* the run is over (or interrupted): judge what was measured, watch figures included */
+    int verdict = 0;
+    if (!(doc = results_json_build(&r)) || watch_json_add(w, doc, &win, 1) ||
+        (verdict = judge_doc(jd, doc)) < 0)
+        goto oom;
     if (!a.quiet) {
         results_summary_print(human, &r, a.latency);
         watch_summary_print(w, human, &win, 1);
+        judge_print(human, doc);
     }
-    status = r.interrupted ? 128 + r.interrupted : 0;
-    if (r.unreachable) {
+    status = r.interrupted ? 128 + r.interrupted : verdict == 1 ? 1 : 0;
+    if (r.unreachable && !r.interrupted) {
         fprintf(stderr,
                 "surge: stopped: target %s unreachable: no connect succeeded and every connect "
                 "failed for %gs (%s); exit 3\n",
                 a.url, r.unreachable_s, r.unreachable_detail);
         status = 3;
     }
-    if (a.json_path) {
-        json_t *doc = results_json_build(&r);
-        if (!doc || watch_json_add(w, doc, &win, 1)) {
-            fprintf(stderr, "surge: --json: out of memory\n");
-            status = 1;
-        } else if (results_json_save(doc, a.json_path, err, sizeof err)) {
-            fprintf(stderr, "surge: --json: %s\n", err);
-            status = 1;
-        }
-        json_decref(doc);
+    if (a.json_path && results_json_save(doc, a.json_path, err, sizeof err)) {
+        fprintf(stderr, "surge: --json: %s\n", err);
+        status = 3;
     }
+    goto out;
+oom:
+    fprintf(stderr, "surge: out of memory judging the results\n");
+    status = 3;
 out:
     watch_free(w);
+    json_decref(doc);
+    judge_free(jd);
     quick_run_free(q);
     trace_free(tr);
     free(body);

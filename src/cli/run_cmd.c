@@ -15,6 +15,7 @@
 #include "cli/watch_setup.h"
 #include "exec/runner.h"
 #include "flow/trace.h"
+#include "judge/judge.h"
 #include "plan/plan.h"
 #include "util/units.h"
 #include "report/hlog.h"
@@ -57,11 +58,14 @@ static const char *usage =
     "      --prometheus-listen HOST:PORT\n"
     "                         serve surge's live figures at http://HOST:PORT/metrics in\n"
     "                         Prometheus text format while the run goes\n"
-    "exit status: 0 ran (or the plan is valid), 1 could not start (validate --dry-run: a\n"
-    "             step failed), 2 bad usage or an invalid plan, 3 the run could not\n"
-    "             complete (the target was unreachable, the target surge starts was not\n"
-    "             ready in time or exited with on_target_exit: abort), 130/143\n"
-    "             interrupted by SIGINT/SIGTERM\n";
+    "exit status: 0 ran and every criterion met target or acceptable (or none given; for\n"
+    "             validate: the plan is valid), 1 a criterion failed (or abort_on_fail\n"
+    "             stopped the run; validate --dry-run: a step failed), 2 bad usage or an\n"
+    "             invalid plan, 3 the run could not start or complete (the target was\n"
+    "             unreachable, the target surge starts was not ready in time or exited with\n"
+    "             on_target_exit: abort, or results.json could not be written), 130/143\n"
+    "             interrupted by SIGINT/SIGTERM (criteria judged on the data so far)\n";
+
 
 #define DRY_RUN_MAX_US (120ull * 1000000) /* a dry run's flow gives up after 2 minutes */
 
@@ -88,15 +92,25 @@ struct streams {
     int hlog_failed;     /* reported once */
     promexp *prom;       /* --prometheus-listen, or NULL */
     watch *w;            /* the watched service, or NULL */
+    judge *jd;           /* the criteria: abort_on_fail each second, capacity levels */
 };
 
-/* series.ndjson: each merged second as one flushed line. */
-static void on_second(void *ud, const json_t *line)
+/* The capacity executor's per-level verdict. */
+static int level_check(void *ud, const char *scenario, const json_t *level)
+{
+    const struct streams *st = ud;
+    return judge_level(st->jd, scenario, level) == 1;
+}
+
+/* Each merged second: a flushed series.ndjson line, the live Prometheus figures, and the
+ * judge's abort_on_fail check (nonzero: stop the run). */
+static int on_second(void *ud, const json_t *line)
 {
     struct streams *st = ud;
     if (st->series)
         ndjson_write(st->series, line);
     promexp_second(st->prom, line);
+    return judge_second(st->jd, line);
 }
 
 /* A second signal: the workers are still stopping, so write what series.ndjson already
@@ -449,21 +463,36 @@ int run_cmd(int argc, char **argv)
         plan_free(p);
         return 2;
     }
-    struct streams st = {.p = p, .dir = out_dir, .w = w};
+    judge *jd = judge_new();
+    int rc = jd ? judge_add_list(jd, NULL, p->criteria, err, sizeof err) : -ENOMEM;
+    for (int k = 0; rc == 0 && k < p->nscenarios; k++)
+        rc = judge_add_list(jd, p->scenarios[k].name, p->scenarios[k].criteria, err, sizeof err);
+    if (rc) { /* the loader checked every criterion: only memory can fail here */
+        fprintf(stderr, "surge: criteria: %s\n", rc == -ENOMEM ? "out of memory" : err);
+        judge_free(jd);
+        watch_free(w);
+        trace_free(tr);
+        plan_free(p);
+        return rc == -ENOMEM ? 3 : 2;
+    }
+    judge_set_time_scale(jd, ov.time_scale);
+    struct streams st = {.p = p, .dir = out_dir, .w = w, .jd = jd};
     st.series = open_series(p, out_dir, &st.start_epoch);
     if (!(st.hlogs = calloc((size_t)p->nscenarios + 1, sizeof *st.hlogs))) {
         fprintf(stderr, "surge: out of memory\n");
         ndjson_close(st.series);
+        judge_free(jd);
         watch_free(w);
         trace_free(tr);
         plan_free(p);
-        return 1;
+        return 3;
     }
     if (prom_addr) {
         if (promexp_new(EV_DEFAULT, prom_addr, p->file, p->target, &st.prom, err, sizeof err)) {
             fprintf(stderr, "surge: %s\n", err);
             ndjson_close(st.series);
             free(st.hlogs);
+            judge_free(jd);
             watch_free(w);
             trace_free(tr);
             plan_free(p);
@@ -476,7 +505,8 @@ int run_cmd(int argc, char **argv)
     struct runner_opts ro = {.threads = threads, .live = quiet ? NULL : stderr, .live_tty = -1,
                              .on_second = on_second, .on_second_ud = &st,
                              .on_second_hist = on_second_hist, .on_hard_stop = on_hard_stop,
-                             .abort_unreachable_us = abort_us, .trace = tr, .watch = w};
+                             .abort_unreachable_us = abort_us, .trace = tr, .watch = w,
+                             .level_ok = level_check};
     struct run_result r = {0};
     int status = 1;
     if (!quiet)
@@ -494,55 +524,70 @@ int run_cmd(int argc, char **argv)
         fprintf(stderr, "surge: %s\n", err);
         watch_free(w);
         trace_free(tr);
+        judge_free(jd);
         plan_free(p);
-        return (int)why;
+        return why == RUNNER_FAIL_INPUT ? 2 : 3;
     }
     struct watch_window *win = calloc((size_t)p->nscenarios + 1, sizeof *win);
     for (int i = 0; win && i < p->nscenarios; i++) {
         win[i].name = p->scenarios[i].name;
         runner_window(rn, i, &win[i].from_s, &win[i].to_s);
     }
-    if (!quiet) {
-        results_summary_print(stdout, &r, 0);
-        if (win)
-            watch_summary_print(w, stdout, win, p->nscenarios);
-    }
-    status = r.interrupted ? 128 + r.interrupted : 0;
-    if (r.unreachable) {
-        fprintf(stderr,
-                "surge: stopped: target %s unreachable: no connect succeeded and every connect "
-                "failed for %gs (%s); exit 3\n",
-                p->target, r.unreachable_s, r.unreachable_detail);
-        status = 3;
-    }
-    int aborted = watch_target_aborted(w);
+    /* the run is over (or interrupted): judge what was measured, watch figures included */
+    int aborted = judge_abort_reason(jd)[0] != '\0';
     if (aborted)
-        status = 3;
+        fprintf(stderr, "surge: stopped early: %s (abort_on_fail)\n", judge_abort_reason(jd));
+    int target_exit = watch_target_aborted(w);
+    json_t *doc = win ? results_json_build(&r) : NULL;
+    int verdict = -ENOMEM;
+    if (doc && !watch_json_add(w, doc, win, p->nscenarios)) {
+        if (p->workload)
+            json_object_set(doc, "workload", (json_t *)p->workload);
+        if (!r.interrupted && !r.unreachable && (aborted || target_exit)) {
+            json_object_set_new(doc, "interrupted", json_true());
+            json_object_set_new(doc, "interrupted_by",
+                                json_string(target_exit ? "target_exit" : "abort"));
+        }
+        verdict = judge_doc(jd, doc);
+    }
     char json_path[4200];
     snprintf(json_path, sizeof json_path, "%s/results.json", out_dir);
-    json_t *doc = win ? results_json_build(&r) : NULL;
-    if (doc && aborted) {
-        json_object_set_new(doc, "interrupted", json_true());
-        json_object_set_new(doc, "interrupted_by", json_string("target_exit"));
-    }
-    if (!doc || watch_json_add(w, doc, win, p->nscenarios)) {
-        fprintf(stderr, "surge: out of memory building results.json\n");
-        status = 1;
-    } else if (results_json_save(doc, json_path, err, sizeof err)) {
-        fprintf(stderr, "surge: %s\n", err);
-        status = 1;
-    } else if (!quiet) {
-        printf("results: %s\n", json_path);
-    }
-    if (doc && outputs_write(doc, out_dir, err, sizeof err)) {
-        fprintf(stderr, "surge: %s\n", err);
-        status = 1;
-    } else if (doc && !quiet) {
-        printf("report: %s/report.md\nreport: %s/report.html\n", out_dir, out_dir);
+    if (verdict < 0) {
+        fprintf(stderr, "surge: out of memory judging the results\n");
+        status = 3;
+    } else {
+        if (!quiet) {
+            results_summary_print(stdout, &r, 0);
+            watch_summary_print(w, stdout, win, p->nscenarios);
+            judge_print(stdout, doc);
+        }
+        status = r.interrupted ? 128 + r.interrupted : verdict == 1 || aborted ? 1 : 0;
+        if (r.unreachable && !r.interrupted) {
+            fprintf(stderr,
+                    "surge: stopped: target %s unreachable: no connect succeeded and every "
+                    "connect failed for %gs (%s); exit 3\n",
+                    p->target, r.unreachable_s, r.unreachable_detail);
+            status = 3;
+        }
+        if (target_exit && !r.interrupted)
+            status = 3;
+        if (results_json_save(doc, json_path, err, sizeof err)) {
+            fprintf(stderr, "surge: %s\n", err);
+            status = 3;
+        } else if (!quiet) {
+            printf("results: %s\n", json_path);
+        }
+        if (outputs_write(doc, out_dir, err, sizeof err)) {
+            fprintf(stderr, "surge: %s\n", err);
+            status = 3;
+        } else if (!quiet) {
+            printf("report: %s/report.md\nreport: %s/report.html\n", out_dir, out_dir);
+        }
     }
     json_decref(doc);
     free(win);
     watch_free(w);
+    judge_free(jd);
     results_free_parts(&r);
     runner_free(rn);
     trace_free(tr);

@@ -3,6 +3,7 @@
  * builds the results from the collector at the end. */
 #include "exec/runner.h"
 
+#include <math.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -32,7 +33,18 @@ struct sc_run {
     ev_timer restart;           /* restart_at: the target's restart */
     struct runner *r;
     uint32_t vus_seen;          /* most VUs active at a poll */
+    /* capacity search */
+    int *level_vus;             /* VUs each level ran with */
+    int next_vus;               /* the level to run after the pause */
+    int cap_good, cap_bad;      /* most VUs that passed, fewest that failed (0: none yet) */
+    int judging;                /* a level ended; its verdict waits for its last second */
 };
+
+/* Levels a scenario may run: a ladder's, or the capacity search's most. */
+static int nlevels_of(const struct plan_scenario *sc)
+{
+    return sc->exec == EXEC_CAPACITY ? PLAN_CAPACITY_MAX_LEVELS : sc->nlevels;
+}
 
 struct runner {
     const struct plan *plan;
@@ -84,10 +96,11 @@ static void post_all(runner *r, struct sc_run *s, worker_fn fn)
         worker_post(engine_worker(r->e, i), fn, &s->slots[i]);
 }
 
-static void start_level(struct sc_run *s, int level)
+static void start_level(struct sc_run *s, int level, int vus)
 {
     runner *r = s->r;
     s->sh.level = level;
+    s->sh.level_vus = s->level_vus[level] = vus;
     s->sh.level_start_us = s->level_start[level] = clock_us();
     atomic_store(&s->sh.level_done, 0);
     s->state = SC_RUNNING;
@@ -122,7 +135,9 @@ static void start_scenario(struct sc_run *s)
         }
     }
     if (s->sh.sc->exec == EXEC_LADDER)
-        start_level(s, 0);
+        start_level(s, 0, s->sh.sc->levels[0]);
+    else if (s->sh.sc->exec == EXEC_CAPACITY)
+        start_level(s, 0, s->sh.sc->start_vus);
     if (s->sh.sc->restart_at_us && r->o->watch) {
         ev_timer_set(&s->restart, (double)s->sh.sc->restart_at_us / 1e6, 0.);
         ev_timer_start(r->loop, &s->restart);
@@ -145,7 +160,9 @@ static void on_sc_timer(struct ev_loop *loop, ev_timer *t, int revents)
     if (s->state == SC_WAITING)
         start_scenario(s);
     else if (s->state == SC_BETWEEN)
-        start_level(s, s->sh.level + 1);
+        start_level(s, s->sh.level + 1,
+                    s->sh.sc->exec == EXEC_CAPACITY ? s->next_vus
+                                                    : s->sh.sc->levels[s->sh.level + 1]);
 }
 
 static void stop_all(runner *r)
@@ -161,7 +178,8 @@ static void stop_all(runner *r)
         if (s->state == SC_RUNNING || s->state == SC_BETWEEN) {
             post_all(r, s, slice_stop);
             s->ended_us = r->end_us;
-            if (s->sh.sc->exec == EXEC_LADDER && !s->level_end[s->sh.level])
+            if ((s->sh.sc->exec == EXEC_LADDER || s->sh.sc->exec == EXEC_CAPACITY) &&
+                !s->level_end[s->sh.level])
                 s->level_end[s->sh.level] = r->end_us;
         }
         s->state = SC_ENDED;
@@ -200,6 +218,14 @@ static void on_notify(struct ev_loop *loop, ev_async *a, int revents)
         if (s->state != SC_RUNNING)
             continue;
         const struct plan_scenario *sc = s->sh.sc;
+        if (sc->exec == EXEC_CAPACITY) {
+            if (atomic_load(&s->sh.level_done) < r->nthreads)
+                continue;
+            s->level_end[s->sh.level] = clock_us();
+            s->state = SC_BETWEEN; /* judged in on_second once its last second is in */
+            s->judging = 1;
+            continue;
+        }
         if (sc->exec == EXEC_LADDER) {
             if (atomic_load(&s->sh.level_done) < r->nthreads)
                 continue;
@@ -280,6 +306,9 @@ static void live_line(runner *r)
             snprintf(detail[n], sizeof detail[n], "level %d/%d (%d VUs)", s->sh.level + 1,
                      sc->nlevels, sc->levels[s->sh.level]);
             w->done = (double)s->sh.level / sc->nlevels;
+        } else if (sc->exec == EXEC_CAPACITY) {
+            snprintf(detail[n], sizeof detail[n], "step %d (%d VUs; passed %d, failed %d)",
+                     s->sh.level + 1, s->level_vus[s->sh.level], s->cap_good, s->cap_bad);
         }
         w->detail = detail[n][0] ? detail[n] : NULL;
         if (p) {
@@ -340,11 +369,13 @@ static void on_collect_second(void *ud, uint32_t t, int key, const hist *lat)
             r->o->on_second_hist(r->o->on_second_ud, i, t, lat);
 }
 
-/* Hand every merged second not yet handed over to o->on_second, as a series.ndjson line. */
-static void emit_seconds(runner *r)
+/* Hand every merged second not yet handed over to o->on_second, as a series.ndjson line.
+ * @return nonzero when on_second asked to stop the run. */
+static int emit_seconds(runner *r)
 {
+    int stop = 0;
     if (!r->o->on_second)
-        return;
+        return 0;
     for (uint32_t n = r->emitted; n < collect_seconds(r->col); n++) {
         json_t *line = json_object(), *scs = json_object();
         json_object_set_new(line, "t_run", json_integer(n));
@@ -360,11 +391,92 @@ static void emit_seconds(runner *r)
         if (r->o->watch)
             watch_second_json(r->o->watch, (double)n, (double)n + 1, wj);
         json_object_set_new(line, "watch", wj);
-        r->o->on_second(r->o->on_second_ud, line);
+        if (r->o->on_second(r->o->on_second_ud, line) && !r->stopped)
+            stop = 1;
         live_watch(r->view, json_object_get(line, "watch"));
         json_decref(line);
     }
     r->emitted = collect_seconds(r->col);
+    return stop;
+}
+
+/* A level's figures as results.json writes a ladder level, for the level_ok hook. */
+static json_t *level_json(runner *r, struct sc_run *s, int lv)
+{
+    const struct stats_counts *c = collect_counts(r->col, s->sh.level_key0 + lv);
+    struct latency_ms l;
+    results_latency(collect_latency(r->col, s->sh.level_key0 + lv), &l);
+    double dur = (double)(s->level_end[lv] - s->level_start[lv]) / 1e6;
+    json_t *o = json_object(), *st = json_object(), *er = json_object(), *lat = json_object();
+    if (!o || !st || !er || !lat) {
+        json_decref(o), json_decref(st), json_decref(er), json_decref(lat);
+        return NULL;
+    }
+    json_object_set_new(o, "vus", json_integer(s->level_vus[lv]));
+    json_object_set_new(o, "requests", json_integer((json_int_t)c->requests));
+    json_object_set_new(o, "failed", json_integer((json_int_t)c->failed));
+    json_object_set_new(o, "success_rate", json_real(results_success_rate(c)));
+    json_object_set_new(o, "duration_s", json_real(dur));
+    json_object_set_new(o, "rps", json_real(dur > 0 ? (double)c->requests / dur : 0));
+    for (int i = 0; i < STATS_STATUS_MAX; i++)
+        if (c->status[i]) {
+            char k[16];
+            snprintf(k, sizeof k, "%d", i);
+            json_object_set_new(st, k, json_integer((json_int_t)c->status[i]));
+        }
+    for (int i = 1; i < ERR__COUNT; i++)
+        if (c->errors[i])
+            json_object_set_new(er, errclass_name((enum errclass)i),
+                                json_integer((json_int_t)c->errors[i]));
+    const double v[] = {l.min, l.avg, l.stdev, l.p50, l.p90, l.p95, l.p99, l.p999, l.max};
+    const char *const k[] = {"min", "avg", "stdev", "p50", "p90", "p95", "p99", "p999", "max"};
+    for (int i = 0; i < 9; i++)
+        json_object_set_new(lat, k[i], json_real(isfinite(v[i]) ? v[i] : 0));
+    json_object_set_new(o, "status", st);
+    json_object_set_new(o, "errors", er);
+    json_object_set_new(o, "latency_ms", lat);
+    return o;
+}
+
+/* The capacity search's next step once a level's last second is merged: raise VUs while
+ * the criteria hold, then bisect between the most that passed and the fewest that
+ * failed until they are `precision` apart. Each verdict uses that level's data only. */
+static void capacity_step(runner *r, struct sc_run *s)
+{
+    const struct plan_scenario *sc = s->sh.sc;
+    int lv = s->sh.level, v = s->level_vus[lv];
+    if (r->start_us + (uint64_t)collect_seconds(r->col) * 1000000 < s->level_end[lv])
+        return; /* not every second of the level is merged yet */
+    s->judging = 0;
+    int ok = 1;
+    if (r->o->level_ok) {
+        json_t *lj = level_json(r, s, lv);
+        ok = lj ? r->o->level_ok(r->o->on_second_ud, sc->name, lj) : 0;
+        json_decref(lj);
+    }
+    if (ok && v > s->cap_good)
+        s->cap_good = v;
+    if (!ok && (!s->cap_bad || v < s->cap_bad))
+        s->cap_bad = v;
+    int next = 0;
+    if (!s->cap_bad) {
+        if (v < sc->max_vus) {
+            next = sc->step_vus ? v + sc->step_vus : (int)ceil(v * sc->step_factor);
+            next = next <= v ? v + 1 : next > sc->max_vus ? sc->max_vus : next;
+        }
+    } else if (s->cap_bad - s->cap_good > sc->precision) {
+        next = s->cap_good + (s->cap_bad - s->cap_good) / 2;
+    }
+    if (next >= 1 && lv + 1 < PLAN_CAPACITY_MAX_LEVELS) {
+        s->next_vus = next;
+        ev_timer_set(&s->timer, (double)sc->between_us / 1e6, 0.);
+        ev_timer_start(r->loop, &s->timer);
+        return;
+    }
+    post_all(r, s, slice_stop); /* the search is over */
+    s->state = SC_ENDED;
+    s->ended_us = s->level_end[lv];
+    schedule(r);
 }
 
 static void on_second(struct ev_loop *loop, ev_timer *t, int revents)
@@ -374,8 +486,13 @@ static void on_second(struct ev_loop *loop, ev_timer *t, int revents)
     runner *r = t->data;
     fill_vus(r);
     if (collect_poll(r->col, r->vus)) {
-        emit_seconds(r);
+        int stop = emit_seconds(r);
         live_line(r);
+        for (int i = 0; i < r->nsc && !r->stopped; i++)
+            if (r->sc[i].judging)
+                capacity_step(r, &r->sc[i]);
+        if (stop && !r->stopped)
+            stop_all(r); /* on_second said so: a criterion's abort_on_fail */
     }
     if (watch_target_aborted(r->o->watch) && !r->stopped) {
         fprintf(stderr, "surge: the target exited (on_target_exit: abort): stopping the run\n");
@@ -488,6 +605,7 @@ void runner_free(runner *r)
         free(r->sc[i].slots);
         free(r->sc[i].sh.examples);
         free(r->sc[i].level_start);
+        free(r->sc[i].level_vus);
         free(r->sc[i].level_end);
     }
     free(r->sc);
@@ -581,7 +699,7 @@ static int build_results(runner *r, struct run_result *out)
         o->aborted = atomic_load(&s->sh.aborted);
         o->steps = calloc((size_t)f->nsteps + 1, sizeof *o->steps);
         o->txns = calloc((size_t)f->ntxns + 1, sizeof *o->txns);
-        o->levels = calloc((size_t)sc->nlevels + 1, sizeof *o->levels);
+        o->levels = calloc((size_t)nlevels_of(sc) + 1, sizeof *o->levels);
         if (!o->steps || !o->txns || !o->levels)
             return -1;
         for (int k = 0; k < f->nsteps; k++)
@@ -589,12 +707,12 @@ static int build_results(runner *r, struct run_result *out)
                 sub(&o->steps[o->nsteps++], f->steps[k].name, r->col, s->sh.keys.step0 + k);
         for (int k = 0; k < f->ntxns; k++)
             sub(&o->txns[o->ntxns++], f->txns[k], r->col, s->sh.keys.txn0 + k);
-        for (int k = 0; k < sc->nlevels && s->level_start[k]; k++) {
+        for (int k = 0; k < nlevels_of(sc) && s->level_start[k]; k++) {
             struct sub_result *u = &o->levels[o->nlevels++];
             char nm[32];
-            snprintf(nm, sizeof nm, "%d", sc->levels[k]);
+            snprintf(nm, sizeof nm, "%d", s->level_vus[k]);
             sub(u, nm, r->col, s->sh.level_key0 + k);
-            u->vus = (uint32_t)sc->levels[k];
+            u->vus = (uint32_t)s->level_vus[k];
             uint64_t end = s->level_end[k] ? s->level_end[k] : r->end_us;
             u->duration_s = (double)(end - s->level_start[k]) / 1e6;
         }
@@ -628,7 +746,7 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
         const struct plan_flow *f = &p->flows[sc->flow];
         s->r = r;
         s->key0 = r->nkeys;
-        s->nkeys = 2 + f->nsteps + f->ntxns + sc->nlevels;
+        s->nkeys = 2 + f->nsteps + f->ntxns + nlevels_of(sc);
         r->nkeys += s->nkeys;
         s->sh = (struct sc_shared){.plan = p, .sc = sc, .flow = f, .nthreads = r->nthreads,
                                    .main_loop = r->loop, .notify = &r->notify,
@@ -642,9 +760,10 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
         s->sh.examples = calloc((size_t)r->nthreads, sizeof *s->sh.examples);
         if (!s->sh.examples)
             goto oom;
-        s->level_start = calloc((size_t)sc->nlevels + 1, sizeof *s->level_start);
-        s->level_end = calloc((size_t)sc->nlevels + 1, sizeof *s->level_end);
-        if (!s->slots || !s->level_start || !s->level_end)
+        s->level_start = calloc((size_t)nlevels_of(sc) + 1, sizeof *s->level_start);
+        s->level_end = calloc((size_t)nlevels_of(sc) + 1, sizeof *s->level_end);
+        s->level_vus = calloc((size_t)nlevels_of(sc) + 1, sizeof *s->level_vus);
+        if (!s->slots || !s->level_start || !s->level_end || !s->level_vus)
             goto oom;
         ev_timer_init(&s->timer, on_sc_timer, 0., 0.);
         s->timer.data = s;

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "plan/plan.h"
 #include "report/results.h"
 #include "watch/watch.h"
@@ -22,8 +24,9 @@ struct runner_opts {
      * with "t" (since the scenario's start) and "t_run"}, "watch": {}} for the scenarios
      * that ran in it. The last (partial) seconds come after the load stops. The line is
      * borrowed: valid only during the call. "watch" is an empty object for the watch stage
-     * to fill. NULL: not called. */
-    void (*on_second)(void *ud, const json_t *line);
+     * to fill. A nonzero return stops the run at once as if interrupted (without a
+     * signal: the caller knows why; the judge's abort_on_fail). NULL: not called. */
+    int (*on_second)(void *ud, const json_t *line);
     void *on_second_ud;
     /* Called with the same ud just before on_second, once per merged second and running
      * scenario (its index in the plan), with that second's latency histogram (us; borrowed,
@@ -41,6 +44,12 @@ struct runner_opts {
                       the baseline window waited for), t = 0 marked at load start,
                       restart_at timers, the live line's memory and CPU; the caller
                       stops it (watch_stop) after runner_run */
+    /* The capacity executor's verdict on one level, called on the main thread once the
+     * level's every second is merged, with the level as results.json writes a ladder level
+     * ({vus, requests, failed, success_rate, duration_s, rps, status, errors, latency_ms}):
+     * @return 1 when the scenario's criteria hold on it (also gets on_second_ud). NULL:
+     * every level passes (the search then raises VUs up to max_vus). */
+    int (*level_ok)(void *ud, const char *scenario, const json_t *level);
 };
 
 /* Why runner_run failed, for the exit status. */

@@ -130,7 +130,7 @@ static void on_grace(struct ptimer_entry *e)
 {
     struct slice *s = of_entry(e, offsetof(struct slice, t_grace));
     abort_busy(s);
-    if (s->sh->sc->exec == EXEC_LADDER && s->level_open) {
+    if ((s->sh->sc->exec == EXEC_LADDER || s->sh->sc->exec == EXEC_CAPACITY) && s->level_open) {
         s->level_open = 0;
         s->phase = RUNNING;
         atomic_fetch_add(&s->sh->level_done, 1);
@@ -194,7 +194,8 @@ static void check_idle(struct slice *s)
     /* count executors end when nobody has anything left */
     if (ex == EXEC_PER_VU_ITERATIONS || ex == EXEC_SHARED_ITERATIONS) {
         finish(s);
-    } else if (ex == EXEC_LADDER && s->level_open && !ptimer_armed(&s->t_end)) {
+    } else if ((ex == EXEC_LADDER || ex == EXEC_CAPACITY) && s->level_open &&
+               !ptimer_armed(&s->t_end)) {
         s->level_open = 0;
         atomic_fetch_add(&s->sh->level_done, 1);
         notify(s);
@@ -341,7 +342,7 @@ void slice_level(worker *w, void *ud)
     s->ctx.keys.level = s->sh->level_key0 + level;
     s->phase = RUNNING;
     s->level_open = 1;
-    int n = share(s, sc->levels[level]);
+    int n = share(s, s->sh->level_vus);
     for (int j = 0; j < n; j++) {
         if (!get_vu(s, j))
             break;
@@ -399,7 +400,8 @@ void slice_start(worker *w, void *ud)
     s->ctx.examples = sh->examples[s->wi];
     s->ctx.trace = s->wi == 0 ? sh->trace : NULL; /* VU 1 is the first worker's */
     free(cmd);
-    ptimer_entry_init(&s->t_end, sc->exec == EXEC_LADDER ? on_level_end : on_end);
+    ptimer_entry_init(&s->t_end, sc->exec == EXEC_LADDER || sc->exec == EXEC_CAPACITY
+                                     ? on_level_end : on_end);
     ptimer_entry_init(&s->t_tick, on_tick);
     ptimer_entry_init(&s->t_grace, on_grace);
     ptimer_entry_init(&s->t_next, on_next);
@@ -410,6 +412,7 @@ void slice_start(worker *w, void *ud)
     uint64_t start = sh->start_us;
     switch (sc->exec) {
     case EXEC_LADDER:
+    case EXEC_CAPACITY:
         return; /* levels come from the runner */
     case EXEC_PER_VU_ITERATIONS:
     case EXEC_SHARED_ITERATIONS: {

@@ -24,6 +24,7 @@ struct sc_shared {
     int level_key0;              /* ladder: key of level 0 */
     uint64_t start_us;           /* scenario start (clock_us), set before posting */
     int level;                   /* ladder: the level being run, set before posting */
+    int level_vus;               /* ladder, capacity: that level's VUs, set before posting */
     uint64_t level_start_us;
     atomic_int active;           /* VUs in an iteration now */
     atomic_int peak;             /* most VUs in an iteration at once so far */

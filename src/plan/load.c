@@ -41,13 +41,9 @@ static const struct top_key {
     {"data", NULL},
     {"flows", NULL},
     {"scenarios", NULL},
-
     {"watch", NULL},
-
-    {"criteria", "judging the run (src/judge) is not in this build"},
-
-    {"workload", "the workload section (src/judge) is not in this build"},
-
+    {"criteria", NULL},
+    {"workload", NULL},
     {"report", "report settings are not in this build"},
 };
 #define NTOP_KEYS ((int)(sizeof TOP_KEYS / sizeof TOP_KEYS[0]))
@@ -57,8 +53,8 @@ static const char *const DATA_KEYS[] = {"generate", "file", "glob", NULL};
 static const char *const GENERATE_KEYS[] = {"type", "count", "size", "seed", NULL};
 
 /* Scenario keys: those every executor takes, then each executor's own. */
-static const char *const SCEN_COMMON[] = {"name",  "flow",          "executor",
-                                          "start", "after", "graceful_stop", "restart_at", NULL};
+static const char *const SCEN_COMMON[] = {"name",       "flow",     "executor", "start", "after",
+                                          "graceful_stop", "restart_at", "criteria", NULL};
 static const char *const K_LADDER[] = {"levels",  "iterations_per_vu", "hold",
                                        "between", "max_duration",      NULL};
 static const char *const K_PER_VU[] = {"vus", "iterations", "max_duration", NULL};
@@ -68,6 +64,8 @@ static const char *const K_CONST_RATE[] = {"rate",    "time_unit", "duration", "
                                            "max_vus", NULL};
 static const char *const K_RAMP_RATE[] = {"start_rate",        "stages",  "time_unit",
                                           "pre_allocated_vus", "max_vus", NULL};
+static const char *const K_CAPACITY[] = {"start_vus", "step",    "factor",    "max_vus",
+                                         "hold",      "between", "precision", NULL};
 
 static const struct exec_def {
     const char *name;
@@ -85,6 +83,7 @@ static const struct exec_def {
      K_CONST_RATE,
      {"rate", "duration", "max_vus"}},
     {"ramping-arrival-rate", EXEC_RAMPING_ARRIVAL_RATE, K_RAMP_RATE, {"stages", "max_vus"}},
+    {"capacity", EXEC_CAPACITY, K_CAPACITY, {"hold"}},
 };
 #define NEXECS ((int)(sizeof EXECS / sizeof EXECS[0]))
 
@@ -562,7 +561,7 @@ static void scenario(struct ld *l, const struct ynode *m, struct plan_scenario *
         ld_errn(l, m,
                 "scenario: executor: is required (ladder, constant-vus, ramping-vus, "
                 "per-vu-iterations, shared-iterations, constant-arrival-rate, "
-                "ramping-arrival-rate)");
+                "ramping-arrival-rate, capacity)");
     } else {
         const char *es = ld_str(l, v, "executor");
         const char *names[NEXECS + 1];
@@ -577,11 +576,12 @@ static void scenario(struct ld *l, const struct ynode *m, struct plan_scenario *
             ld_errn(l, v,
                     "executor: unknown executor '%s'%s%s%s; executors: ladder, "
                     "constant-vus, ramping-vus, per-vu-iterations, shared-iterations, "
-                    "constant-arrival-rate, ramping-arrival-rate",
+                    "constant-arrival-rate, ramping-arrival-rate, capacity",
                     es, sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
         }
     }
     scenario_keys(l, m, ed);
+    s->criteria = ld_criteria(l, yaml_map_get(m, "criteria"), "scenario: criteria");
 
     if (!(v = yaml_map_get(m, "name"))) {
         ld_errn(l, m, "scenario: name: is required");
@@ -718,6 +718,36 @@ static void scenario(struct ld *l, const struct ynode *m, struct plan_scenario *
         }
         break;
     }
+    case EXEC_CAPACITY: {
+        s->start_vus = 1;
+        s->max_vus = 1000;
+        s->step_factor = 2;
+        s->precision = 1;
+        const struct ynode *step = yaml_map_get(m, "step"), *factor = yaml_map_get(m, "factor");
+        if ((v = yaml_map_get(m, "start_vus")) && ld_int(l, v, "start_vus", 1, MAX_VUS, &n) == 0)
+            s->start_vus = (int)n;
+        if ((v = yaml_map_get(m, "max_vus")) && ld_int(l, v, "max_vus", 1, MAX_VUS, &n) == 0) {
+            if (n < s->start_vus)
+                ld_errn(l, v, "max_vus: %lld is less than start_vus (%d)", n, s->start_vus);
+            else
+                s->max_vus = (int)n;
+        }
+        if (step && factor)
+            ld_errn(l, factor, "factor: a capacity search raises VUs by step: or by factor:, "
+                               "not both");
+        else if (step && ld_int(l, step, "step", 1, MAX_VUS, &n) == 0)
+            s->step_vus = (int)n;
+        else if (factor && ld_number(l, factor, "factor", 1, 1, &s->step_factor) == 0 &&
+                 s->step_factor > 100)
+            ld_errn(l, factor, "factor: %g is too large (at most 100)", s->step_factor);
+        if ((v = yaml_map_get(m, "precision")) && ld_int(l, v, "precision", 1, MAX_VUS, &n) == 0)
+            s->precision = (int)n;
+        if ((v = yaml_map_get(m, "hold")))
+            positive_duration(l, v, "hold", &s->hold_us);
+        if ((v = yaml_map_get(m, "between")))
+            ld_duration(l, v, "between", &s->between_us);
+        break;
+    }
     default:
         break;
     }
@@ -725,6 +755,7 @@ static void scenario(struct ld *l, const struct ynode *m, struct plan_scenario *
 
 static void scenario_free(struct plan_scenario *s)
 {
+    json_decref(s->criteria);
     free(s->name);
     free(s->levels);
     free(s->stages);
@@ -962,8 +993,15 @@ int plan_load(const char *path, const struct plan_overrides *ov, struct plan **o
     select_scenarios(&l);
     l.p->watch = section(&l, yaml_map_get(root, "watch"), "watch");
     ld_watch(&l, yaml_map_get(root, "watch"));
-    l.p->criteria = section(&l, yaml_map_get(root, "criteria"), "criteria");
-    l.p->workload = section(&l, yaml_map_get(root, "workload"), "workload");
+    l.p->criteria = ld_criteria(&l, yaml_map_get(root, "criteria"), "criteria");
+    l.p->workload = ld_workload(&l, yaml_map_get(root, "workload"));
+    for (int i = 0; i < l.p->nscenarios; i++) /* a capacity search is steered by criteria */
+        if (l.p->scenarios[i].exec == EXEC_CAPACITY && !l.p->scenarios[i].criteria &&
+            !l.p->criteria)
+            ld_err(&l, l.p->scenarios[i].loc.line, l.p->scenarios[i].loc.col,
+                   "scenario '%s': the capacity executor needs criteria: (its own or the "
+                   "plan's) to know when a level is too much",
+                   l.p->scenarios[i].name ? l.p->scenarios[i].name : "?");
     l.p->report = section(&l, yaml_map_get(root, "report"), "report");
 
 done:

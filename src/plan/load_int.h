@@ -118,6 +118,12 @@ int ld_text_col(const struct ynode *n, int off);
 void ld_kv_map(struct ld *l, const struct ynode *m, const char *what, int headers,
                struct plan_kv **kv, int *nkv);
 
+/* criteria: (top level, or a scenario's) and workload: (load_criteria.c): checked, every
+ * expression compiled once for its errors; @return the section as JSON (a json_t *), or
+ * NULL when absent or invalid (reported). */
+void *ld_criteria(struct ld *l, const struct ynode *n, const char *where);
+void *ld_workload(struct ld *l, const struct ynode *n);
+
 /* Flows (load_flow.c): read the `flows:` mapping into l->p->flows. */
 void ld_flows(struct ld *l, const struct ynode *flows);
 /* Free one flow's contents (not the struct). */

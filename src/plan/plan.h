@@ -142,7 +142,12 @@ enum plan_exec {
     EXEC_RAMPING_VUS,           /* stages {vus, for} from start_vus, linear */
     EXEC_CONSTANT_ARRIVAL_RATE, /* rate iterations per time_unit for duration, open model */
     EXEC_RAMPING_ARRIVAL_RATE,  /* stages {rate, for} from start_rate, linear, open model */
+    EXEC_CAPACITY,              /* capacity search: VUs raised while the criteria hold, then
+                                   bisected between the last good and first bad level */
 };
+
+/* The capacity executor tries at most this many levels (raise steps and bisection). */
+#define PLAN_CAPACITY_MAX_LEVELS 48
 
 struct plan_stage {
     uint64_t dur_us;
@@ -178,6 +183,12 @@ struct plan_scenario {
     uint64_t restart_at_us;  /* restart_at: restart the target this long after the
                                 scenario's start (0: never) */
     struct plan_loc restart_loc;
+    void *criteria;          /* the scenario's criteria: as JSON (json_t *), or NULL */
+    /* capacity: start_vus (default 1), max_vus (default 1000), hold_us (each level),
+     * between_us, and: */
+    int step_vus;            /* VUs added per raise step; 0: multiply by step_factor */
+    double step_factor;      /* VUs multiplied per raise step (default 2) */
+    int precision;           /* bisect until first bad - last good <= this (default 1) */
 };
 
 /* Everything the plan says about TLS, timeouts and headers for every request. */

@@ -43,6 +43,10 @@ jcheck "ladder: steps login and upload, 181 each" "$R" \
     '[.scenarios[0].steps[] | [.name, .requests, .failed]] == [["login",181,0],["upload 30 photos",181,0]]'
 jcheck "ladder: each upload carries 30 x 374 KB (>= 181 x 11.22 MB out)" "$R" \
     '.scenarios[0].bytes_out >= 181 * 30 * 374000'
+jcheck "ladder: the seed's verdict: criteria pass, 40 VUs vs 30 students ready (+33 %)" "$R" \
+    '.verdict == "pass" and .analysis.readiness[0].measured == 40
+     and .analysis.readiness[0].required == 30 and .analysis.readiness[0].verdict == "ready"
+     and (.analysis.readiness[0].headroom_pct | floor) == 33'
 curl -s "$UP_URL/metrics" >"$T_DIR/up.metrics"
 check "ladder: the testbed holds 40 sessions (cookies kept across levels)" \
     grep -qx 'active_sessions 40' "$T_DIR/up.metrics"

@@ -7,6 +7,7 @@
 #include "unit.h"
 #include "util/sbuf.h"
 
+#include <jansson.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -198,7 +199,9 @@ static char *full_plan(void)
             "stages: [{rate: 50, for: 10s}], max_vus: 100, pre_allocated_vus: 10}\n"
             "  - {name: together, flow: generate, executor: constant-vus, vus: 2, duration: 1m, "
             "start: 0s, graceful_stop: 5s}\n"
-            "  - {name: held, flow: upload, executor: ladder, levels: [2, 4], hold: 30s}\n",
+            "  - {name: held, flow: upload, executor: ladder, levels: [2, 4], hold: 30s}\n"
+            "watch: {process: {pid: 1}}\n"
+            "criteria: [\"p95(latency) < 2s\"]\n",
             sizeof buf - strlen(buf) - 1);
     return buf;
 }
@@ -449,7 +452,7 @@ static void full(void)
     CHECK_INT(c->iterations_per_vu, 0);
     CHECK_STR(plan_exec_name(EXEC_RAMPING_ARRIVAL_RATE), "ramping-arrival-rate");
     CHECK_STR(plan_exec_name(EXEC_LADDER), "ladder");
-    CHECK(p->watch == NULL && p->criteria == NULL && p->workload == NULL && p->report == NULL);
+    CHECK(p->watch != NULL && p->criteria != NULL && p->workload == NULL && p->report == NULL);
     plan_free(p);
 }
 
@@ -548,20 +551,15 @@ static void unknown_keys(void)
 {
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "flow: {}\n",
                 "7:1: unknown key 'flow' in the plan (did you mean 'flows'?); valid keys: "
-                "target, defaults, vars, data, flows, scenarios, watch");
+                "target, defaults, vars, data, flows, scenarios, watch, criteria, workload");
     /* a key of a stage not built yet is an error (with its place), never silently kept */
-    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "criteria: [\"p95 < 2s\"]\n",
-                "7:1: criteria: not supported yet; judging the run (src/judge) is not in this "
-                "build, so nothing would check or use it: remove it from the plan");
-    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "workload: {users: 3}\nreport: {}\n",
-                "7:1: workload: not supported yet; the workload section (src/judge) is not in "
-                "this build, so nothing would check or use it: remove it from the plan",
-                "8:1: report: not supported yet; report settings are not in this build, so "
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "report: {}\n",
+                "7:1: report: not supported yet; report settings are not in this build, so "
                 "nothing would check or use it: remove it from the plan");
     /* a typo of one is suggested all the same */
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "critera: []\n",
                 "7:1: unknown key 'critera' in the plan (did you mean 'criteria'?); valid keys: "
-                "target, defaults, vars, data, flows, scenarios, watch");
+                "target, defaults, vars, data, flows, scenarios, watch, criteria, workload");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n      heders: {a: b}\n"),
                 "5:7: unknown key 'heders' in a request step (did you mean 'headers'?); valid "
                 "keys: get, post, put, patch, delete, head, options, name, headers, query, body, "
@@ -671,11 +669,11 @@ static void executors(void)
                                             "vus: 2, duraton: 1s}\n",
                 "7:5: scenario 'c': the constant-vus executor needs duration:",
                 "7:56: unknown key 'duraton' in a scenario (did you mean 'duration'?); valid "
-                "keys: name, flow, executor, start, after, graceful_stop, restart_at, vus, duration");
+                "keys: name, flow, executor, start, after, graceful_stop, restart_at, criteria, vus, duration");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: c, flow: f, executor: constant-vu}\n",
                 "7:34: executor: unknown executor 'constant-vu' (did you mean 'constant-vus'?); "
                 "executors: ladder, constant-vus, ramping-vus, per-vu-iterations, "
-                "shared-iterations, constant-arrival-rate, ramping-arrival-rate");
+                "shared-iterations, constant-arrival-rate, ramping-arrival-rate, capacity");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: c, flow: f, executor: ramping-vus, "
                                             "stages: [{rate: 2, for: 1s}]}\n",
                 "7:57: stage: 'rate' does not apply to ramping-vus (its stages take vus and for)",
@@ -949,6 +947,91 @@ static void aliases_and_limits(void)
     free(errs);
 }
 
+/* criteria: and workload: (issue 9): plain and tiered criteria, per scenario, errors at the
+ * column inside the expression */
+static void criteria_workload(void)
+{
+    struct plan *p = NULL;
+    char *errs = load(MIN_PLAN("    - get: /a\n")
+                      "  - {name: t, flow: f, executor: constant-vus, vus: 1, duration: 1s, "
+                      "criteria: [\"p95(latency) < 2s\"]}\n"
+                      "criteria:\n"
+                      "  - error_rate < 1%\n"
+                      "  - {name: gen, expr: p95(generation), target: \"< 120s\", "
+                      "acceptable: \"< 150s\"}\n"
+                      "  - {expr: error_rate < 5%, abort_on_fail: true, window: 10s}\n"
+                      "workload: {users: 30, rate: 2/min, memory_limit: 2GB}\n",
+                      NULL, &p);
+    CHECK(errs == NULL);
+    if (errs)
+        printf("    %s", errs);
+    free(errs);
+    if (p) {
+        CHECK_INT(json_array_size(p->criteria), 3);
+        CHECK_STR(json_string_value(json_array_get(p->criteria, 0)), "error_rate < 1%");
+        CHECK(p->scenarios[0].criteria == NULL);
+        CHECK_INT(json_array_size(p->scenarios[1].criteria), 1);
+        CHECK_INT(json_integer_value(json_object_get(p->workload, "users")), 30);
+        plan_free(p);
+    }
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "criteria:\n  - p95(latency) < 5%\n",
+                "8:20: criteria: p95(latency) is a time (ms, s, m, h), not a percent figure "
+                "('%')");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "criteria:\n  - \"eror_rate < 1%\"\n",
+                "8:6: criteria: unknown quantity 'eror_rate' (did you mean 'error_rate'?)");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n")
+                    "criteria:\n  - {expr: p95(x), target: < 1s, acceptable: < 2}\n",
+                "8:48: criterion: acceptable: p95(x) is a time (ms, s, m, h): '2' needs a unit");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "criteria:\n  - {expr: p95(x), acceptable: < 2s, "
+                                            "windw: 1s}\n",
+                "8:38: unknown key 'windw' in a criterion (did you mean 'window'?); valid keys: "
+                "name, expr, target, acceptable, abort_on_fail, window",
+                "8:32: criterion: acceptable: needs a target: too");
+    /* the capacity executor: its keys, and criteria to steer by */
+    errs = load(MIN_PLAN("    - get: /a\n")
+                "  - {name: c, flow: f, executor: capacity, start_vus: 2, step: 3, max_vus: 50, "
+                "hold: 2s, precision: 2, criteria: [error_rate < 1%]}\n",
+                NULL, &p);
+    CHECK(errs == NULL);
+    free(errs);
+    if (p) {
+        const struct plan_scenario *c = &p->scenarios[1];
+        CHECK_INT(c->exec, EXEC_CAPACITY);
+        CHECK_INT(c->start_vus, 2);
+        CHECK_INT(c->step_vus, 3);
+        CHECK_INT(c->max_vus, 50);
+        CHECK_INT(c->precision, 2);
+        CHECK_INT(c->hold_us, 2000000);
+        CHECK_NEAR(c->step_factor, 2, 0);
+        CHECK_STR(plan_exec_name(c->exec), "capacity");
+        plan_free(p);
+    }
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n")
+                    "  - {name: c, flow: f, executor: capacity, hold: 1s, step: 2, factor: 3, "
+                    "start_vus: 5, max_vus: 4}\n",
+                "7:5: scenario 'c': the capacity executor needs criteria: (its own or the plan's) "
+                "to know when a level is too much",
+                "7:71: factor: a capacity search raises VUs by step: or by factor:, not both",
+                "7:97: max_vus: 4 is less than start_vus (5)");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n")
+                    "criteria:\n  - {expr: recovery < 1m, abort_on_fail: true}\n",
+                "8:42: criterion: abort_on_fail: recovery cannot be followed second by second "
+                "(live: error_rate, success_rate, failed, requests, rps, dropped, "
+                "p50/p90/p95/p99/max(latency), watch.NAME)");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "criteria: {a: 1}\n",
+                "7:11: criteria: expected a list, got a mapping");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "criteria:\n  - {name: x}\n",
+                "8:5: criteria: expr: is required (the quantity, with its bounds in target: and "
+                "acceptable:, or a whole expression)");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "workload: {users: 0, rate: 2/min/s, "
+                                            "memory_limit: lots, ram: 1}\n",
+                "7:19: workload: users: 0 is out of range: must be 1 to 100000000",
+                "7:28: workload: rate: expected a rate such as 2/min, 10/s or 100/h, got "
+                "'2/min/s'",
+                "7:51: workload: memory_limit: expected a size such as 2GB or 512MiB, got 'lots'",
+                "7:57: unknown key 'ram' in workload (did you mean 'rate'?); valid keys: users, rate, memory_limit");
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/surge-test-plan-XXXXXX");
@@ -974,6 +1057,7 @@ int main(void)
     RUN(extracts_and_cookies);
     RUN(overrides);
     RUN(aliases_and_limits);
+    RUN(criteria_workload);
     for (int i = nmade - 1; i >= 0; i--)
         remove(made[i]);
     rmdir(dir);

@@ -322,6 +322,22 @@ static void errors_name_the_problem(void)
     EXPECT_ERR("-x", NULL, "-x", URL);
     EXPECT_ERR("URL", NULL, "-c", "5");
     EXPECT_ERR("http://b/", NULL, URL, "http://b/");
+    EXPECT_ERR("--criteria", "column 16: p95(latency) is a time", "--criteria",
+               "p95(latency) < 5%", URL);
+    EXPECT_ERR("--criteria", "did you mean 'error_rate'", "--criteria", "eror_rate < 1%", URL);
+}
+
+/* --criteria: repeatable, kept in order, checked when parsed */
+static void criteria_flags(void)
+{
+    struct quick_args a;
+    CHECK_INT(PARSE(&a, "--criteria", "error_rate < 1%", URL, "--criteria",
+                    "p95(latency) in 1ms..2s"), 0);
+    CHECK_INT(a.ncriteria, 2);
+    CHECK_STR(a.criteria[0], "error_rate < 1%");
+    CHECK_STR(a.criteria[1], "p95(latency) in 1ms..2s");
+    quick_args_free(&a);
+    CHECK(strstr(quick_args_usage(), "--criteria EXPR") != NULL);
 }
 
 /* A flag given last without its value ("surge URL -c", "surge URL --json"): the
@@ -388,5 +404,6 @@ int main(void)
     RUN(errors_name_the_problem);
     RUN(missing_value_names_flag);
     RUN(parse_twice);
+    RUN(criteria_flags);
     UNIT_EXIT();
 }
