@@ -568,6 +568,28 @@ static void baseline_wait(runner *r, double s)
     ev_signal_stop(r->loop, &st);
 }
 
+/* The baseline window's watch samples, once load starts, as series.ndjson lines with a
+ * negative t_run and no scenarios (docs/model.md). */
+static void emit_baseline(runner *r)
+{
+    double b = watch_baseline_s(r->o->watch);
+    if (!r->o->on_second || !r->o->watch || !(b > 0) || r->interrupted)
+        return;
+    for (int n = -(int)ceil(b); n < 0; n++) {
+        json_t *line = json_object(), *wj = json_object();
+        if (!line || !wj) {
+            json_decref(line);
+            json_decref(wj);
+            return;
+        }
+        watch_second_json(r->o->watch, n, n + 1, wj);
+        json_object_set_new(line, "t_run", json_integer(n));
+        json_object_set_new(line, "watch", wj);
+        r->o->on_second(r->o->on_second_ud, line); /* before load: nothing to stop */
+        json_decref(line);
+    }
+}
+
 void runner_window(const runner *r, int i, double *from_s, double *to_s)
 {
     *from_s = *to_s = 0;
@@ -787,6 +809,7 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
     }
     r->start_us = clock_us();
     watch_mark_t0(o->watch, r->start_us);
+    emit_baseline(r);
     if (!(r->e = engine_new(r->loop, r->nthreads, r->nkeys, r->start_us, NULL, NULL)))
         goto oom;
     if (!(r->col = collect_new(engine_shards(r->e), r->nthreads, r->nkeys)))

@@ -342,8 +342,8 @@ static int capacity_doc(judge *j, json_t *doc)
 
 int judge_second(judge *j, const json_t *line)
 {
-    if (!j)
-        return 0;
+    if (!j || json_number_value(json_object_get(line, "t_run")) < 0)
+        return 0; /* the baseline window before load: nothing to judge yet */
     for (int i = 0; i < j->n; i++) {
         struct jcrit *c = &j->c[i];
         if (!c->abort_on_fail || !expr_is_live(c->e))

@@ -59,6 +59,7 @@ int judge_level(judge *j, const char *scenario, const json_t *level);
  * abort_on_fail whose per-second value has missed its acceptable bound (or target when
  * there is none) in every second of its window (default 10 s; seconds without data, such
  * as an error rate with no requests, neither count nor reset) has definitely failed.
+ * Lines of the baseline window (t_run < 0) are ignored.
  * @return 1 "abort now" (the reason in judge_abort_reason), else 0. */
 int judge_second(judge *j, const json_t *line);
 

@@ -101,3 +101,22 @@ jcheck "unreachable: prometheus unavailable with its reason" "$T_DIR/down.json" 
 jcheck "unreachable: health down all along (uptime 0, one open outage)" "$T_DIR/down.json" \
     '.watch.health | .uptime_pct == 0 and (.outages | length == 1) and .outages[0].open'
 jcheck "unreachable: the load ran" "$T_DIR/down.json" '.scenarios[0].requests > 0 and .scenarios[0].failed == 0'
+
+# --- series.ndjson carries the watch on the run's clock: the baseline window as lines with
+# a negative t_run and no scenarios, then every second of load with the watched values ---
+cat >"$T_DIR/nd.yaml" <<YAML
+target: $TB_URL
+watch: {interval: 250ms, baseline: 2s, process: {pid: $TB_PID}}
+flows: {f: [{get: /echo}]}
+scenarios: [{name: s, flow: f, executor: constant-vus, vus: 1, duration: 2s}]
+YAML
+timeout 30 "$SURGE_BIN" run "$T_DIR/nd.yaml" -o "$T_DIR/nd" -q >"$T_DIR/nd.out" 2>&1
+check "ndjson watch: exit 0" test $? -eq 0
+jq -s '.[1:]' "$T_DIR/nd/series.ndjson" >"$T_DIR/nd.lines.json"
+jcheck "ndjson watch: baseline lines t_run -2, -1 with the RSS and no scenarios" "$T_DIR/nd.lines.json" \
+    '[.[] | select(.t_run < 0)] | map(.t_run) == [-2, -1] and
+     all(.[]; select(.t_run < 0) | (.scenarios == null) and .watch["process.rss_bytes"] > 1000000)'
+# (the last line is the partial second after load stopped: it may end before a sample)
+jcheck "ndjson watch: every whole second of load has the scenario and the watched RSS" \
+    "$T_DIR/nd.lines.json" '[.[] | select(.t_run >= 0)] | .[:-1] | length >= 2 and
+     all(.[]; .scenarios.s.requests > 0 and .watch["process.rss_bytes"] > 1000000)'

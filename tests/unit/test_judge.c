@@ -170,6 +170,18 @@ static void live_abort(void)
     }
     CHECK_INT(aborted_at, 14);
     judge_free(j);
+    /* lines of the baseline window (t_run < 0) are not judged, however bad they look */
+    j = judge_new();
+    c = jl("{\"expr\": \"error_rate < 1%\", \"abort_on_fail\": true, \"window\": \"1s\"}");
+    judge_add(j, NULL, c, err, sizeof err);
+    json_decref(c);
+    json_t *l = line(-1, 100, 100);
+    CHECK_INT(judge_second(j, l), 0);
+    json_decref(l);
+    l = line(0, 100, 100);
+    CHECK_INT(judge_second(j, l), 1);
+    json_decref(l);
+    judge_free(j);
 }
 
 static void recovery(void)
