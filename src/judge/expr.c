@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "util/perr.h"
+#include "util/suggest.h"
 
 /* Dimensions a quantity (and a unit) can have. */
 enum dim {
@@ -108,44 +109,6 @@ struct expr {
 
 /* ---- helpers ---- */
 
-static int edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 40 || lb > 40)
-        return 99;
-    int row[42];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int prev = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int cur = row[j];
-            int sub = prev + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
-            int best = sub;
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            prev = cur;
-        }
-    }
-    return row[lb];
-}
-
-/* The closest name within a distance of 2 (and less than either length), or NULL. */
-static const char *suggest(const char *s, const char *const *valid, int n)
-{
-    const char *best = NULL;
-    int bestd = 3;
-    for (int i = 0; n < 0 ? valid[i] != NULL : i < n; i++) {
-        int d = edit_distance(s, valid[i]);
-        if (d < bestd && (size_t)d < strlen(s) && (size_t)d < strlen(valid[i]))
-            best = valid[i], bestd = d;
-    }
-    return best;
-}
 
 static int in_list(const char *s, const char *const *list)
 {
@@ -396,7 +359,7 @@ static int parse_quantity(struct lex *x, struct expr *e)
         for (int i = 0; i < NNAMES; i++)
             names[i] = NAMES[i].name;
         names[NNAMES] = NULL;
-        const char *sg = suggest(id, names, NNAMES);
+        const char *sg = suggest_closest(id, names, NNAMES);
         if (!sg && in_list(id, FUNCS))
             return perr_at(&x->e, s, "%s needs an argument: %s(NAME)", id, id);
         join(list, sizeof list, names);
@@ -405,7 +368,7 @@ static int parse_quantity(struct lex *x, struct expr *e)
         return perr_at(&x->e, s, "unknown quantity '%s'; known: %s, or FUNC(NAME)", id, list);
     }
     if (!in_list(id, FUNCS)) {
-        const char *sg = suggest(id, FUNCS, -1);
+        const char *sg = suggest_closest(id, FUNCS, -1);
         join(list, sizeof list, FUNCS);
         if (sg)
             return perr_at(&x->e, s, "unknown function '%s' (did you mean '%s'?)", id, sg);
@@ -435,7 +398,7 @@ static int parse_quantity(struct lex *x, struct expr *e)
         e->k = Q_STATUS, e->code = (int)c, e->dim = D_COUNT;
     } else if (!strcmp(id, "errors")) {
         if (!in_list(arg, ERR_CLASSES)) {
-            const char *sg = suggest(arg, ERR_CLASSES, -1);
+            const char *sg = suggest_closest(arg, ERR_CLASSES, -1);
             join(list, sizeof list, ERR_CLASSES);
             if (sg)
                 return perr_at(&x->e, a, "unknown error class '%s' (did you mean '%s'?)", arg,
@@ -782,7 +745,7 @@ static int watch_value(const expr *e, const json_t *doc, const json_t *sc, doubl
                 names[n++] = mn;
         }
         names[n] = NULL;
-        const char *sg = suggest(e->arg, names, n);
+        const char *sg = suggest_closest(e->arg, names, n);
         if (sg)
             snprintf(why, (size_t)whylen, "no watched metric '%s' (did you mean '%s'?)", e->arg,
                      sg);
@@ -920,7 +883,7 @@ int expr_value(const expr *e, const json_t *doc, const char *scenario, double *v
         if (!any) {
             const char *names[256];
             int n = part_names(doc, scenario, names, 255);
-            const char *sg = suggest(e->arg, names, n);
+            const char *sg = suggest_closest(e->arg, names, n);
             snprintf(why, (size_t)whylen, "no step, transaction or scenario named '%s'%s%s%s%s",
                      e->arg, scenario ? " in scenario " : "", scenario ? scenario : "",
                      sg ? " (did you mean '" : "", sg ? sg : "");

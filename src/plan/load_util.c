@@ -1,6 +1,7 @@
 /* load_util.c — the plan loader's error collection and checked getters (keys, types,
  * durations, numbers, templates and their variables). */
 #include "plan/load_int.h"
+#include "util/suggest.h"
 #include "util/units.h"
 
 #include <ctype.h>
@@ -58,47 +59,9 @@ void ld_errn(struct ld *l, const struct ynode *n, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Levenshtein distance, giving up (returning 3) on long strings: only <= 2 matters. */
-static int distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 40 || lb > 40 || (la > lb ? la - lb : lb - la) > 2)
-        return 3;
-    int row[42];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int up = row[j];
-            int cost = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
-            int v = diag + cost;
-            if (row[j] + 1 < v)
-                v = row[j] + 1;
-            if (row[j - 1] + 1 < v)
-                v = row[j - 1] + 1;
-            row[j] = v;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 const char *ld_suggest(const char *s, const char *const *valid)
 {
-    const char *best = NULL;
-    int bestd = 3;
-    size_t ls = strlen(s);
-    for (int i = 0; valid[i]; i++) {
-        int d = distance(s, valid[i]);
-        /* a one-letter key is "close" to every short key: ask for some likeness */
-        if (d < bestd && (size_t)d < ls && (size_t)d < strlen(valid[i])) {
-            best = valid[i];
-            bestd = d;
-        }
-    }
-    return best;
+    return suggest_closest(s, valid, -1);
 }
 
 static void join(char *buf, size_t len, const char *const *list)

@@ -47,33 +47,12 @@ struct html {
     struct sbuf out;
 };
 
-static void put_esc(struct sbuf *o, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<':
-            sbuf_puts(o, "&lt;");
-            break;
-        case '>':
-            sbuf_puts(o, "&gt;");
-            break;
-        case '&':
-            sbuf_puts(o, "&amp;");
-            break;
-        case '"':
-            sbuf_puts(o, "&quot;");
-            break;
-        default:
-            sbuf_putc(o, *s);
-        }
-    }
-}
 
 static int h_heading(void *ud, int level, const char *text)
 {
     struct html *h = ud;
     sbuf_printf(&h->out, "<h%d>", level);
-    put_esc(&h->out, text);
+    sbuf_put_xml(&h->out, text);
     return sbuf_printf(&h->out, "</h%d>\n", level);
 }
 
@@ -83,10 +62,10 @@ static int h_para(void *ud, const char *strong, const char *text)
     sbuf_puts(&h->out, "<p>");
     if (strong) {
         sbuf_puts(&h->out, "<strong>");
-        put_esc(&h->out, strong);
+        sbuf_put_xml(&h->out, strong);
         sbuf_puts(&h->out, "</strong> ");
     }
-    put_esc(&h->out, text);
+    sbuf_put_xml(&h->out, text);
     return sbuf_puts(&h->out, "</p>\n");
 }
 
@@ -96,7 +75,7 @@ static int h_list(void *ud, const char *const *items, int n)
     sbuf_puts(&h->out, "<ul>\n");
     for (int i = 0; i < n; i++) {
         sbuf_puts(&h->out, "<li>");
-        put_esc(&h->out, items[i]);
+        sbuf_put_xml(&h->out, items[i]);
         sbuf_puts(&h->out, "</li>\n");
     }
     return sbuf_puts(&h->out, "</ul>\n");
@@ -109,7 +88,7 @@ static int h_table(void *ud, int ncols, const char *const *head, const int *righ
     sbuf_puts(&h->out, "<table>\n<tr>");
     for (int j = 0; j < ncols; j++) {
         sbuf_puts(&h->out, "<th>");
-        put_esc(&h->out, head[j]);
+        sbuf_put_xml(&h->out, head[j]);
         sbuf_puts(&h->out, "</th>");
     }
     sbuf_puts(&h->out, "</tr>\n");
@@ -117,7 +96,7 @@ static int h_table(void *ud, int ncols, const char *const *head, const int *righ
         sbuf_puts(&h->out, "<tr>");
         for (int j = 0; j < ncols; j++) {
             sbuf_puts(&h->out, right[j] ? "<td class=\"r\">" : "<td>");
-            put_esc(&h->out, cells[i * ncols + j]);
+            sbuf_put_xml(&h->out, cells[i * ncols + j]);
             sbuf_puts(&h->out, "</td>");
         }
         sbuf_puts(&h->out, "</tr>\n");
@@ -131,7 +110,7 @@ static int h_chart(void *ud, const char *name, const char *title, const char *sv
     sbuf_printf(&h->out, "<figure id=\"chart-%s\">\n", name);
     sbuf_puts(&h->out, svg);
     sbuf_puts(&h->out, "<figcaption>");
-    put_esc(&h->out, title);
+    sbuf_put_xml(&h->out, title);
     return sbuf_puts(&h->out, "</figcaption>\n</figure>\n");
 }
 
@@ -145,7 +124,7 @@ int html_write(const json_t *doc, const char *dir, char *err, int errlen)
                       "<title>surge report");
     if (plan) {
         sbuf_puts(&h.out, ": ");
-        put_esc(&h.out, plan);
+        sbuf_put_xml(&h.out, plan);
     }
     sbuf_printf(&h.out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", style);
     int rc = content_render(doc, &ops, &h);

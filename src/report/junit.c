@@ -8,24 +8,6 @@
 #include "report/outfile.h"
 #include "util/sbuf.h"
 
-static void esc(struct sbuf *o, const char *s)
-{
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '<')
-            sbuf_puts(o, "&lt;");
-        else if (c == '>')
-            sbuf_puts(o, "&gt;");
-        else if (c == '&')
-            sbuf_puts(o, "&amp;");
-        else if (c == '"')
-            sbuf_puts(o, "&quot;");
-        else if (c < 0x20 && c != '\n' && c != '\t')
-            sbuf_putc(o, ' '); /* not allowed in XML 1.0 */
-        else
-            sbuf_putc(o, (char)c);
-    }
-}
 
 static const char *str(const json_t *o, const char *k, const char *dflt)
 {
@@ -59,11 +41,11 @@ int junit_write(const json_t *doc, const char *dir, char *err, int errlen)
     const char *name = str(doc, "plan", str(doc, "target", "surge"));
     sbuf_puts(&o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"surge\">\n");
     sbuf_puts(&o, "<testsuite name=\"");
-    esc(&o, name);
+    sbuf_put_xml(&o, name);
     sbuf_printf(&o, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" time=\"%.3f\"", n, failures, dur);
     if (json_is_string(json_object_get(doc, "started"))) {
         sbuf_puts(&o, " timestamp=\"");
-        esc(&o, str(doc, "started", ""));
+        sbuf_put_xml(&o, str(doc, "started", ""));
         sbuf_putc(&o, '"');
     }
     sbuf_puts(&o, ">\n");
@@ -75,9 +57,9 @@ int junit_write(const json_t *doc, const char *dir, char *err, int errlen)
             with_unit(val, sizeof val, json_object_get(e, "value"), unit);
             with_unit(mar, sizeof mar, json_object_get(e, "margin"), unit);
             sbuf_puts(&o, "  <testcase classname=\"surge.");
-            esc(&o, str(e, "scenario", "run"));
+            sbuf_put_xml(&o, str(e, "scenario", "run"));
             sbuf_puts(&o, "\" name=\"");
-            esc(&o, str(e, "name", str(e, "expr", "criterion")));
+            sbuf_put_xml(&o, str(e, "name", str(e, "expr", "criterion")));
             sbuf_puts(&o, "\"");
             if (!strcmp(tier, "failure")) {
                 sbuf_puts(&o, ">\n    <failure type=\"criterion\" message=\"");
@@ -87,9 +69,9 @@ int junit_write(const json_t *doc, const char *dir, char *err, int errlen)
                             str(e, "target", "-"));
                 if (json_is_true(json_object_get(e, "interrupted")))
                     sbuf_puts(&m, "; the run was interrupted");
-                esc(&o, sbuf_str(&m));
+                sbuf_put_xml(&o, sbuf_str(&m));
                 sbuf_puts(&o, "\">");
-                esc(&o, sbuf_str(&m));
+                sbuf_put_xml(&o, sbuf_str(&m));
                 sbuf_free(&m);
                 sbuf_puts(&o, "</failure>\n  </testcase>\n");
             } else {
@@ -97,7 +79,7 @@ int junit_write(const json_t *doc, const char *dir, char *err, int errlen)
                 struct sbuf m = SBUF_INIT;
                 sbuf_printf(&m, "%s = %s: %s (target %s, acceptable %s)", str(e, "expr", "value"),
                             val, tier, str(e, "target", "-"), str(e, "acceptable", "-"));
-                esc(&o, sbuf_str(&m));
+                sbuf_put_xml(&o, sbuf_str(&m));
                 sbuf_free(&m);
                 sbuf_puts(&o, "</system-out>\n  </testcase>\n");
             }
@@ -106,14 +88,14 @@ int junit_write(const json_t *doc, const char *dir, char *err, int errlen)
         json_array_foreach(sc, i, e)
         {
             sbuf_puts(&o, "  <testcase classname=\"surge.");
-            esc(&o, str(e, "name", "scenario"));
+            sbuf_put_xml(&o, str(e, "name", "scenario"));
             sbuf_printf(&o, "\" name=\"completed\" time=\"%.3f\"",
                         json_number_value(json_object_get(e, "duration_s")));
             if (interrupted) {
                 sbuf_puts(&o, ">\n    <failure type=\"interrupted\" message=\"the run was interrupted");
                 if (json_is_string(json_object_get(doc, "interrupted_by"))) {
                     sbuf_puts(&o, " by ");
-                    esc(&o, str(doc, "interrupted_by", ""));
+                    sbuf_put_xml(&o, str(doc, "interrupted_by", ""));
                 }
                 sbuf_puts(&o, "\"/>\n  </testcase>\n");
             } else {

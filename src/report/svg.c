@@ -93,27 +93,6 @@ static void range_nice_y(struct range *r, double *step)
     r->hi = ceil(r->hi / *step) * *step;
 }
 
-static void put_text(struct sbuf *o, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<':
-            sbuf_puts(o, "&lt;");
-            break;
-        case '>':
-            sbuf_puts(o, "&gt;");
-            break;
-        case '&':
-            sbuf_puts(o, "&amp;");
-            break;
-        case '"':
-            sbuf_puts(o, "&quot;");
-            break;
-        default:
-            sbuf_putc(o, *s);
-        }
-    }
-}
 
 int svg_chart_write(struct sbuf *o, const struct svg_chart *c)
 {
@@ -159,7 +138,7 @@ int svg_chart_write(struct sbuf *o, const struct svg_chart *c)
                 W, H, W, H, L, R, xr.lo, xr.hi, B, T, yr.lo, yr.hi, B, T, y2r.lo, y2r.hi);
     sbuf_printf(o, "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n", W, H);
     sbuf_printf(o, "<text x=\"%d\" y=\"18\" font-size=\"13\" font-weight=\"bold\">", (int)L);
-    put_text(o, c->title);
+    sbuf_put_xml(o, c->title);
     sbuf_puts(o, "</text>\n");
     /* grid and y ticks */
     char b[64];
@@ -169,14 +148,14 @@ int svg_chart_write(struct sbuf *o, const struct svg_chart *c)
                     L, y, R, y);
         svg_fmt_value(b, sizeof b, fabs(v) < ystep / 1e6 ? 0 : v, c->yunit);
         sbuf_printf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", L - 4, y + 4);
-        put_text(o, b);
+        sbuf_put_xml(o, b);
         sbuf_puts(o, "</text>\n");
     }
     if (has2) {
         for (double v = y2r.lo; v <= y2r.hi + y2step / 2; v += y2step) {
             svg_fmt_value(b, sizeof b, fabs(v) < y2step / 1e6 ? 0 : v, c->y2unit);
             sbuf_printf(o, "<text x=\"%.1f\" y=\"%.1f\">", R + 4, SY(y2r, v) + 4);
-            put_text(o, b);
+            sbuf_put_xml(o, b);
             sbuf_puts(o, "</text>\n");
         }
     }
@@ -194,7 +173,7 @@ int svg_chart_write(struct sbuf *o, const struct svg_chart *c)
                 L, T, R - L, B - T);
     if (c->xlabel) {
         sbuf_printf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", (L + R) / 2, B + 28);
-        put_text(o, c->xlabel);
+        sbuf_put_xml(o, c->xlabel);
         sbuf_puts(o, "</text>\n");
     }
     if (c->ylabel) {
@@ -202,7 +181,7 @@ int svg_chart_write(struct sbuf *o, const struct svg_chart *c)
                     "<text x=\"12\" y=\"%.1f\" text-anchor=\"middle\" "
                     "transform=\"rotate(-90 12 %.1f)\">",
                     (T + B) / 2, (T + B) / 2);
-        put_text(o, c->ylabel);
+        sbuf_put_xml(o, c->ylabel);
         sbuf_puts(o, "</text>\n");
     }
     if (has2) {
@@ -210,7 +189,7 @@ int svg_chart_write(struct sbuf *o, const struct svg_chart *c)
                     "<text x=\"%d\" y=\"%.1f\" text-anchor=\"middle\" "
                     "transform=\"rotate(90 %d %.1f)\">",
                     W - 10, (T + B) / 2, W - 10, (T + B) / 2);
-        put_text(o, c->y2label);
+        sbuf_put_xml(o, c->y2label);
         sbuf_puts(o, "</text>\n");
     }
     /* markers */
@@ -220,7 +199,7 @@ int svg_chart_write(struct sbuf *o, const struct svg_chart *c)
                     "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888\" "
                     "stroke-dasharray=\"2 3\"/>\n<text x=\"%.1f\" y=\"%.1f\" fill=\"#555\">",
                     x, T, x, B, x + 3, T + 11 + 11 * (i % 3));
-        put_text(o, c->marks[i].label);
+        sbuf_put_xml(o, c->marks[i].label);
         sbuf_puts(o, "</text>\n");
     }
     /* lines */
@@ -229,7 +208,7 @@ int svg_chart_write(struct sbuf *o, const struct svg_chart *c)
         const struct range *r = ln->right ? &y2r : &yr;
         const char *col = palette[i % NPALETTE];
         sbuf_puts(o, "<path class=\"line\" data-label=\"");
-        put_text(o, ln->label);
+        sbuf_put_xml(o, ln->label);
         sbuf_printf(o, "\"%s fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\"%s d=\"",
                     ln->right ? " data-axis=\"right\"" : "", col,
                     ln->dashed ? " stroke-dasharray=\"6 4\"" : "");
@@ -257,7 +236,7 @@ int svg_chart_write(struct sbuf *o, const struct svg_chart *c)
                     "<rect x=\"%.1f\" y=\"%d\" width=\"12\" height=\"3\" fill=\"%s\"/>"
                     "<text x=\"%.1f\" y=\"%d\">",
                     lx, H - 14, col, lx + 16, H - 10);
-        put_text(o, c->lines[i].label);
+        sbuf_put_xml(o, c->lines[i].label);
         if (c->lines[i].right)
             sbuf_puts(o, " (right)");
         sbuf_puts(o, "</text>\n");

@@ -48,6 +48,21 @@ int sbuf_putc(struct sbuf *b, char c)
     return sbuf_append(b, &c, 1);
 }
 
+int sbuf_put_xml(struct sbuf *b, const char *s)
+{
+    int rc = 0;
+    for (; s && *s && !rc; s++) {
+        unsigned char c = (unsigned char)*s;
+        rc = c == '<'   ? sbuf_puts(b, "&lt;")
+             : c == '>' ? sbuf_puts(b, "&gt;")
+             : c == '&' ? sbuf_puts(b, "&amp;")
+             : c == '"' ? sbuf_puts(b, "&quot;")
+             : c < 0x20 && c != '\n' && c != '\t' ? sbuf_putc(b, ' ')
+                                                  : sbuf_putc(b, (char)c);
+    }
+    return rc;
+}
+
 int sbuf_vprintf(struct sbuf *b, const char *fmt, va_list ap)
 {
     va_list ap2;

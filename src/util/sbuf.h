@@ -33,6 +33,11 @@ int sbuf_append(struct sbuf *b, const void *p, size_t n);
 int sbuf_puts(struct sbuf *b, const char *s);
 int sbuf_putc(struct sbuf *b, char c);
 
+/* Append a C string as XML/HTML text or attribute value: < > & " escaped, and control
+ * characters other than tab and newline (not allowed in XML 1.0) as spaces. NULL is
+ * empty. @return 0, -ENOMEM or -E2BIG (what was appended before the error stays). */
+int sbuf_put_xml(struct sbuf *b, const char *s);
+
 /* Append formatted text. @return 0, -ENOMEM, -E2BIG, or -EINVAL for a format error;
  * the buffer is unchanged on error. */
 int sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

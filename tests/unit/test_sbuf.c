@@ -1,10 +1,12 @@
-/* test_sbuf.c — the growable buffer: appends, growth, printf, integers, reset, detach. */
+/* test_sbuf.c — the growable buffer: appends, growth, printf, integers, reset, detach,
+ * XML escaping. */
 #include "unit.h"
 #include "util/sbuf.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void empty(void)
 {
@@ -108,6 +110,17 @@ static void detach(void)
     free(s);
 }
 
+static void xml(void)
+{
+    struct sbuf b = SBUF_INIT;
+    CHECK_INT(sbuf_put_xml(&b, "a<b>&\"c\" 'd'\te\nf\x01g\x1f\x7f\xc3\xa9"), 0);
+    CHECK_STR(sbuf_str(&b), "a&lt;b&gt;&amp;&quot;c&quot; 'd'\te\nf g \x7f\xc3\xa9");
+    CHECK_INT(sbuf_put_xml(&b, NULL), 0);
+    CHECK_INT(sbuf_put_xml(&b, ""), 0);
+    CHECK_INT(b.len, strlen("a&lt;b&gt;&amp;&quot;c&quot; 'd'\te\nf g \x7f\xc3\xa9"));
+    sbuf_free(&b);
+}
+
 int main(void)
 {
     RUN(empty);
@@ -117,5 +130,6 @@ int main(void)
     RUN(integers);
     RUN(too_big);
     RUN(detach);
+    RUN(xml);
     UNIT_EXIT();
 }
