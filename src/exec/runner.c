@@ -572,10 +572,10 @@ static void baseline_wait(runner *r, double s)
  * negative t_run and no scenarios (docs/model.md). */
 static void emit_baseline(runner *r)
 {
-    double b = watch_baseline_s(r->o->watch);
-    if (!r->o->on_second || !r->o->watch || !(b > 0) || r->interrupted)
+    if (!r->o->on_second || !r->o->watch || r->interrupted)
         return;
-    for (int n = -(int)ceil(b); n < 0; n++) {
+    double b = watch_baseline_s(r->o->watch);
+    for (int n = -(int)ceil(b); b > 0 && n < 0; n++) {
         json_t *line = json_object(), *wj = json_object();
         if (!line || !wj) {
             json_decref(line);

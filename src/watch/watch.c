@@ -412,7 +412,7 @@ int watch_start(watch *w, char *err, int errlen)
 
 double watch_baseline_s(const watch *w)
 {
-    return w->o.baseline_s;
+    return w ? w->o.baseline_s : 0;
 }
 
 void watch_mark_t0(watch *w, uint64_t t0_us)
