@@ -160,7 +160,10 @@ a=$(metric "$TB_URL" active_sessions) held=$(metric "$TB_URL" session_upload_byt
 rss2=$(rss_kb "$TB_PID")
 drop=$(( (rss1 - rss2) * 1024 ))
 if [ "$drop" -ge $((20 * 1048576 / 2)) ]; then pass "memory_rss_drops_after_expiry($((drop / 1048576)) MiB)"
-elif [ "$rss2" -le $((rss1 + 2048)) ]; then pass "memory_rss_not_growing_after_expiry(kept by the allocator: $rss1 -> $rss2 kB)"
+# Under the sanitizers freed memory sits in ASan's quarantine and the allocator touches
+# fresh pages instead of reusing it, so "not growing" gets a wider margin there.
+elif slack=2048 && { [ -z "${SURGE_SANITIZED:-}" ] || slack=8192; } && [ "$rss2" -le $((rss1 + slack)) ]; then
+    pass "memory_rss_not_growing_after_expiry(kept by the allocator: $rss1 -> $rss2 kB)"
 else fail memory_rss_after_expiry "VmRSS $rss0 -> $rss1 -> $rss2 kB"; fi
 echo "# VmRSS kB: before $rss0, after 20x1MB $rss1, after expiry $rss2"
 kill "$TB_PID"
