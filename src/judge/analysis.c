@@ -429,11 +429,19 @@ static int memory_doc(json_t *doc, json_t *an)
     const json_t *m = memory_metric(doc);
     if (!m)
         return 0;
-    const json_t *ser = json_object_get(m, "series"), *p;
+    /* the watch stage's growth (docs/model.md: % of the baseline) is the one figure; a
+     * metric without one (a document from elsewhere) is fitted here, % of its mean */
+    const json_t *gr = json_object_get(m, "growth"), *ser = json_object_get(m, "series"), *p;
     size_t n = json_array_size(ser), i;
     struct analysis_growth g;
     int have = 0;
-    if (n >= 3) {
+    if (json_is_object(gr)) {
+        g = (struct analysis_growth){.per_h = num(gr, "per_h", NULL),
+                                     .pct_per_h = num(gr, "pct_per_h", NULL),
+                                     .r2 = num(gr, "r2", NULL)};
+        g.growing = g.r2 >= 0.5 && g.pct_per_h > 1;
+        have = 1;
+    } else if (n >= 3) {
         double *t = malloc(2 * n * sizeof *t);
         if (!t)
             return -ENOMEM;
@@ -449,15 +457,8 @@ static int memory_doc(json_t *doc, json_t *an)
         have = analysis_growth(t, v, k, fmin(30, span * 0.1), &g) == 0;
         free(t);
     }
-    if (!have) {
-        const json_t *gr = json_object_get(m, "growth");
-        if (!gr)
-            return 0;
-        g = (struct analysis_growth){.per_h = num(gr, "per_h", NULL),
-                                     .pct_per_h = num(gr, "pct_per_h", NULL),
-                                     .r2 = num(gr, "r2", NULL)};
-        g.growing = g.r2 >= 0.5 && g.pct_per_h > 1;
-    }
+    if (!have)
+        return 0;
     json_t *o = json_object();
     set(o, "metric", json_incref(json_object_get(m, "name")));
     set(o, "verdict", json_string(g.growing ? "growing" : "stable"));

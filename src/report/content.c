@@ -455,14 +455,25 @@ static int scenario_charts(struct ctx *c, const json_t *sc)
     return rc;
 }
 
-/* The analysis.usl object when it is about this scenario (or names none). */
+/* Item i of an analysis member that is one object per scenario (an array, as the judge
+ * writes usl and recovery) or a single object (item 0), or NULL past the end. */
+static const json_t *analysis_item(const json_t *v, size_t i)
+{
+    if (json_is_array(v))
+        return json_is_object(json_array_get(v, i)) ? json_array_get(v, i) : NULL;
+    return i == 0 && json_is_object(v) ? v : NULL;
+}
+
+/* The analysis.usl fit of this scenario (or one that names none), or NULL. */
 static const json_t *usl_for(const struct ctx *c, const char *name)
 {
-    const json_t *u = json_object_get(json_object_get(c->doc, "analysis"), "usl");
-    if (!json_is_object(u))
-        return NULL;
-    const char *s = jstr(u, "scenario");
-    return !s || !strcmp(s, name) ? u : NULL;
+    const json_t *all = json_object_get(json_object_get(c->doc, "analysis"), "usl"), *u;
+    for (size_t i = 0; (u = analysis_item(all, i)); i++) {
+        const char *s = jstr(u, "scenario");
+        if (!s || !strcmp(s, name))
+            return u;
+    }
+    return NULL;
 }
 
 /* Ladders: throughput and p95 against concurrency, with the fitted USL curve. */
@@ -922,27 +933,41 @@ static int sec_analysis(struct ctx *c)
     }
     if ((v = json_object_get(a, "recovery"))) {
         TRY(c->ops->heading(c->ud, 2, "Recovery"));
-        const json_t *r = json_object_get(v, "recovery_s");
-        if (json_is_number(r))
-            TRY(para(c, NULL, "%s%s recovered %.1f s after the peak ended at %.1f s.",
-                     jstr(v, "scenario") ? "Scenario " : "The service",
-                     jstr(v, "scenario") ? jstr(v, "scenario") : "", json_number_value(r),
-                     jnum0(v, "peak_end_s")));
-        else if (r)
-            TRY(para(c, NULL, "%s%s did not recover after the peak ended at %.1f s.",
-                     jstr(v, "scenario") ? "Scenario " : "The service",
-                     jstr(v, "scenario") ? jstr(v, "scenario") : "", jnum0(v, "peak_end_s")));
+        const json_t *e;
+        for (size_t i = 0; (e = analysis_item(v, i)); i++) {
+            const char *sn = jstr(e, "scenario");
+            const json_t *r = json_object_get(e, "recovery_s");
+            if (json_is_number(r))
+                TRY(para(c, NULL, "%s%s recovered %.1f s after the peak ended at %.1f s.",
+                         sn ? "Scenario " : "The service", sn ? sn : "", json_number_value(r),
+                         jnum0(e, "peak_end_s")));
+            else if (r)
+                TRY(para(c, NULL, "%s%s did not recover after the peak ended at %.1f s.",
+                         sn ? "Scenario " : "The service", sn ? sn : "", jnum0(e, "peak_end_s")));
+        }
         TRY(generic(c, v));
     }
     if ((v = json_object_get(a, "usl"))) {
         TRY(c->ops->heading(c->ud, 2, "Capacity model"));
-        if (jnum(v, "lambda", &x))
-            TRY(para(c, NULL,
-                     "Universal Scalability Law fit%s%s: X(N) = %.4g N / (1 + %.4g (N-1) + %.4g "
-                     "N (N-1)), r² %.3f. Predicted peak %.1f requests/s at N* = %.1f VUs.",
-                     jstr(v, "scenario") ? " on " : "", jstr(v, "scenario") ? jstr(v, "scenario") : "",
-                     x, jnum0(v, "sigma"), jnum0(v, "kappa"), jnum0(v, "r2"), jnum0(v, "peak_rps"),
-                     jnum0(v, "n_star")));
+        const json_t *e;
+        for (size_t i = 0; (e = analysis_item(v, i)); i++) {
+            const char *sn = jstr(e, "scenario");
+            double nstar;
+            if (!jnum(e, "peak_vus", &nstar))
+                nstar = jnum0(e, "n_star");
+            if (jnum(e, "lambda", &x))
+                TRY(para(c, NULL,
+                         "Universal Scalability Law fit%s%s: X(N) = %.4g N / (1 + %.4g (N-1) + "
+                         "%.4g N (N-1)), r² %.3f. Predicted peak %.1f requests/s at N* = %.1f "
+                         "VUs.",
+                         sn ? " on " : "", sn ? sn : "", x, jnum0(e, "sigma"), jnum0(e, "kappa"),
+                         jnum0(e, "r2"), jnum0(e, "peak_rps"), nstar));
+            if (jnum(e, "parallelism", &x))
+                TRY(para(c, NULL,
+                         "Effective parallelism (Little's law at the plateau): %.1f; latency "
+                         "starts to grow with concurrency from %.0f VUs.",
+                         x, jnum0(e, "knee_vus")));
+        }
         TRY(generic(c, v));
     }
     if ((v = json_object_get(a, "memory"))) {

@@ -1,7 +1,8 @@
 # judge_usl.sh — the capacity model against ground truth: surge-testbed's upload service
 # with W workers x T threads (uploads in service at once) under a ladder; the effective
 # parallelism (Little's law) must land within 15 % of W*T, the bottleneck finding must name
-# a concurrency limit of about W*T slots, and the USL fit must be there.
+# a concurrency limit of about W*T slots, and the USL fit must be there, in results.json and
+# in the report.
 source "$(dirname "$0")/../lib/harness.sh"
 
 P=$T_DIR/usl.yaml
@@ -36,5 +37,11 @@ for wt in "2 2" "2 4" "4 4"; do
     jcheck "W*T=$slots: readiness against the workload" "$R" \
         '(.analysis.readiness | length) == 2 and .analysis.readiness[0].measured == 64
          and .analysis.readiness[0].verdict == "ready"'
+    # the report says it too: the fit in words and its curve on the ladder's throughput chart
+    check "W*T=$slots: report.md states the USL fit and the parallelism" \
+        grep -q "Universal Scalability Law fit on ladder: .*Effective parallelism" \
+        <(tr '\n' ' ' <"$T_DIR/out$slots/report.md"; echo)
+    check "W*T=$slots: the throughput chart draws the fitted curve" \
+        grep -q "USL fit" "$T_DIR/out$slots/charts/ladder-throughput-vs-vus.svg"
     kill "$TB_PID" 2>/dev/null
 done

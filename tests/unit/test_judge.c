@@ -361,6 +361,16 @@ static void analysis_on_doc(void)
     const json_t *m = json_object_get(an, "memory");
     CHECK_STR(json_string_value(json_object_get(m, "metric")), "process.rss_bytes");
     json_decref(doc);
+    /* the watch's own growth (% of the baseline), when there, is the figure: not refitted */
+    doc = jl("{\"scenarios\": [], \"watch\": {\"metrics\": [{\"name\": \"process.rss_bytes\", "
+             "\"growth\": {\"per_h\": 3.6e6, \"pct_per_h\": 3.6, \"r2\": 0.9}, \"series\": "
+             "[[0, 1e8], [1, 2e8], [2, 3e8], [3, 4e8]]}]}}");
+    CHECK_INT(analysis_doc(doc), 0);
+    m = json_object_get(json_object_get(doc, "analysis"), "memory");
+    CHECK_NEAR(json_number_value(json_object_get(m, "pct_per_h")), 3.6, 1e-9);
+    CHECK_NEAR(json_number_value(json_object_get(m, "per_h")), 3.6e6, 1e-3);
+    CHECK_STR(json_string_value(json_object_get(m, "verdict")), "growing");
+    json_decref(doc);
     /* nothing applies: no analysis object */
     doc = jl("{\"scenarios\": [{\"name\": \"q\", \"series\": []}]}");
     CHECK_INT(analysis_doc(doc), 0);
