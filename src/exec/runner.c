@@ -403,39 +403,11 @@ static int emit_seconds(runner *r)
 /* A level's figures as results.json writes a ladder level, for the level_ok hook. */
 static json_t *level_json(runner *r, struct sc_run *s, int lv)
 {
-    const struct stats_counts *c = collect_counts(r->col, s->sh.level_key0 + lv);
-    struct latency_ms l;
-    results_latency(collect_latency(r->col, s->sh.level_key0 + lv), &l);
-    double dur = (double)(s->level_end[lv] - s->level_start[lv]) / 1e6;
-    json_t *o = json_object(), *st = json_object(), *er = json_object(), *lat = json_object();
-    if (!o || !st || !er || !lat) {
-        json_decref(o), json_decref(st), json_decref(er), json_decref(lat);
-        return NULL;
-    }
-    json_object_set_new(o, "vus", json_integer(s->level_vus[lv]));
-    json_object_set_new(o, "requests", json_integer((json_int_t)c->requests));
-    json_object_set_new(o, "failed", json_integer((json_int_t)c->failed));
-    json_object_set_new(o, "success_rate", json_real(results_success_rate(c)));
-    json_object_set_new(o, "duration_s", json_real(dur));
-    json_object_set_new(o, "rps", json_real(dur > 0 ? (double)c->requests / dur : 0));
-    for (int i = 0; i < STATS_STATUS_MAX; i++)
-        if (c->status[i]) {
-            char k[16];
-            snprintf(k, sizeof k, "%d", i);
-            json_object_set_new(st, k, json_integer((json_int_t)c->status[i]));
-        }
-    for (int i = 1; i < ERR__COUNT; i++)
-        if (c->errors[i])
-            json_object_set_new(er, errclass_name((enum errclass)i),
-                                json_integer((json_int_t)c->errors[i]));
-    const double v[] = {l.min, l.avg, l.stdev, l.p50, l.p90, l.p95, l.p99, l.p999, l.max};
-    const char *const k[] = {"min", "avg", "stdev", "p50", "p90", "p95", "p99", "p999", "max"};
-    for (int i = 0; i < 9; i++)
-        json_object_set_new(lat, k[i], json_real(isfinite(v[i]) ? v[i] : 0));
-    json_object_set_new(o, "status", st);
-    json_object_set_new(o, "errors", er);
-    json_object_set_new(o, "latency_ms", lat);
-    return o;
+    struct sub_result u = {.counts = collect_counts(r->col, s->sh.level_key0 + lv),
+                           .lat = collect_latency(r->col, s->sh.level_key0 + lv),
+                           .vus = (uint32_t)s->level_vus[lv],
+                           .duration_s = (double)(s->level_end[lv] - s->level_start[lv]) / 1e6};
+    return results_json_sub(&u, 1, 1);
 }
 
 /* The capacity search's next step once a level's last second is merged: raise VUs while

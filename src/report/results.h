@@ -89,6 +89,11 @@ json_t *results_json_build(const struct run_result *r);
  * entry). NULL when out of memory; the caller owns it. */
 json_t *results_json_point(const struct series_point *p);
 
+/* A part of a scenario as results.json writes it: a step (with_status) or transaction
+ * {name, requests|count, failed, ...}, or with level a ladder level {vus, requests,
+ * failed, success_rate, duration_s, rps, status, errors, latency_ms}. NULL: no memory. */
+json_t *results_json_sub(const struct sub_result *u, int with_status, int level);
+
 /* Save a results document to path ("-" for stdout), atomically (a temporary file
  * renamed into place). @return 0, or -1 with a reason in err. */
 int results_json_save(const json_t *doc, const char *path, char *err, int errlen);

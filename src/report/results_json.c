@@ -90,6 +90,11 @@ static json_t *series_arr(const series *s)
 
 static json_t *sub_obj(const struct sub_result *u, int with_status, int level)
 {
+    return results_json_sub(u, with_status, level);
+}
+
+json_t *results_json_sub(const struct sub_result *u, int with_status, int level)
+{
     const struct stats_counts *c = u->counts;
     json_t *o = json_object();
     if (level) {
