@@ -810,10 +810,16 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
         snprintf(err, (size_t)errlen, "cannot start worker threads: %s", strerror(-rc));
         goto fail;
     }
+    /* start offsets count from r->start_us, not from the loop's cached time (stale by
+     * the engine's start-up, tens of ms under the sanitizers): a 'start: 2s' scenario
+     * must not begin in run second 1 */
+    ev_now_update(r->loop);
+    uint64_t since_start = clock_us() - r->start_us;
     for (int i = 0; i < r->nsc; i++) {
         struct sc_run *s = &r->sc[i];
         if (!s->sh.sc->start_after_previous) {
-            ev_timer_set(&s->timer, (double)s->sh.sc->start_us / 1e6, 0.);
+            uint64_t at = s->sh.sc->start_us > since_start ? s->sh.sc->start_us - since_start : 0;
+            ev_timer_set(&s->timer, (double)at / 1e6, 0.);
             ev_timer_start(r->loop, &s->timer);
         }
     }
