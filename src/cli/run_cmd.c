@@ -233,6 +233,30 @@ static int dry_run_plan(const char *path, struct plan *p, long trace_n, uint64_t
     return status;
 }
 
+/* A spiking scenario's recovery: settings go into its results.json object, where the
+ * judge's recovery analysis reads them (docs/model.md: the document is the model). */
+static void recovery_settings(const struct plan *p, json_t *doc)
+{
+    json_t *scs = json_object_get(doc, "scenarios"), *sc;
+    size_t i;
+    json_array_foreach(scs, i, sc) {
+        const char *name = json_string_value(json_object_get(sc, "name"));
+        for (int k = 0; name && k < p->nscenarios; k++) {
+            const struct plan_scenario *ps = &p->scenarios[k];
+            if (strcmp(ps->name, name) || (!ps->recovery_tol_pct && !ps->recovery_hold_us))
+                continue;
+            json_t *o = json_object();
+            if (ps->recovery_tol_pct)
+                json_object_set_new(o, "tolerance_pct", json_real(ps->recovery_tol_pct));
+            if (ps->recovery_hold_us) /* whole seconds of the series, at least one */
+                json_object_set_new(o, "hold_s",
+                                    json_integer((json_int_t)((ps->recovery_hold_us + 999999) /
+                                                              1000000)));
+            json_object_set_new(sc, "recovery_settings", o);
+        }
+    }
+}
+
 int run_cmd(int argc, char **argv)
 {
     static const struct option longs[] = {
@@ -543,6 +567,7 @@ int run_cmd(int argc, char **argv)
     if (doc && !watch_json_add(w, doc, win, p->nscenarios)) {
         if (p->workload)
             json_object_set(doc, "workload", (json_t *)p->workload);
+        recovery_settings(p, doc);
         if (!r.interrupted && !r.unreachable && (aborted || target_exit)) {
             json_object_set_new(doc, "interrupted", json_true());
             json_object_set_new(doc, "interrupted_by",

@@ -376,8 +376,17 @@ static int recovery_doc(json_t *doc, json_t *an)
                 .p95_ms = num(p, "p95_ms", NULL),
             };
         }
+        /* the plan's recovery: {tolerance, hold}, as run_cmd put it in the scenario */
+        const json_t *rs = json_object_get(s, "recovery_settings");
+        int f;
+        double tol_pct = num(rs, "tolerance_pct", &f);
+        if (!f || !(tol_pct > 0))
+            tol_pct = 20;
+        double hold = num(rs, "hold_s", &f);
+        if (!f || hold < 1)
+            hold = 10;
         struct analysis_recovery r;
-        int rc = analysis_recovery(pts, (int)n, 0.2, 10, &r);
+        int rc = analysis_recovery(pts, (int)n, tol_pct / 100, (int)hold, &r);
         free(pts);
         if (rc == -ENOMEM) {
             json_decref(arr);
@@ -393,8 +402,8 @@ static int recovery_doc(json_t *doc, json_t *an)
         set(o, "peak_end_s", jnum(r.peak_end_t));
         set(o, "recovered_at_s", jnum(r.recovered_t));
         set(o, "recovery_s", jnum(r.recovery_s));
-        set(o, "tolerance_pct", json_integer(20));
-        set(o, "hold_s", json_integer(10));
+        set(o, "tolerance_pct", jnum(tol_pct));
+        set(o, "hold_s", json_integer((json_int_t)hold));
         set(o, "verdict", json_string(isfinite(r.recovery_s) ? "recovered" : "never"));
         json_array_append_new(arr, o);
     }

@@ -404,10 +404,11 @@ static void print_analysis(FILE *f, const json_t *an)
     json_array_foreach(json_object_get(an, "recovery"), i, o) {
         const json_t *rs = json_object_get(o, "recovery_s");
         if (json_is_number(rs))
-            fprintf(f, "  recovery [%s]: back to baseline (p95 %.4g ms, errors %.3g %%) %.4g s "
-                       "after the %g-VU peak\n", txt(o, "scenario"),
+            fprintf(f, "  recovery [%s]: back to baseline (p95 %.4g ms, errors %.3g %%; within "
+                       "%g %% for %g s) %.4g s after the %g-VU peak\n", txt(o, "scenario"),
                     dnum(o, "baseline_p95_ms"), dnum(o, "baseline_error_rate") * 100,
-                    json_number_value(rs), dnum(o, "peak_vus"));
+                    dnum(o, "tolerance_pct"), dnum(o, "hold_s"), json_number_value(rs),
+                    dnum(o, "peak_vus"));
         else
             fprintf(f, "  recovery [%s]: never back to baseline (p95 %.4g ms) after the %g-VU "
                        "peak\n", txt(o, "scenario"), dnum(o, "baseline_p95_ms"),

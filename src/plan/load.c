@@ -55,14 +55,15 @@ static const char *const GENERATE_KEYS[] = {"type", "count", "size", "seed", NUL
 /* Scenario keys: those every executor takes, then each executor's own. */
 static const char *const SCEN_COMMON[] = {"name",       "flow",     "executor", "start", "after",
                                           "graceful_stop", "restart_at", "criteria", NULL};
+static const char *const RECOVERY_KEYS[] = {"tolerance", "hold", NULL};
 static const char *const K_LADDER[] = {"levels",  "iterations_per_vu", "hold",
                                        "between", "max_duration",      NULL};
 static const char *const K_PER_VU[] = {"vus", "iterations", "max_duration", NULL};
 static const char *const K_CONST_VUS[] = {"vus", "duration", NULL};
-static const char *const K_RAMP_VUS[] = {"start_vus", "stages", NULL};
+static const char *const K_RAMP_VUS[] = {"start_vus", "stages", "recovery", NULL};
 static const char *const K_CONST_RATE[] = {"rate",    "time_unit", "duration", "pre_allocated_vus",
                                            "max_vus", NULL};
-static const char *const K_RAMP_RATE[] = {"start_rate",        "stages",  "time_unit",
+static const char *const K_RAMP_RATE[] = {"start_rate", "stages", "recovery", "time_unit",
                                           "pre_allocated_vus", "max_vus", NULL};
 static const char *const K_CAPACITY[] = {"start_vus", "step",    "factor",    "max_vus",
                                          "hold",      "between", "precision", NULL};
@@ -512,6 +513,27 @@ static int positive_duration(struct ld *l, const struct ynode *n, const char *wh
     return 0;
 }
 
+/* recovery: {tolerance: 20%, hold: 10s} of a spiking (ramping-*) scenario. */
+static void scenario_recovery(struct ld *l, const struct ynode *v, struct plan_scenario *s)
+{
+    if (ld_want_map(l, v, "recovery") || ld_check_keys(l, v, "recovery", RECOVERY_KEYS))
+        return;
+    const struct ynode *t = yaml_map_get(v, "tolerance"), *h = yaml_map_get(v, "hold");
+    if (t) {
+        const char *txt = ld_str(l, t, "recovery.tolerance");
+        char *end = NULL;
+        double pct = txt ? strtod(txt, &end) : NAN;
+        if (txt && (end == txt || strcmp(end, "%") || !(pct > 0) || pct > 1000))
+            ld_errn(l, t, "recovery.tolerance: '%s' is not a percentage above 0 such as 20%%",
+                    txt);
+        else if (txt)
+            s->recovery_tol_pct = pct;
+    }
+    if (h && ld_duration(l, h, "recovery.hold", &s->recovery_hold_us) == 0 &&
+        s->recovery_hold_us == 0)
+        ld_errn(l, h, "recovery.hold: must be above 0 (how long p95 and errors stay back)");
+}
+
 static void scenario_keys(struct ld *l, const struct ynode *m, const struct exec_def *ed)
 {
     const char *valid[32];
@@ -644,6 +666,8 @@ static void scenario(struct ld *l, const struct ynode *m, struct plan_scenario *
     if (!ed)
         return;
     s->exec = ed->exec;
+    if ((v = yaml_map_get(m, "recovery")) && in_list("recovery", ed->keys))
+        scenario_recovery(l, v, s);
     for (int i = 0; ed->required[i]; i++)
         if (!yaml_map_get(m, ed->required[i]))
             ld_errn(l, m, "scenario '%s': the %s executor needs %s:", s->name ? s->name : "?",

@@ -184,6 +184,9 @@ struct plan_scenario {
                                 scenario's start (0: never) */
     struct plan_loc restart_loc;
     void *criteria;          /* the scenario's criteria: as JSON (json_t *), or NULL */
+    /* ramping-*: recovery: {tolerance, hold}; 0: the judge's defaults (20 %, 10 s) */
+    double recovery_tol_pct;
+    uint64_t recovery_hold_us;
     /* capacity: start_vus (default 1), max_vus (default 1000), hold_us (each level),
      * between_us, and: */
     int step_vus;            /* VUs added per raise step; 0: multiply by step_factor */

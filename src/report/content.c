@@ -937,7 +937,14 @@ static int sec_analysis(struct ctx *c)
         for (size_t i = 0; (e = analysis_item(v, i)); i++) {
             const char *sn = jstr(e, "scenario");
             const json_t *r = json_object_get(e, "recovery_s");
-            if (json_is_number(r))
+            double tol, hold;
+            if (json_is_number(r) && jnum(e, "tolerance_pct", &tol) && jnum(e, "hold_s", &hold))
+                TRY(para(c, NULL,
+                         "%s%s recovered %.1f s after the peak ended at %.1f s (p95 and error "
+                         "rate back within %.0f %% of the baseline for %.0f s).",
+                         sn ? "Scenario " : "The service", sn ? sn : "", json_number_value(r),
+                         jnum0(e, "peak_end_s"), tol, hold));
+            else if (json_is_number(r))
                 TRY(para(c, NULL, "%s%s recovered %.1f s after the peak ended at %.1f s.",
                          sn ? "Scenario " : "The service", sn ? sn : "", json_number_value(r),
                          jnum0(e, "peak_end_s")));

@@ -18,7 +18,8 @@ scenarios:
     flow: up
     executor: ramping-vus
     start_vus: 2
-    stages: [{vus: 2, for: 5s}, {vus: 40, for: 1s}, {vus: 40, for: 4s}, {vus: 2, for: 1s}, {vus: 2, for: 13s}]
+    stages: [{vus: 2, for: 5s}, {vus: 40, for: 1s}, {vus: 40, for: 4s}, {vus: 2, for: 1s}, {vus: 2, for: 11s}]
+    recovery: {tolerance: 30%, hold: 5s}
 criteria:
   - recovery < 5s
   - {expr: p95(upload), target: "< 100ms", acceptable: "< 1s"}
@@ -33,3 +34,6 @@ jcheck "spike: recovered within 5 s of the peak's end, after the queue drained" 
     '.analysis.recovery[0].verdict == "recovered" and .analysis.recovery[0].recovery_s >= 0
      and .analysis.recovery[0].recovery_s <= 5 and .criteria[0].tier == "target"
      and .criteria[1].tier == "acceptable"'
+jcheck "spike: the plan's recovery settings are the ones used" "$R" \
+    '.scenarios[0].recovery_settings == {"tolerance_pct": 30, "hold_s": 5}
+     and .analysis.recovery[0].tolerance_pct == 30 and .analysis.recovery[0].hold_s == 5'

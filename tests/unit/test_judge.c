@@ -471,12 +471,47 @@ static void time_scale(void)
     json_decref(doc);
 }
 
+/* The scenario's recovery_settings (the plan's recovery: {tolerance, hold}) reach the
+ * analysis: a looser tolerance and a shorter hold give an earlier recovery. */
+static void recovery_settings(void)
+{
+    char buf[8192];
+    for (int pass = 0; pass < 2; pass++) {
+        int off = snprintf(buf, sizeof buf,
+                           "{\"scenarios\": [{\"name\": \"spike\", \"executor\": "
+                           "\"ramping-vus\", \"start_s\": 0, %s\"series\": [",
+                           pass ? "\"recovery_settings\": {\"tolerance_pct\": 100, "
+                                  "\"hold_s\": 3}, "
+                                : "");
+        for (int t = 0; t < 40; t++) {
+            /* 5 VUs at 100 ms; 50 VUs at 2 s; back to 5: 180 ms for 6 s, then 100 ms */
+            int vus = t >= 10 && t < 20 ? 50 : 5;
+            double p95 = t < 10 ? 100 : t < 20 ? 2000 : t < 26 ? 180 : 100;
+            off += snprintf(buf + off, sizeof buf - (size_t)off,
+                            "%s{\"t\": %d, \"t_run\": %d, \"vus\": %d, \"requests\": 50, "
+                            "\"failed\": 0, \"p95_ms\": %g}",
+                            t ? "," : "", t, t, vus, p95);
+        }
+        snprintf(buf + off, sizeof buf - (size_t)off, "]}]}");
+        json_t *doc = jl(buf);
+        CHECK_INT(analysis_doc(doc), 0);
+        const json_t *r =
+            json_array_get(json_object_get(json_object_get(doc, "analysis"), "recovery"), 0);
+        /* default 20 %: 180 ms is not back, recovery at 26 s (6 s); 100 %: back at once */
+        CHECK_NEAR(json_number_value(json_object_get(r, "recovery_s")), pass ? 0 : 6, 0);
+        CHECK_NEAR(json_number_value(json_object_get(r, "tolerance_pct")), pass ? 100 : 20, 0);
+        CHECK_INT(json_integer_value(json_object_get(r, "hold_s")), pass ? 3 : 10);
+        json_decref(doc);
+    }
+}
+
 int main(void)
 {
     RUN(verdicts);
     RUN(missing_and_interrupted);
     RUN(live_abort);
     RUN(recovery);
+    RUN(recovery_settings);
     RUN(growth);
     RUN(usl);
     RUN(parallelism);

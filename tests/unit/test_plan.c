@@ -949,6 +949,37 @@ static void aliases_and_limits(void)
 
 /* criteria: and workload: (issue 9): plain and tiered criteria, per scenario, errors at the
  * column inside the expression */
+/* recovery: {tolerance, hold} on a spiking scenario; elsewhere or malformed: errors */
+static void recovery_settings(void)
+{
+    struct plan *p = NULL;
+    char *errs = load(MIN_PLAN("    - get: /a\n")
+                      "  - {name: r, flow: f, executor: ramping-vus, stages: [{vus: 4, for: 2s}],"
+                      " recovery: {tolerance: 50%, hold: 2500ms}}\n",
+                      NULL, &p);
+    CHECK(errs == NULL);
+    free(errs);
+    if (p) {
+        CHECK_NEAR(p->scenarios[1].recovery_tol_pct, 50, 0);
+        CHECK_INT((long long)p->scenarios[1].recovery_hold_us, 2500000);
+        CHECK_NEAR(p->scenarios[0].recovery_tol_pct, 0, 0);
+        plan_free(p);
+    }
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: r, flow: f, executor: ramping-vus, "
+                                            "stages: [{vus: 4, for: 2s}], recovery: "
+                                            "{tolerance: 0.2, hold: 0s}}\n",
+                "7:98: recovery.tolerance: '0.2' is not a percentage above 0 such as 20%",
+                "7:109: recovery.hold: must be above 0 (how long p95 and errors stay back)");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: r, flow: f, executor: ramping-vus, "
+                                            "stages: [{vus: 4, for: 2s}], recovery: "
+                                            "{tolerance: 20%, for: 1s}}\n",
+                "7:103: unknown key 'for' in recovery; valid keys: tolerance, hold");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "  - {name: c, flow: f, executor: constant-vus, "
+                                            "vus: 2, duration: 1s, recovery: {hold: 1s}}\n",
+                "7:70: 'recovery' does not apply to the constant-vus executor (it takes vus, "
+                "duration)");
+}
+
 static void criteria_workload(void)
 {
     struct plan *p = NULL;
@@ -1057,6 +1088,7 @@ int main(void)
     RUN(extracts_and_cookies);
     RUN(overrides);
     RUN(aliases_and_limits);
+    RUN(recovery_settings);
     RUN(criteria_workload);
     for (int i = nmade - 1; i >= 0; i--)
         remove(made[i]);
