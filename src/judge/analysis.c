@@ -557,6 +557,43 @@ static int watched_peaks(const json_t *doc, double from, double to, const char *
     return k;
 }
 
+/* A pool gauge and its size among the watched metrics: `X_busy`/`X_total`,
+ * `X_active`/`X_max`, `active_X`/`max_X` and the like (workers_busy and workers_total,
+ * active_sessions and max_sessions). @return the index of the size for names[u], or -1. */
+static int pool_limit_of(const char **names, int np, int u)
+{
+    static const char *const used_sfx[] = {"_busy", "_running", "_active", "_in_use", "_used", NULL};
+    static const char *const lim_sfx[] = {"_total", "_max", "_limit", "_capacity", "_size", NULL};
+    static const char *const used_pfx[] = {"active_", "busy_", "used_", NULL};
+    static const char *const lim_pfx[] = {"max_", "total_", NULL};
+    const char *nm = names[u];
+    size_t len = strlen(nm);
+    for (int a = 0; used_sfx[a]; a++) {
+        size_t sl = strlen(used_sfx[a]);
+        if (len <= sl || strcmp(nm + len - sl, used_sfx[a]))
+            continue;
+        for (int j = 0; j < np; j++)
+            for (int b = 0; j != u && lim_sfx[b]; b++) {
+                size_t ll = strlen(lim_sfx[b]);
+                if (strlen(names[j]) == len - sl + ll && !strncmp(names[j], nm, len - sl) &&
+                    !strcmp(names[j] + len - sl, lim_sfx[b]))
+                    return j;
+            }
+    }
+    for (int a = 0; used_pfx[a]; a++) {
+        size_t pl = strlen(used_pfx[a]);
+        if (len <= pl || strncmp(nm, used_pfx[a], pl))
+            continue;
+        for (int j = 0; j < np; j++)
+            for (int b = 0; j != u && lim_pfx[b]; b++) {
+                size_t ll = strlen(lim_pfx[b]);
+                if (!strncmp(names[j], lim_pfx[b], ll) && !strcmp(names[j] + ll, nm + pl))
+                    return j;
+            }
+    }
+    return -1;
+}
+
 static int usl_doc(json_t *doc, json_t *an)
 {
     const json_t *scs = json_object_get(doc, "scenarios"), *s;
@@ -643,7 +680,37 @@ static int usl_doc(json_t *doc, json_t *an)
             set(f, "text", json_string(text));
             json_array_append_new(bn, f);
         }
-        if (!busy) {
+        int full = -1, full_lim = -1; /* a pool gauge at its size: the named limit */
+        for (int j = 0; j < np; j++) {
+            int lim = pool_limit_of(names, np, j);
+            if (lim < 0 || !(peaks[lim] > 0))
+                continue;
+            int at = peaks[j] >= 0.98 * peaks[lim];
+            snprintf(text, sizeof text, "%s peaked at %.4g of %s %.4g: %s", names[j], peaks[j],
+                     names[lim], peaks[lim],
+                     at ? "the pool was full, a likely limit" : "not the limit");
+            f = json_object();
+            set(f, "scenario", json_incref(json_object_get(s, "name")));
+            set(f, "kind", json_string(at ? "pool_full" : "not_limit"));
+            set(f, "metric", json_string(names[j]));
+            set(f, "text", json_string(text));
+            json_array_append_new(bn, f);
+            if (at && full < 0)
+                full = j, full_lim = lim;
+        }
+        if (full >= 0) {
+            f = json_object();
+            snprintf(text, sizeof text,
+                     "concurrency limit: %s reached %s (%.4g) while throughput was flat at "
+                     "%.3g req/s; Little's law gives about %.0f slots",
+                     names[full], names[full_lim], peaks[full_lim], pa.plateau_x, pa.slots);
+            set(f, "scenario", json_incref(json_object_get(s, "name")));
+            set(f, "kind", json_string("concurrency_limit"));
+            set(f, "slots", jnum(peaks[full_lim]));
+            set(f, "metric", json_string(names[full]));
+            set(f, "text", json_string(text));
+            json_array_append_new(bn, f);
+        } else if (!busy) {
             f = json_object();
             snprintf(text, sizeof text,
                      "concurrency limit: about %.0f slots (peak %.3g req/s x %.3g s at %g VU%s, "

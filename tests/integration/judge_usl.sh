@@ -23,7 +23,10 @@ for wt in "2 2" "2 4" "4 4"; do
     slots=$(($1 * $2))
     start_testbed --profile upload --workers "$1" --threads "$2" --work-ms 50 \
         --max-sessions 1000000 --keep-uploads 0 --backlog 1000
-    timeout 60 "$SURGE_BIN" run "$P" --target "$TB_URL" -o "$T_DIR/out$slots" -q -t 1
+    # the last round watches the testbed's metrics: its worker pool gauges name the limit
+    WATCH=()
+    [ "$slots" = 16 ] && WATCH=(--watch-prom "$TB_URL/metrics" --watch-baseline 0)
+    timeout 60 "$SURGE_BIN" run "$P" --target "$TB_URL" -o "$T_DIR/out$slots" -q -t 1 "${WATCH[@]}"
     check "W*T=$slots: run exits 0" test $? -eq 0
     R=$T_DIR/out$slots/results.json
     jcheck "W*T=$slots: parallelism within 15 % of $slots" "$R" \
@@ -43,5 +46,10 @@ for wt in "2 2" "2 4" "4 4"; do
         <(tr '\n' ' ' <"$T_DIR/out$slots/report.md"; echo)
     check "W*T=$slots: the throughput chart draws the fitted curve" \
         grep -q "USL fit" "$T_DIR/out$slots/charts/ladder-throughput-vs-vus.svg"
+    [ "$slots" = 16 ] && jcheck "W*T=16: workers_busy at workers_total is the named limit" "$R" \
+        'any(.analysis.bottleneck[]; .kind == "pool_full" and .metric == "workers_busy")
+         and any(.analysis.bottleneck[]; .kind == "concurrency_limit" and .metric == "workers_busy"
+                 and .slots == 16)
+         and any(.analysis.bottleneck[]; .kind == "not_limit" and .metric == "active_sessions")'
     kill "$TB_PID" 2>/dev/null
 done

@@ -505,6 +505,56 @@ static void recovery_settings(void)
     }
 }
 
+/* A pool gauge at its size names the limit (workers_busy at workers_total); one far from
+ * it (active_sessions of max_sessions) is listed as not the limit. */
+static void bottleneck_pool(void)
+{
+    char buf[8192];
+    int off = snprintf(buf, sizeof buf,
+                       "{\"scenarios\": [{\"name\": \"ladder\", \"executor\": "
+                       "\"ladder\", \"start_s\": 0, \"duration_s\": 7, \"levels\": [");
+    double ns[] = {1, 2, 4, 8, 16, 32, 64};
+    for (int i = 0; i < 7; i++) {
+        double x = fmin(ns[i], 4) / 0.25, r = ns[i] / x;
+        off += snprintf(buf + off, sizeof buf - (size_t)off,
+                        "%s{\"vus\": %g, \"rps\": %g, \"success_rate\": 1, \"latency_ms\": "
+                        "{\"avg\": %g}}", i ? "," : "", ns[i], x, r * 1000);
+    }
+    off += snprintf(buf + off, sizeof buf - (size_t)off,
+                    "]}], \"watch\": {\"metrics\": [{\"name\": \"workers_busy\", "
+                    "\"series\": [");
+    for (int i = 0; i < 7; i++)
+        off += snprintf(buf + off, sizeof buf - (size_t)off, "%s[%d, %g]", i ? "," : "", i,
+                        fmin(ns[i], 4));
+    snprintf(buf + off, sizeof buf - (size_t)off,
+             "]}, {\"name\": \"workers_total\", \"series\": [[0, 4], [6, 4]]}, "
+             "{\"name\": \"active_sessions\", \"series\": [[0, 1], [6, 64]]}, "
+             "{\"name\": \"max_sessions\", \"series\": [[0, 1000], [6, 1000]]}]}}");
+    json_t *doc = jl(buf);
+    CHECK_INT(analysis_doc(doc), 0);
+    const json_t *bn = json_object_get(json_object_get(doc, "analysis"), "bottleneck"), *f;
+    int full = 0, sessions = 0, limit = 0;
+    size_t i;
+    json_array_foreach(bn, i, f) {
+        const char *kind = json_string_value(json_object_get(f, "kind"));
+        const char *text = json_string_value(json_object_get(f, "text"));
+        full |= !strcmp(kind, "pool_full") &&
+                strstr(text, "workers_busy peaked at 4 of workers_total 4: the pool was full");
+        sessions |= !strcmp(kind, "not_limit") &&
+                    strstr(text, "active_sessions peaked at 64 of max_sessions 1000");
+        limit |= !strcmp(kind, "concurrency_limit") &&
+                 json_number_value(json_object_get(f, "slots")) == 4 &&
+                 strstr(text, "workers_busy reached workers_total (4)");
+    }
+    CHECK(full && sessions && limit);
+    if (!(full && sessions && limit)) {
+        char *t = json_dumps(bn, 0);
+        printf("    bottleneck: %s\n", t);
+        free(t);
+    }
+    json_decref(doc);
+}
+
 int main(void)
 {
     RUN(verdicts);
@@ -516,6 +566,7 @@ int main(void)
     RUN(usl);
     RUN(parallelism);
     RUN(analysis_on_doc);
+    RUN(bottleneck_pool);
     RUN(table);
     RUN(capacity);
     RUN(time_scale);
