@@ -71,6 +71,6 @@ int report_cmd(int argc, char **argv)
         fprintf(stderr, "surge: %s\n", err);
         return 3;
     }
-    printf("report: %s/report.md\nreport: %s/report.html\n", dir, dir);
+    outputs_print(stdout, doc, dir);
     return 0;
 }

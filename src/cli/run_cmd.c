@@ -567,6 +567,8 @@ int run_cmd(int argc, char **argv)
     if (doc && !watch_json_add(w, doc, win, p->nscenarios)) {
         if (p->workload)
             json_object_set(doc, "workload", (json_t *)p->workload);
+        if (p->report)
+            json_object_set(doc, "report", (json_t *)p->report);
         recovery_settings(p, doc);
         if (!r.interrupted && !r.unreachable && (aborted || target_exit)) {
             json_object_set_new(doc, "interrupted", json_true());
@@ -606,7 +608,7 @@ int run_cmd(int argc, char **argv)
             fprintf(stderr, "surge: %s\n", err);
             status = 3;
         } else if (!quiet) {
-            printf("report: %s/report.md\nreport: %s/report.html\n", out_dir, out_dir);
+            outputs_print(stdout, doc, out_dir);
         }
     }
     json_decref(doc);

@@ -44,7 +44,7 @@ static const struct top_key {
     {"watch", NULL},
     {"criteria", NULL},
     {"workload", NULL},
-    {"report", "report settings are not in this build"},
+    {"report", NULL},
 };
 #define NTOP_KEYS ((int)(sizeof TOP_KEYS / sizeof TOP_KEYS[0]))
 static const char *const DEFAULTS_KEYS[] = {"headers",  "timeout", "connect_timeout",
@@ -1026,7 +1026,7 @@ int plan_load(const char *path, const struct plan_overrides *ov, struct plan **o
                    "scenario '%s': the capacity executor needs criteria: (its own or the "
                    "plan's) to know when a level is too much",
                    l.p->scenarios[i].name ? l.p->scenarios[i].name : "?");
-    l.p->report = section(&l, yaml_map_get(root, "report"), "report");
+    l.p->report = ld_report(&l, yaml_map_get(root, "report"));
 
 done:
     if (l.oom)

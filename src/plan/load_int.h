@@ -123,6 +123,8 @@ void ld_kv_map(struct ld *l, const struct ynode *m, const char *what, int header
  * NULL when absent or invalid (reported). */
 void *ld_criteria(struct ld *l, const struct ynode *n, const char *where);
 void *ld_workload(struct ld *l, const struct ynode *n);
+/* report: (load_report.c): title, description, outputs; as JSON, or NULL. */
+void *ld_report(struct ld *l, const struct ynode *n);
 
 /* Flows (load_flow.c): read the `flows:` mapping into l->p->flows. */
 void ld_flows(struct ld *l, const struct ynode *flows);

@@ -537,8 +537,24 @@ static int sec_header(struct ctx *c)
     if (!target)
         target = jstr(json_object_get(d, "quick"), "url");
     char title[512], b[64];
-    snprintf(title, sizeof title, "Capacity report: %s", plan ? plan : target ? target : "run");
+    const json_t *rep = json_object_get(d, "report"); /* the plan's report: section */
+    if (jstr(rep, "title"))
+        snprintf(title, sizeof title, "%s", jstr(rep, "title"));
+    else
+        snprintf(title, sizeof title, "Capacity report: %s", plan ? plan : target ? target : "run");
     TRY(c->ops->heading(c->ud, 1, title));
+    if (jstr(rep, "description")) /* one paragraph per blank-line-separated block */
+        for (const char *p = jstr(rep, "description"); *p;) {
+            const char *e = strstr(p, "\n\n");
+            size_t len = e ? (size_t)(e - p) : strlen(p);
+            while (len && (p[len - 1] == '\n' || p[len - 1] == ' '))
+                len--;
+            if (len)
+                TRY(para(c, NULL, "%.*s", (int)len, p));
+            p = e ? e + 2 : p + strlen(p);
+            while (*p == '\n')
+                p++;
+        }
     const char *items[6];
     char it[6][600];
     int n = 0;

@@ -110,3 +110,37 @@ done
 check "run --help names --prometheus-listen and the default out dir" \
     bash -c "'$SURGE_BIN' run --help | grep -q -- '--prometheus-listen' && '$SURGE_BIN' run --help | grep -q 'surge-out/YYYYmmdd-HHMMSS'"
 check "report --help" bash -c "'$SURGE_BIN' report --help | grep -q 'usage: surge report DIR'"
+
+# 5. The plan's report: section: its title and description head report.md and report.html,
+# results.json keeps it, and only the outputs it lists are written (with the run's record).
+RP=$T_DIR/titled.yaml
+cat >"$RP" <<YAML
+target: http://127.0.0.1:1
+flows:
+  echo:
+    - {name: echo, get: /echo}
+scenarios:
+  - {name: steady, flow: echo, executor: constant-vus, vus: 1, duration: 1s}
+report:
+  title: "Echo service: readiness for launch"
+  description: |
+    Why we ran it: the launch review.
+
+    Second paragraph.
+  outputs: [md, junit]
+YAML
+timeout 60 "$SURGE_BIN" run "$RP" --target "$TB_URL" -o "$T_DIR/titled" -t 1 >"$T_DIR/titled.out" 2>&1
+check "report: run exits 0" test $? -eq 0
+check "report: the title heads report.md" grep -qx '# Echo service: readiness for launch' "$T_DIR/titled/report.md"
+check "report: the description, one paragraph per block" \
+    bash -c "grep -qx 'Why we ran it: the launch review.' '$T_DIR/titled/report.md' && grep -qx 'Second paragraph.' '$T_DIR/titled/report.md'"
+jcheck "report: results.json keeps the section" "$T_DIR/titled/results.json" \
+    '.report.title == "Echo service: readiness for launch" and .report.outputs == ["md", "junit"]'
+for f in results.json series.ndjson report.md junit.xml steady.hlog; do
+    check "report: outputs [md, junit] still writes $f" test -s "$T_DIR/titled/$f"
+done
+for f in report.html series.csv; do
+    check "report: outputs [md, junit] leaves out $f" test ! -e "$T_DIR/titled/$f"
+done
+check "report: the summary names only report.md" \
+    bash -c "grep -q 'report: .*/report.md' '$T_DIR/titled.out' && ! grep -q 'report.html' '$T_DIR/titled.out'"

@@ -551,15 +551,19 @@ static void unknown_keys(void)
 {
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "flow: {}\n",
                 "7:1: unknown key 'flow' in the plan (did you mean 'flows'?); valid keys: "
-                "target, defaults, vars, data, flows, scenarios, watch, criteria, workload");
-    /* a key of a stage not built yet is an error (with its place), never silently kept */
-    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "report: {}\n",
-                "7:1: report: not supported yet; report settings are not in this build, so "
-                "nothing would check or use it: remove it from the plan");
+                "target, defaults, vars, data, flows, scenarios, watch, criteria, workload, report");
+    /* report: checked like every section */
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "report: {title: \"\", outputs: [md, pdf, md], "
+                                            "colour: red}\n",
+                "7:45: unknown key 'colour' in report; valid keys: title, description, outputs",
+                "7:18: report.title: empty (leave the key out for the default)",
+                "7:35: report.outputs: unknown output 'pdf' (md, html, junit, csv; results.json "
+                "and series.ndjson are always written)",
+                "7:40: report.outputs: 'md' given twice");
     /* a typo of one is suggested all the same */
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "critera: []\n",
                 "7:1: unknown key 'critera' in the plan (did you mean 'criteria'?); valid keys: "
-                "target, defaults, vars, data, flows, scenarios, watch, criteria, workload");
+                "target, defaults, vars, data, flows, scenarios, watch, criteria, workload, report");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n      heders: {a: b}\n"),
                 "5:7: unknown key 'heders' in a request step (did you mean 'headers'?); valid "
                 "keys: get, post, put, patch, delete, head, options, name, headers, query, body, "
