@@ -569,6 +569,8 @@ int run_cmd(int argc, char **argv)
             json_object_set(doc, "workload", (json_t *)p->workload);
         if (p->report)
             json_object_set(doc, "report", (json_t *)p->report);
+        if (ov.time_scale != 1) /* a rehearsal: the report says how to read its times */
+            json_object_set_new(doc, "time_scale", json_real(ov.time_scale));
         recovery_settings(p, doc);
         if (!r.interrupted && !r.unreachable && (aborted || target_exit)) {
             json_object_set_new(doc, "interrupted", json_true());

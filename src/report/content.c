@@ -27,6 +27,10 @@ struct ctx {
 
 /* ---- JSON access ---- */
 
+/* A growth slope whose fit explains less than this of the variance is noise, not a
+ * trend (the judge's memory verdict uses the same bound). */
+#define GROWTH_MIN_R2 0.5
+
 static int jnum(const json_t *o, const char *key, double *v)
 {
     const json_t *j = json_object_get(o, key);
@@ -555,8 +559,8 @@ static int sec_header(struct ctx *c)
             while (*p == '\n')
                 p++;
         }
-    const char *items[6];
-    char it[6][600];
+    const char *items[7];
+    char it[7][600];
     int n = 0;
     if (jstr(d, "started"))
         snprintf(it[n++], 600, "Date: %s", jstr(d, "started"));
@@ -566,6 +570,13 @@ static int sec_header(struct ctx *c)
         snprintf(it[n++], 600, "Plan: %s", plan);
     fmt_dur(b, sizeof b, jnum0(d, "duration_s"));
     snprintf(it[n++], 600, "Duration: %s", b);
+    double ts;
+    if (jnum(d, "time_scale", &ts) && ts != 1)
+        snprintf(it[n++], 600,
+                 "Time scale: %g (a rehearsal: simulated durations ran %g times as long; the "
+                 "tables show measured times, criteria on times are judged in the plan's time, "
+                 "measured / %g)",
+                 ts, ts, ts);
     const char *ver = jstr(json_object_get(d, "tool"), "version");
     snprintf(it[n++], 600, "Tool: surge %s (%s)", ver ? ver : "?", jstr(d, "schema") ? jstr(d, "schema") : "?");
     for (int i = 0; i < n; i++)
@@ -738,7 +749,9 @@ static int scenario_watch_table(struct ctx *c, const json_t *w)
         }
         const json_t *gr = json_object_get(m, "growth");
         double pct;
-        if (jnum(gr, "pct_per_h", &pct))
+        if (jnum(gr, "pct_per_h", &pct) && jnum0(gr, "r2") < GROWTH_MIN_R2)
+            snprintf(g, sizeof g, "no trend (r² %.2f)", jnum0(gr, "r2"));
+        else if (jnum(gr, "pct_per_h", &pct))
             snprintf(g, sizeof g, "%+.1f %%/h (r² %.2f)", pct, jnum0(gr, "r2"));
         if (tbl_cell(&t, "%s", k) || tbl_cell(&t, "%s", v[0]) || tbl_cell(&t, "%s", v[1]) ||
             tbl_cell(&t, "%s", v[2]) || tbl_cell(&t, "%s", v[3]) || tbl_cell(&t, "%s", v[4]) ||
@@ -841,7 +854,9 @@ static int sec_resources(struct ctx *c)
         }
         const json_t *gr = json_object_get(m, "growth");
         double pct;
-        if (jnum(gr, "pct_per_h", &pct)) {
+        if (jnum(gr, "pct_per_h", &pct) && jnum0(gr, "r2") < GROWTH_MIN_R2) {
+            snprintf(g, sizeof g, "no trend (r² %.2f)", jnum0(gr, "r2"));
+        } else if (jnum(gr, "pct_per_h", &pct)) {
             char ph[64];
             svg_fmt_value(ph, sizeof ph, jnum0(gr, "per_h"), u);
             snprintf(g, sizeof g, "%+.1f %%/h (%s/h, r² %.2f)", pct, ph, jnum0(gr, "r2"));

@@ -803,7 +803,10 @@ void watch_summary_print(watch *w, FILE *f, const struct watch_window *win, int 
             if (r.has_baseline)
                 off += (size_t)snprintf(line + off, sizeof line - off, "baseline %s, ", b);
             off += (size_t)snprintf(line + off, sizeof line - off, "avg %s, peak %s", a, p);
-            if (r.has_growth) {
+            if (r.has_growth && r.growth_r2 < 0.5) { /* as the judge: noise, not a trend */
+                off += (size_t)snprintf(line + off, sizeof line - off, ", no growth trend (r2 %.2f)",
+                                        r.growth_r2);
+            } else if (r.has_growth) {
                 char g[32];
                 units_fmt_bytes(fabs(r.growth_per_h), g, sizeof g);
                 off += (size_t)snprintf(line + off, sizeof line - off,
