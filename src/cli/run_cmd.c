@@ -14,10 +14,12 @@
 
 #include "cli/watch_setup.h"
 #include "exec/runner.h"
+#include "exec/segment.h"
 #include "flow/trace.h"
 #include "judge/judge.h"
 #include "plan/plan.h"
 #include "util/units.h"
+#include "report/histfile.h"
 #include "report/hlog.h"
 #include "report/ndjson.h"
 #include "report/outfile.h"
@@ -55,6 +57,9 @@ static const char *usage =
     "      --watch-interval D watch sampling period (default: the plan's, else 1s)\n"
     "      --watch-baseline D watch the idle target this long before load (default: the\n"
     "                         plan's, else 5s; 0: none)\n"
+    "      --segment K/N      run share K of N of every scenario (VUs, iterations and\n"
+    "                         arrival rates split so the N shares add up to the plan;\n"
+    "                         merge their out dirs with surge merge; docs/distributed.md)\n"
     "      --prometheus-listen HOST:PORT\n"
     "                         serve surge's live figures at http://HOST:PORT/metrics in\n"
     "                         Prometheus text format while the run goes\n"
@@ -93,6 +98,7 @@ struct streams {
     promexp *prom;       /* --prometheus-listen, or NULL */
     watch *w;            /* the watched service, or NULL */
     judge *jd;           /* the criteria: abort_on_fail each second, capacity levels */
+    histfile *hf;        /* histograms.json: every full histogram, for surge merge */
 };
 
 /* The capacity executor's per-level verdict. */
@@ -156,6 +162,26 @@ static void on_second_hist(void *ud, int sc, uint32_t t_run, const hist *lat)
     }
     if (st->hlogs[sc])
         hlog_interval(st->hlogs[sc], t_run, 1.0, lat);
+    if (st->hf && histfile_second(st->hf, st->p->scenarios[sc].name, t_run, lat)) {
+        histfile_free(st->hf); /* no memory: no histograms.json rather than a partial one */
+        st->hf = NULL;
+    }
+}
+
+/* histograms.json: the run's full histograms, for an exact surge merge. 0 or -1. */
+static int save_histograms(struct streams *st, const struct run_result *r)
+{
+    char path[4200], err[512];
+    snprintf(path, sizeof path, "%s/histograms.json", st->dir);
+    if (!st->hf || histfile_results(st->hf, r)) {
+        fprintf(stderr, "surge: out of memory for %s\n", path);
+        return -1;
+    }
+    if (results_json_save(histfile_doc(st->hf), path, err, sizeof err)) {
+        fprintf(stderr, "surge: %s\n", err);
+        return -1;
+    }
+    return 0;
 }
 
 static ndjson *open_series(const struct plan *p, const char *out_dir, double *epoch)
@@ -246,6 +272,7 @@ int run_cmd(int argc, char **argv)
         {"watch-pid", required_argument, NULL, 'W'}, {"watch-prom", required_argument, NULL, 'M'},
         {"health", required_argument, NULL, 'H'},    {"watch-interval", required_argument, NULL, 'I'},
         {"watch-baseline", required_argument, NULL, 'B'},
+        {"segment", required_argument, NULL, 'K'},
         {NULL, 0, NULL, 0},
     };
     int validate = !strcmp(argv[0], "validate");
@@ -257,6 +284,7 @@ int run_cmd(int argc, char **argv)
     const char *prom_addr = NULL;
     long trace_n = 0;
     struct watch_quick wf = {.baseline_s = -1};
+    struct segment seg = {0, 0};
     opterr = 0;
     optind = 0;
     for (;;) {
@@ -377,6 +405,13 @@ int run_cmd(int argc, char **argv)
                 wf.baseline_s = (double)us / 1e6;
             break;
         }
+        case 'K':
+            if (segment_parse(optarg, &seg)) {
+                fprintf(stderr, "surge: bad value '%s' for --segment (K/N: share K of N, "
+                        "1 <= K <= N <= %d, e.g. 2/3)\n", optarg, SEGMENT_MAX_N);
+                return 2;
+            }
+            break;
         case 'h':
             fputs(usage, stdout);
             return 0;
@@ -416,6 +451,20 @@ int run_cmd(int argc, char **argv)
     }
     if (validate && trace_n && !dry_run) {
         fprintf(stderr, "surge: --trace goes with surge run or surge validate --dry-run\n");
+        plan_free(p);
+        return 2;
+    }
+    for (int k = 0; !segment_whole(seg) && k < p->nscenarios; k++) {
+        if (p->scenarios[k].exec != EXEC_CAPACITY)
+            continue;
+        fprintf(stderr, "surge: --segment: scenario '%s' (%s:%d:%d) uses the capacity executor, "
+                "whose levels follow its own verdicts: it cannot be split into shares\n",
+                p->scenarios[k].name, p->file, p->scenarios[k].loc.line, p->scenarios[k].loc.col);
+        plan_free(p);
+        return 2;
+    }
+    if (!segment_whole(seg) && (validate || dry_run)) {
+        fprintf(stderr, "surge: --segment goes with surge run\n");
         plan_free(p);
         return 2;
     }
@@ -476,7 +525,7 @@ int run_cmd(int argc, char **argv)
         return rc == -ENOMEM ? 3 : 2;
     }
     judge_set_time_scale(jd, ov.time_scale);
-    struct streams st = {.p = p, .dir = out_dir, .w = w, .jd = jd};
+    struct streams st = {.p = p, .dir = out_dir, .w = w, .jd = jd, .hf = histfile_new()};
     st.series = open_series(p, out_dir, &st.start_epoch);
     if (!(st.hlogs = calloc((size_t)p->nscenarios + 1, sizeof *st.hlogs))) {
         fprintf(stderr, "surge: out of memory\n");
@@ -485,6 +534,7 @@ int run_cmd(int argc, char **argv)
         watch_free(w);
         trace_free(tr);
         plan_free(p);
+        histfile_free(st.hf);
         return 3;
     }
     if (prom_addr) {
@@ -496,6 +546,7 @@ int run_cmd(int argc, char **argv)
             watch_free(w);
             trace_free(tr);
             plan_free(p);
+            histfile_free(st.hf);
             return 2;
         }
         if (!quiet)
@@ -506,12 +557,15 @@ int run_cmd(int argc, char **argv)
                              .on_second = on_second, .on_second_ud = &st,
                              .on_second_hist = on_second_hist, .on_hard_stop = on_hard_stop,
                              .abort_unreachable_us = abort_us, .trace = tr, .watch = w,
-                             .level_ok = level_check};
+                             .level_ok = level_check, .segment = seg};
     struct run_result r = {0};
     int status = 1;
+    char segtxt[48] = "";
+    if (!segment_whole(seg))
+        snprintf(segtxt, sizeof segtxt, ", share %d of %d", seg.k + 1, seg.n);
     if (!quiet)
-        fprintf(stderr, "surge: running %s against %s (%d scenario%s, %d threads)\n", path,
-                p->target, p->nscenarios, p->nscenarios == 1 ? "" : "s", threads);
+        fprintf(stderr, "surge: running %s against %s (%d scenario%s, %d threads%s)\n", path,
+                p->target, p->nscenarios, p->nscenarios == 1 ? "" : "s", threads, segtxt);
     enum runner_fail why;
     runner *rn = runner_run(p, &ro, &r, &why, err, sizeof err);
     ndjson_close(st.series);
@@ -526,6 +580,7 @@ int run_cmd(int argc, char **argv)
         trace_free(tr);
         judge_free(jd);
         plan_free(p);
+        histfile_free(st.hf);
         return why == RUNNER_FAIL_INPUT ? 2 : 3;
     }
     struct watch_window *win = calloc((size_t)p->nscenarios + 1, sizeof *win);
@@ -577,6 +632,8 @@ int run_cmd(int argc, char **argv)
         } else if (!quiet) {
             printf("results: %s\n", json_path);
         }
+        if (save_histograms(&st, &r))
+            status = 3;
         if (outputs_write(doc, out_dir, err, sizeof err)) {
             fprintf(stderr, "surge: %s\n", err);
             status = 3;
@@ -585,6 +642,7 @@ int run_cmd(int argc, char **argv)
         }
     }
     json_decref(doc);
+    histfile_free(st.hf);
     free(win);
     watch_free(w);
     judge_free(jd);
