@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/watch_setup.h"
+#include "dist/dist.h"
 #include "exec/runner.h"
 #include "exec/segment.h"
 #include "flow/trace.h"
@@ -280,11 +281,13 @@ int run_cmd(int argc, char **argv)
     char def_out[64];
     struct plan_overrides ov = {.vars = vars, .scenarios = scen, .time_scale = 1};
     uint64_t abort_us = 10000000;
-    int threads = 0, quiet = 0, dry_run = 0;
+    int threads = 0, dry_run = 0;
     const char *prom_addr = NULL;
     long trace_n = 0;
     struct watch_quick wf = {.baseline_s = -1};
-    struct segment seg = {0, 0};
+    const struct dist_hooks *dh = dist_get(); /* surge-mpi: this rank's share */
+    struct segment seg = dh ? dh->segment : (struct segment){0, 0};
+    int quiet = dh ? dh->quiet : 0;
     opterr = 0;
     optind = 0;
     for (;;) {
@@ -406,6 +409,10 @@ int run_cmd(int argc, char **argv)
             break;
         }
         case 'K':
+            if (dh) {
+                fprintf(stderr, "surge: --segment: surge-mpi gives each rank its share\n");
+                return 2;
+            }
             if (segment_parse(optarg, &seg)) {
                 fprintf(stderr, "surge: bad value '%s' for --segment (K/N: share K of N, "
                         "1 <= K <= N <= %d, e.g. 2/3)\n", optarg, SEGMENT_MAX_N);
@@ -557,7 +564,9 @@ int run_cmd(int argc, char **argv)
                              .on_second = on_second, .on_second_ud = &st,
                              .on_second_hist = on_second_hist, .on_hard_stop = on_hard_stop,
                              .abort_unreachable_us = abort_us, .trace = tr, .watch = w,
-                             .level_ok = level_check, .segment = seg};
+                             .level_ok = level_check, .segment = seg,
+                             .start_sync = dh ? dh->start_sync : NULL,
+                             .start_sync_ud = dh ? dh->ud : NULL};
     struct run_result r = {0};
     int status = 1;
     char segtxt[48] = "";

@@ -784,6 +784,8 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
         if (watch_baseline_s(o->watch) > 0)
             baseline_wait(r, watch_baseline_s(o->watch));
     }
+    if (o->start_sync) /* a distributed run: every process starts its load together */
+        o->start_sync(o->start_sync_ud);
     r->start_us = clock_us();
     watch_mark_t0(o->watch, r->start_us);
     emit_baseline(r);

@@ -56,6 +56,11 @@ struct runner_opts {
      * add up to the plan. The zero value: the whole plan. The capacity executor cannot
      * be split (its levels follow its own verdicts): the caller refuses it. */
     struct segment segment;
+    /* Called once on the main thread just before load starts (after the watch's baseline,
+     * also when a signal came in it): returns when every process of a distributed run
+     * starts (dist/dist.h). NULL: load starts at once. */
+    void (*start_sync)(void *ud);
+    void *start_sync_ud;
 };
 
 /* Why runner_run failed, for the exit status. */

@@ -1,0 +1,249 @@
+/* surge_mpi.c — surge-mpi, the MPI launcher (built with `make MPI=1`):
+ * `mpirun -np N surge-mpi run PLAN --out DIR [run options]`. Rank r runs share r+1 of N
+ * of every scenario (exec/segment.h) into DIR/rank-(r+1); all ranks start the load at one
+ * instant (a barrier, then a start time rank 0 chooses); at the end every rank's
+ * results.json and full histograms (histograms.json) go to rank 0, which writes them
+ * under its DIR/rank-K, merges them (surge merge: exact histogram merges), judges the
+ * criteria and writes the one report into DIR. Only rank 0 shows the live view. */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mpi.h>
+
+#include "cli/merge_cmd.h"
+#include "cli/run_cmd.h"
+#include "dist/dist.h"
+#include "report/outfile.h"
+
+#define START_DELAY_NS 250000000LL /* the common start: this long after the barrier */
+
+static const char *usage =
+    "usage: mpirun -np N surge-mpi run PLAN.yaml --out DIR [surge run options]\n"
+    "  each rank runs share rank+1 of N of every scenario into DIR/rank-K; rank 0 merges\n"
+    "  them into DIR (results.json, reports) and judges the criteria (docs/distributed.md)\n"
+    "exit status (every rank): as surge run and surge merge: 0 criteria met, 1 a criterion\n"
+    "  failed, 2 bad usage or an invalid plan, 3 a rank's share did not complete (its share\n"
+    "  is marked incomplete in the merged report), 130/143 interrupted\n";
+
+struct rank_state {
+    MPI_Comm comm;
+    int rank, size;
+    int synced;           /* the start collective done */
+};
+
+/* The common start: a barrier, then rank 0's wall-clock instant shortly after it (the
+ * hosts' clocks agree through NTP/PTP; on one host exactly), slept to by every rank. */
+static void start_sync(void *ud)
+{
+    struct rank_state *st = ud;
+    int64_t at_ns = 0;
+    st->synced = 1;
+    MPI_Barrier(st->comm);
+    if (st->rank == 0) {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        at_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec + START_DELAY_NS;
+    }
+    MPI_Bcast(&at_ns, 1, MPI_INT64_T, 0, st->comm);
+    struct timespec at = {.tv_sec = (time_t)(at_ns / 1000000000LL),
+                          .tv_nsec = (long)(at_ns % 1000000000LL)};
+    while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &at, NULL) == EINTR)
+        ;
+}
+
+/* The whole of a file (NUL-terminated; *len its length), or NULL when absent. */
+static char *slurp(const char *path, int *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long n;
+    *len = 0;
+    if (!f)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && n < INT32_MAX &&
+        fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) &&
+        fread(buf, 1, (size_t)n, f) == (size_t)n) {
+        buf[n] = '\0';
+        *len = (int)n;
+    } else {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    return buf;
+}
+
+/* Write len bytes to path atomically. 0 or -1. */
+static int spill(const char *path, const char *buf, int len)
+{
+    char tmp[4300];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+    FILE *f = fopen(tmp, "wb");
+    int ok = f && fwrite(buf, 1, (size_t)len, f) == (size_t)len;
+    if (f && fclose(f))
+        ok = 0;
+    if (!ok || rename(tmp, path)) {
+        fprintf(stderr, "surge-mpi: cannot write '%s': %s\n", path, strerror(errno));
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* Gather one file of every rank to rank 0, which writes it as DIR/rank-K/name (its own
+ * is already there). A rank without the file sends nothing. */
+static void gather_file(struct rank_state *st, const char *dir, const char *name)
+{
+    char path[4200];
+    int len = 0, *lens = NULL, *offs = NULL, total = 0;
+    snprintf(path, sizeof path, "%s/rank-%d/%s", dir, st->rank + 1, name);
+    char *mine = slurp(path, &len), *all = NULL;
+    if (st->rank == 0) {
+        lens = calloc((size_t)st->size, sizeof *lens);
+        offs = calloc((size_t)st->size, sizeof *offs);
+    }
+    MPI_Gather(&len, 1, MPI_INT, lens, 1, MPI_INT, 0, st->comm);
+    if (st->rank == 0) {
+        for (int k = 0; k < st->size; k++) {
+            offs[k] = total;
+            total += lens[k] > INT32_MAX - total ? 0 : lens[k];
+        }
+        all = malloc((size_t)total + 1);
+    }
+    MPI_Gatherv(mine, len, MPI_CHAR, all, lens, offs, MPI_CHAR, 0, st->comm);
+    for (int k = 1; st->rank == 0 && all && k < st->size; k++) {
+        if (!lens[k])
+            continue;
+        snprintf(path, sizeof path, "%s/rank-%d", dir, k + 1);
+        if (outfile_mkdir_p(path))
+            continue;
+        snprintf(path, sizeof path, "%s/rank-%d/%s", dir, k + 1, name);
+        spill(path, all + offs[k], lens[k]);
+    }
+    free(mine);
+    free(all);
+    free(lens);
+    free(offs);
+}
+
+/* The run options with the out dir replaced by DIR/rank-K; *dir set to DIR. */
+static char **rank_argv(int argc, char **argv, int rank, const char **dir, int *nargc, int *quiet)
+{
+    char **nv = calloc((size_t)argc + 2, sizeof *nv);
+    static char rank_dir[4200];
+    *dir = NULL;
+    if (!nv)
+        return NULL;
+    int n = 0;
+    for (int i = 1; i < argc; i++) { /* argv[1] is "run" */
+        const char *a = argv[i];
+        if ((!strcmp(a, "-o") || !strcmp(a, "--out")) && i + 1 < argc) {
+            *dir = argv[++i];
+            continue;
+        }
+        if (!strncmp(a, "--out=", 6)) {
+            *dir = a + 6;
+            continue;
+        }
+        if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
+            *quiet = 1;
+        nv[n++] = argv[i];
+    }
+    if (*dir) {
+        snprintf(rank_dir, sizeof rank_dir, "%s/rank-%d", *dir, rank + 1);
+        nv[n++] = "--out";
+        nv[n++] = rank_dir;
+    }
+    *nargc = n;
+    return nv;
+}
+
+int main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    int provided;
+    if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+        fprintf(stderr, "surge-mpi: MPI_Init failed\n");
+        return 3;
+    }
+    struct rank_state st = {0};
+    MPI_Comm_dup(MPI_COMM_WORLD, &st.comm);
+    MPI_Comm_rank(st.comm, &st.rank);
+    MPI_Comm_size(st.comm, &st.size);
+    const char *dir = NULL;
+    int nargc = 0, quiet = 0, status;
+    char **nv = argc >= 2 && !strcmp(argv[1], "run")
+                    ? rank_argv(argc, argv, st.rank, &dir, &nargc, &quiet)
+                    : NULL;
+    if (!nv || !dir) {
+        if (st.rank == 0)
+            fprintf(stderr, "surge-mpi: %s\n%s",
+                    nv ? "--out DIR is required (each rank writes DIR/rank-K)"
+                       : "the command is run",
+                    usage);
+        free(nv);
+        MPI_Comm_free(&st.comm);
+        MPI_Finalize();
+        return 2;
+    }
+    struct dist_hooks hooks = {.segment = {st.rank, st.size}, .quiet = st.rank != 0 || quiet,
+                               .start_sync = start_sync, .ud = &st};
+    dist_set(&hooks);
+    status = run_cmd(nargc, nv);
+    if (!st.synced) /* it stopped before load: the others still wait at the start */
+        start_sync(&st);
+    int *all_status = st.rank == 0 ? calloc((size_t)st.size, sizeof *all_status) : NULL;
+    MPI_Gather(&status, 1, MPI_INT, all_status, 1, MPI_INT, 0, st.comm);
+    gather_file(&st, dir, "results.json");
+    gather_file(&st, dir, "histograms.json");
+    if (st.rank == 0) {
+        int bad_input = 0, signal_status = 0;
+        for (int k = 0; all_status && k < st.size; k++) {
+            if (all_status[k] == 2)
+                bad_input = 1;
+            if (all_status[k] >= 128 && !signal_status)
+                signal_status = all_status[k];
+            if (all_status[k] != 0 && all_status[k] != 1)
+                fprintf(stderr, "surge-mpi: rank %d (share %d/%d) exited with status %d\n", k,
+                        k + 1, st.size, all_status[k]);
+        }
+        if (bad_input) {
+            status = 2;
+        } else {
+            char **mv = calloc((size_t)st.size + 5, sizeof *mv);
+            char (*dirs)[4200] = calloc((size_t)st.size, sizeof *dirs);
+            int m = 0;
+            if (mv && dirs) {
+                mv[m++] = "merge";
+                for (int k = 0; k < st.size; k++) {
+                    snprintf(dirs[k], sizeof dirs[k], "%s/rank-%d", dir, k + 1);
+                    mv[m++] = dirs[k];
+                }
+                mv[m++] = "--out";
+                mv[m++] = (char *)dir;
+                if (quiet)
+                    mv[m++] = "-q";
+                status = merge_cmd(m, mv);
+            } else {
+                status = 3;
+            }
+            free(mv);
+            free(dirs);
+            if (signal_status)
+                status = signal_status;
+        }
+    }
+    free(all_status);
+    MPI_Bcast(&status, 1, MPI_INT, 0, st.comm); /* every rank exits as rank 0 says */
+    free(nv);
+    MPI_Comm_free(&st.comm);
+    MPI_Finalize();
+    return status;
+}
