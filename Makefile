@@ -120,7 +120,7 @@ $(SURGE_MPI): $(MPI_OBJ) $(BUILD)/libsurge.a
 endif
 
 deps:
-	$(Q)scripts/deps
+	$(Q)scripts/deps $(if $(filter 1,$(MPI)),mpi)
 
 # The README's test command: install what is missing, build, run every test.
 test: deps
