@@ -100,6 +100,9 @@ struct streams {
     watch *w;            /* the watched service, or NULL */
     judge *jd;           /* the criteria: abort_on_fail each second, capacity levels */
     histfile *hf;        /* histograms.json: every full histogram, for surge merge */
+    const struct dist_hooks *dh; /* surge-mpi's hooks, or NULL */
+    json_t *sec_hists;   /* with dh: this second's histograms {SCENARIO: entry} */
+    int dist_stop;       /* with dh: the reporting process stopped the whole run */
 };
 
 /* The capacity executor's per-level verdict. */
@@ -116,8 +119,21 @@ static int on_second(void *ud, const json_t *line)
     struct streams *st = ud;
     if (st->series)
         ndjson_write(st->series, line);
-    promexp_second(st->prom, line);
-    return judge_second(st->jd, line);
+    if (!st->dh || !st->dh->second) {
+        promexp_second(st->prom, line);
+        return judge_second(st->jd, line);
+    }
+    /* distributed: the reporting process judges the whole run's second, the others none */
+    json_t *merged = NULL;
+    int stop = st->dh->second(st->dh->ud, line, st->sec_hists, &merged);
+    json_object_clear(st->sec_hists);
+    if (stop)
+        st->dist_stop = 1;
+    promexp_second(st->prom, merged ? merged : line);
+    if (merged && judge_second(st->jd, merged) && st->dh->abort)
+        st->dh->abort(st->dh->ud);
+    json_decref(merged);
+    return stop || judge_abort_reason(st->jd)[0] != '\0';
 }
 
 /* A second signal: the workers are still stopping, so write what series.ndjson already
@@ -163,6 +179,8 @@ static void on_second_hist(void *ud, int sc, uint32_t t_run, const hist *lat)
     }
     if (st->hlogs[sc])
         hlog_interval(st->hlogs[sc], t_run, 1.0, lat);
+    if (st->sec_hists)
+        json_object_set_new(st->sec_hists, st->p->scenarios[sc].name, histfile_entry(lat));
     if (st->hf && histfile_second(st->hf, st->p->scenarios[sc].name, t_run, lat)) {
         histfile_free(st->hf); /* no memory: no histograms.json rather than a partial one */
         st->hf = NULL;
@@ -532,7 +550,8 @@ int run_cmd(int argc, char **argv)
         return rc == -ENOMEM ? 3 : 2;
     }
     judge_set_time_scale(jd, ov.time_scale);
-    struct streams st = {.p = p, .dir = out_dir, .w = w, .jd = jd, .hf = histfile_new()};
+    struct streams st = {.p = p, .dir = out_dir, .w = w, .jd = jd, .hf = histfile_new(),
+                         .dh = dh, .sec_hists = dh && dh->second ? json_object() : NULL};
     st.series = open_series(p, out_dir, &st.start_epoch);
     if (!(st.hlogs = calloc((size_t)p->nscenarios + 1, sizeof *st.hlogs))) {
         fprintf(stderr, "surge: out of memory\n");
@@ -542,6 +561,7 @@ int run_cmd(int argc, char **argv)
         trace_free(tr);
         plan_free(p);
         histfile_free(st.hf);
+        json_decref(st.sec_hists);
         return 3;
     }
     if (prom_addr) {
@@ -554,6 +574,7 @@ int run_cmd(int argc, char **argv)
             trace_free(tr);
             plan_free(p);
             histfile_free(st.hf);
+            json_decref(st.sec_hists);
             return 2;
         }
         if (!quiet)
@@ -577,6 +598,9 @@ int run_cmd(int argc, char **argv)
                 p->target, p->nscenarios, p->nscenarios == 1 ? "" : "s", threads, segtxt);
     enum runner_fail why;
     runner *rn = runner_run(p, &ro, &r, &why, err, sizeof err);
+    if (dh && dh->seconds_end)
+        dh->seconds_end(dh->ud); /* the other processes' last seconds */
+    json_decref(st.sec_hists);
     ndjson_close(st.series);
     promexp_free(st.prom);
     for (int i = 0; i < p->nscenarios; i++)
@@ -598,9 +622,11 @@ int run_cmd(int argc, char **argv)
         runner_window(rn, i, &win[i].from_s, &win[i].to_s);
     }
     /* the run is over (or interrupted): judge what was measured, watch figures included */
-    int aborted = judge_abort_reason(jd)[0] != '\0';
+    int aborted = judge_abort_reason(jd)[0] != '\0' || st.dist_stop;
     if (aborted)
-        fprintf(stderr, "surge: stopped early: %s (abort_on_fail)\n", judge_abort_reason(jd));
+        fprintf(stderr, "surge: stopped early: %s (abort_on_fail)\n",
+                judge_abort_reason(jd)[0] ? judge_abort_reason(jd)
+                                          : "the whole run's criteria, judged by rank 0");
     int target_exit = watch_target_aborted(w);
     json_t *doc = win ? results_json_build(&r) : NULL;
     int verdict = -ENOMEM;

@@ -170,6 +170,80 @@ static void merge_part(struct mctx *m, json_t *dst, const char *arr, size_t k, c
     hist_free(acc);
 }
 
+/* Point p added into d: the per-second counters summed, the longer span kept. */
+static void add_point(json_t *d, const json_t *p)
+{
+    static const char *const sums[] = {"requests", "failed", "bytes_in", "vus", "dropped",
+                                       "refused"};
+    for (size_t s = 0; s < sizeof sums / sizeof *sums; s++)
+        add_int(d, p, sums[s]);
+    add_map(d, p, "errors");
+    if (integer(p, "span") > integer(d, "span"))
+        json_object_set_new(d, "span", json_integer(integer(p, "span")));
+}
+
+/* A point's latency figures from a merged histogram. */
+static void point_latency(json_t *v, const hist *acc)
+{
+    json_object_set_new(v, "p50_ms", num((double)hist_percentile(acc, 50) / 1e3));
+    json_object_set_new(v, "p90_ms", num((double)hist_percentile(acc, 90) / 1e3));
+    json_object_set_new(v, "p95_ms", num((double)hist_percentile(acc, 95) / 1e3));
+    json_object_set_new(v, "p99_ms", num((double)hist_percentile(acc, 99) / 1e3));
+    json_object_set_new(v, "max_ms", num((double)hist_max(acc) / 1e3));
+}
+
+int merge_second(json_t *const *lines, json_t *const *hists, int n, json_t **out, char *err,
+                 int errlen)
+{
+    struct mctx m = {.n = n, .err = err, .errlen = errlen};
+    json_t *merged = NULL, *scs = json_object();
+    int first = -1;
+    for (int i = 0; i < n; i++)
+        if (lines[i] && first < 0)
+            first = i;
+    if (first < 0 || !scs) {
+        json_decref(scs);
+        snprintf(err, (size_t)errlen, first < 0 ? "no second to merge" : "out of memory");
+        return first < 0 ? -EINVAL : -ENOMEM;
+    }
+    if (!(merged = json_deep_copy(lines[first]))) {
+        json_decref(scs);
+        snprintf(err, (size_t)errlen, "out of memory");
+        return -ENOMEM;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *name;
+        json_t *p;
+        json_object_foreach(json_object_get(lines[i], "scenarios"), name, p) {
+            json_t *d = json_object_get(scs, name);
+            if (!d)
+                json_object_set_new(scs, name, json_deep_copy(p));
+            else
+                add_point(d, p);
+        }
+    }
+    const char *name;
+    json_t *v;
+    json_object_foreach(scs, name, v) {
+        hist *acc = NULL;
+        for (int i = 0; i < n; i++) {
+            const json_t *e = json_object_get(hists[i], name);
+            if (e)
+                merge_entry(&m, &acc, e, "a rank's second", "a malformed histogram");
+        }
+        if (acc)
+            point_latency(v, acc);
+        hist_free(acc);
+    }
+    json_object_set_new(merged, "scenarios", scs);
+    if (m.rc) {
+        json_decref(merged);
+        return m.rc;
+    }
+    *out = merged;
+    return 0;
+}
+
 /* The scenario's per-second series: points of every share with the same t_run summed,
  * their latency from the shares' histograms of the seconds the point covers. */
 static json_t *merge_series(struct mctx *m, const char *name)
@@ -191,13 +265,7 @@ static json_t *merge_series(struct mctx *m, const char *name)
                 json_object_set_new(by_t, t, json_deep_copy(p));
                 continue;
             }
-            static const char *const sums[] = {"requests", "failed", "bytes_in", "vus",
-                                               "dropped", "refused"};
-            for (size_t s = 0; s < sizeof sums / sizeof *sums; s++)
-                add_int(d, p, sums[s]);
-            add_map(d, p, "errors");
-            if (integer(p, "span") > integer(d, "span"))
-                json_object_set_new(d, "span", json_integer(integer(p, "span")));
+            add_point(d, p);
         }
     }
     json_object_foreach(by_t, key, v) {
@@ -215,13 +283,8 @@ static json_t *merge_series(struct mctx *m, const char *name)
                     merge_entry(m, &acc, e, m->sh[i].source, "histograms.json: a second");
             }
         }
-        if (acc) {
-            json_object_set_new(v, "p50_ms", num((double)hist_percentile(acc, 50) / 1e3));
-            json_object_set_new(v, "p90_ms", num((double)hist_percentile(acc, 90) / 1e3));
-            json_object_set_new(v, "p95_ms", num((double)hist_percentile(acc, 95) / 1e3));
-            json_object_set_new(v, "p99_ms", num((double)hist_percentile(acc, 99) / 1e3));
-            json_object_set_new(v, "max_ms", num((double)hist_max(acc) / 1e3));
-        }
+        if (acc)
+            point_latency(v, acc);
         hist_free(acc);
         /* in t_run order: insertion sort, series are short */
         size_t at = json_array_size(out);

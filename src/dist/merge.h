@@ -27,4 +27,13 @@ struct merge_share {
  * different plans, a repeated or inconsistent segment, a malformed histogram); -ENOMEM. */
 int merge_results(const struct merge_share *shares, int n, json_t **out, char *err, int errlen);
 
+/* One second of a distributed run: n processes' series.ndjson lines of the same t_run
+ * (NULL: that process had none) merged into *out (a new line: the first line's t_run and
+ * watch; each scenario's point summed over the lines that have it, its p50_ms..max_ms
+ * from the merged histograms), with hists[i] the i-th process's histograms of that
+ * second: {SCENARIO: histograms.json entry} (NULL: none).
+ * @return 0 and *out; -EINVAL (no line, a malformed histogram) with err; -ENOMEM. */
+int merge_second(json_t *const *lines, json_t *const *hists, int n, json_t **out, char *err,
+                 int errlen);
+
 #endif

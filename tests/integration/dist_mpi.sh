@@ -44,6 +44,14 @@ jcheck "shared iterations: exactly 100" "$M" "$(sc shared) | .iterations == 100"
 jcheck "arrival rate 60/s for 1 s: 60 starts over the cluster" "$M" "$(sc rate) | .iterations + .dropped == 60"
 jcheck "criteria judged on the merged figures" "$M" '.verdict == "pass" and (.criteria | length) == 1'
 check "the merged report is written" test -s "$T_DIR/out/report.md"
+S=$T_DIR/out/series.ndjson
+check "rank 0 streamed the whole run's seconds to out/series.ndjson" test -s "$S"
+check "its header counts 3 ranks" test "$(head -1 "$S" | jq .ranks)" = 3
+for name in per-vu shared rate; do
+    got=$(tail -n +2 "$S" | jq -s "[.[] | .scenarios[\"$name\"].requests // 0] | add")
+    want=$(jq "$(sc $name) | .requests" "$M")
+    check "every second gathered: $name's seconds add up to the merged $want requests (got $got)" test "$got" = "$want"
+done
 jcheck "rank 2 ran share 2/3" "$T_DIR/out/rank-2/results.json" \
     ".segment == \"2/3\" and ($(sc per-vu) | .vus_max == 13)"
 s1=$(jq -r '.started | fromdateiso8601' "$T_DIR/out/rank-1/results.json")

@@ -294,11 +294,63 @@ static void merge_exact(void)
     hist_free(uni_s1);
 }
 
+/* One second of three processes merged: counters summed, p95 the union's. */
+static void second_exact(void)
+{
+    hist *h[3], *uni = hist_new_default();
+    json_t *lines[3], *hists[3];
+    for (int i = 0; i < 3; i++) {
+        h[i] = hist_new_default();
+        for (int k = 0; k < 200 * (i + 1); k++) {
+            int64_t v = next_value();
+            hist_record(h[i], v);
+            hist_record(uni, v);
+        }
+        lines[i] = json_pack("{s:i, s:{s:{s:i, s:i, s:I, s:i, s:{s:i}}}, s:{s:i}}", "t_run", 7,
+                             "scenarios", "s", "t", 7, "t_run", 7, "requests", hist_count(h[i]),
+                             "vus", i + 1, "errors", "reset", 2, "watch", "x", i);
+        hists[i] = json_pack("{s:o}", "s", histfile_entry(h[i]));
+    }
+    json_t *saved = lines[1];
+    lines[1] = NULL; /* a process with no second any more */
+    json_t *out = NULL;
+    char err[128];
+    CHECK_INT(merge_second(lines, hists, 3, &out, err, sizeof err), 0);
+    json_t *p = json_object_get(json_object_get(out, "scenarios"), "s");
+    CHECK_INT(json_integer_value(json_object_get(p, "requests")), 800);
+    json_decref(out);
+    lines[1] = saved;
+    out = NULL;
+    CHECK_INT(merge_second(lines, hists, 3, &out, err, sizeof err), 0);
+    p = json_object_get(json_object_get(out, "scenarios"), "s");
+    CHECK_INT(json_integer_value(json_object_get(out, "t_run")), 7);
+    CHECK_INT(json_integer_value(json_object_get(p, "requests")), 1200);
+    CHECK_INT(json_integer_value(json_object_get(p, "vus")), 6);
+    CHECK_INT(json_integer_value(json_object_get(json_object_get(p, "errors"), "reset")), 6);
+    CHECK_NEAR(json_number_value(json_object_get(p, "p95_ms")),
+               (double)hist_percentile(uni, 95) / 1e3, 0.0005);
+    CHECK_NEAR(json_number_value(json_object_get(p, "max_ms")), (double)hist_max(uni) / 1e3,
+               0.0005);
+    CHECK_INT(json_integer_value(json_object_get(json_object_get(out, "watch"), "x")), 0);
+    json_decref(out);
+    json_t *none[3] = {NULL, NULL, NULL};
+    CHECK_INT(merge_second(none, hists, 3, &out, err, sizeof err), -EINVAL);
+    json_object_set_new(json_object_get(hists[2], "s"), "hdr", json_string("AAAA"));
+    CHECK_INT(merge_second(lines, hists, 3, &out, err, sizeof err), -EINVAL);
+    for (int i = 0; i < 3; i++) {
+        json_decref(lines[i]);
+        json_decref(hists[i]);
+        hist_free(h[i]);
+    }
+    hist_free(uni);
+}
+
 int main(void)
 {
     RUN(decode_round_trip);
     RUN(decode_malformed);
     RUN(entry_round_trip);
     RUN(merge_exact);
+    RUN(second_exact);
     return unit_failures ? 1 : 0;
 }

@@ -4,7 +4,10 @@
  * instant (a barrier, then a start time rank 0 chooses); at the end every rank's
  * results.json and full histograms (histograms.json) go to rank 0, which writes them
  * under its DIR/rank-K, merges them (surge merge: exact histogram merges), judges the
- * criteria and writes the one report into DIR. Only rank 0 shows the live view. */
+ * criteria and writes the one report into DIR. Every second, rank 0 gathers the ranks'
+ * series.ndjson lines and histograms of that second and merges them (exactly) into
+ * DIR/series.ndjson, its /metrics and its live abort_on_fail check; only rank 0 shows the
+ * live view (of its own share) and judges. */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -19,6 +22,8 @@
 #include "cli/merge_cmd.h"
 #include "cli/run_cmd.h"
 #include "dist/dist.h"
+#include "dist/merge.h"
+#include "report/ndjson.h"
 #include "report/outfile.h"
 
 #define START_DELAY_NS 250000000LL /* the common start: this long after the barrier */
@@ -35,7 +40,16 @@ struct rank_state {
     MPI_Comm comm;
     int rank, size;
     int synced;           /* the start collective done */
+    int ended;            /* the per-second exchange done */
+    int abort;            /* rank 0: its judge asked to stop; told at the next step */
+    const char *dir;      /* the out dir (rank 0 writes the merged series.ndjson there) */
+    ndjson *series;       /* rank 0: DIR/series.ndjson, the whole run's seconds */
+    int series_failed;
 };
+
+/* What rank 0 broadcasts after each per-second step. */
+#define STEP_MORE  1 /* a rank handed over a second: there are more steps */
+#define STEP_ABORT 2 /* stop the run (rank 0's abort_on_fail) */
 
 /* The common start: a barrier, then rank 0's wall-clock instant shortly after it (the
  * hosts' clocks agree through NTP/PTP; on one host exactly), slept to by every rank. */
@@ -55,6 +69,124 @@ static void start_sync(void *ud)
                           .tv_nsec = (long)(at_ns % 1000000000LL)};
     while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &at, NULL) == EINTR)
         ;
+}
+
+/* Rank 0: DIR/series.ndjson with the header of its own share's (plus the ranks). */
+static void open_series(struct rank_state *st)
+{
+    char path[4200], err[512];
+    snprintf(path, sizeof path, "%s/rank-1/series.ndjson", st->dir);
+    FILE *f = fopen(path, "r");
+    char *line = NULL;
+    size_t cap = 0;
+    json_t *h = NULL;
+    if (f && getline(&line, &cap, f) > 0)
+        h = json_loads(line, 0, NULL);
+    if (f)
+        fclose(f);
+    free(line);
+    if (!h)
+        h = json_object();
+    json_object_set_new(h, "ranks", json_integer(st->size));
+    snprintf(path, sizeof path, "%s/series.ndjson", st->dir);
+    if (ndjson_open(path, h, &st->series, err, sizeof err)) {
+        fprintf(stderr, "surge-mpi: %s\n", err);
+        st->series_failed = 1;
+    }
+    json_decref(h);
+}
+
+/* One step of the per-second exchange: every rank hands over msg (len bytes; 0: no
+ * second any more); rank 0 merges the seconds it got into one line, writes it to
+ * DIR/series.ndjson and returns it in *merged. @return the flags rank 0 broadcast. */
+static int step(struct rank_state *st, const char *msg, int len, json_t **merged)
+{
+    int *lens = NULL, *offs = NULL, total = 0, flags = 0;
+    char *all = NULL;
+    if (st->rank == 0) {
+        lens = calloc((size_t)st->size, sizeof *lens);
+        offs = calloc((size_t)st->size, sizeof *offs);
+    }
+    MPI_Gather(&len, 1, MPI_INT, lens, 1, MPI_INT, 0, st->comm);
+    if (st->rank == 0) {
+        for (int k = 0; k < st->size; k++) {
+            offs[k] = total;
+            total += lens[k];
+        }
+        all = malloc((size_t)total + 1);
+    }
+    MPI_Gatherv(msg, len, MPI_CHAR, all, lens, offs, MPI_CHAR, 0, st->comm);
+    if (st->rank == 0) {
+        json_t **lines = calloc((size_t)st->size, sizeof *lines);
+        json_t **hists = calloc((size_t)st->size, sizeof *hists);
+        json_t **docs = calloc((size_t)st->size, sizeof *docs);
+        int have = 0;
+        for (int k = 0; all && lines && hists && docs && k < st->size; k++) {
+            if (!lens[k])
+                continue;
+            flags |= STEP_MORE;
+            docs[k] = json_loadb(all + offs[k], (size_t)lens[k], 0, NULL);
+            lines[k] = json_object_get(docs[k], "line");
+            hists[k] = json_object_get(docs[k], "hists");
+            have += lines[k] != NULL;
+        }
+        char err[256];
+        if (have && merged && merge_second(lines, hists, st->size, merged, err, sizeof err) == 0) {
+            if (!st->series && !st->series_failed)
+                open_series(st);
+            if (st->series)
+                ndjson_write(st->series, *merged);
+        }
+        for (int k = 0; docs && k < st->size; k++)
+            json_decref(docs[k]);
+        free(lines);
+        free(hists);
+        free(docs);
+        if (st->abort)
+            flags |= STEP_ABORT;
+    }
+    MPI_Bcast(&flags, 1, MPI_INT, 0, st->comm);
+    free(all);
+    free(lens);
+    free(offs);
+    return flags;
+}
+
+static int on_second(void *ud, const json_t *line, const json_t *hists, json_t **merged)
+{
+    struct rank_state *st = ud;
+    json_t *m = json_pack("{s:O, s:O?}", "line", line, "hists", hists);
+    char *msg = m ? json_dumps(m, JSON_COMPACT) : NULL;
+    json_decref(m);
+    *merged = NULL;
+    /* an empty message would read as "no more seconds": send at least "{}" */
+    int flags = step(st, msg ? msg : "{}", msg ? (int)strlen(msg) : 2,
+                     st->rank == 0 ? merged : NULL);
+    free(msg);
+    return (flags & STEP_ABORT) != 0;
+}
+
+static void on_abort(void *ud)
+{
+    struct rank_state *st = ud;
+    st->abort = 1;
+}
+
+static void seconds_end(void *ud)
+{
+    struct rank_state *st = ud;
+    if (st->ended)
+        return;
+    st->ended = 1;
+    for (;;) {
+        json_t *merged = NULL;
+        int flags = step(st, "", 0, st->rank == 0 ? &merged : NULL);
+        json_decref(merged);
+        if (!(flags & STEP_MORE))
+            break;
+    }
+    ndjson_close(st->series);
+    st->series = NULL;
 }
 
 /* The whole of a file (NUL-terminated; *len its length), or NULL when absent. */
@@ -193,12 +325,15 @@ int main(int argc, char **argv)
         MPI_Finalize();
         return 2;
     }
+    st.dir = dir;
     struct dist_hooks hooks = {.segment = {st.rank, st.size}, .quiet = st.rank != 0 || quiet,
-                               .start_sync = start_sync, .ud = &st};
+                               .start_sync = start_sync, .second = on_second,
+                               .abort = on_abort, .seconds_end = seconds_end, .ud = &st};
     dist_set(&hooks);
     status = run_cmd(nargc, nv);
     if (!st.synced) /* it stopped before load: the others still wait at the start */
         start_sync(&st);
+    seconds_end(&st); /* when run_cmd did not: the others still hand over seconds */
     int *all_status = st.rank == 0 ? calloc((size_t)st.size, sizeof *all_status) : NULL;
     MPI_Gather(&status, 1, MPI_INT, all_status, 1, MPI_INT, 0, st.comm);
     gather_file(&st, dir, "results.json");
