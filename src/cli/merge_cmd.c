@@ -190,8 +190,23 @@ int merge_cmd(int argc, char **argv)
                     json_string_value(json_object_get(e, "source")) ?: "",
                     json_string_value(json_object_get(e, "reason")) ?: "?");
     status = incomplete ? 3 : verdict == 1 ? 1 : 0;
-    if (!quiet)
+    if (!quiet) {
+        json_t *sc;
+        json_array_foreach(json_object_get(doc, "scenarios"), k, sc) {
+            const json_t *l = json_object_get(sc, "latency_ms");
+            printf("scenario %s: %lld requests (%lld failed), up to %lld VUs, p50 %.2fms "
+                   "p95 %.2fms p99 %.2fms max %.2fms\n",
+                   json_string_value(json_object_get(sc, "name")) ?: "?",
+                   (long long)json_integer_value(json_object_get(sc, "requests")),
+                   (long long)json_integer_value(json_object_get(sc, "failed")),
+                   (long long)json_integer_value(json_object_get(sc, "vus_max")),
+                   json_number_value(json_object_get(l, "p50")),
+                   json_number_value(json_object_get(l, "p95")),
+                   json_number_value(json_object_get(l, "p99")),
+                   json_number_value(json_object_get(l, "max")));
+        }
         judge_print(stdout, doc);
+    }
     if (outfile_mkdir_p(out_dir)) {
         fprintf(stderr, "surge: --out: cannot create '%s': %s\n", out_dir, strerror(errno));
         status = 2;

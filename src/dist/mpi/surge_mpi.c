@@ -23,6 +23,7 @@
 #include "cli/run_cmd.h"
 #include "dist/dist.h"
 #include "dist/merge.h"
+#include "report/live.h"
 #include "report/ndjson.h"
 #include "report/outfile.h"
 
@@ -45,7 +46,45 @@ struct rank_state {
     const char *dir;      /* the out dir (rank 0 writes the merged series.ndjson there) */
     ndjson *series;       /* rank 0: DIR/series.ndjson, the whole run's seconds */
     int series_failed;
+    live *view;           /* rank 0 without -q: the live view of the whole run */
 };
+
+/* Rank 0's live view: the merged second's scenarios, as the runner shows one process's. */
+static void show(struct rank_state *st, const json_t *merged)
+{
+    struct live_row rows[16];
+    int n = 0;
+    const char *name;
+    json_t *p;
+    if (!st->view)
+        return;
+    json_int_t t = json_integer_value(json_object_get(merged, "t_run"));
+    if (t < 0)
+        return; /* the watch's baseline */
+    json_object_foreach(json_object_get(merged, "scenarios"), name, p) {
+        if (n == 16)
+            break;
+        json_int_t span = json_integer_value(json_object_get(p, "span"));
+        uint64_t errors = 0;
+        const char *k;
+        json_t *v;
+        json_object_foreach(json_object_get(p, "errors"), k, v)
+            errors += (uint64_t)json_integer_value(v);
+        uint64_t dropped = (uint64_t)json_integer_value(json_object_get(p, "dropped"));
+        rows[n++] = (struct live_row){
+            .scenario = name, .done = -1,
+            .elapsed_s = (double)json_integer_value(json_object_get(p, "t")) + 1,
+            .vus = (int)json_integer_value(json_object_get(p, "vus")),
+            .rps = (double)json_integer_value(json_object_get(p, "requests")) /
+                   (double)(span > 0 ? span : 1),
+            .p95_ms = json_number_value(json_object_get(p, "p95_ms")),
+            .failed = (uint64_t)json_integer_value(json_object_get(p, "failed")),
+            .errors = errors, .arrival = dropped > 0, .dropped = dropped,
+            .refused = (uint64_t)json_integer_value(json_object_get(p, "refused"))};
+    }
+    live_watch(st->view, json_object_get(merged, "watch"));
+    live_update(st->view, (uint32_t)t, rows, n);
+}
 
 /* What rank 0 broadcasts after each per-second step. */
 #define STEP_MORE  1 /* a rank handed over a second: there are more steps */
@@ -136,6 +175,7 @@ static int step(struct rank_state *st, const char *msg, int len, json_t **merged
                 open_series(st);
             if (st->series)
                 ndjson_write(st->series, *merged);
+            show(st, *merged);
         }
         for (int k = 0; docs && k < st->size; k++)
             json_decref(docs[k]);
@@ -187,6 +227,7 @@ static void seconds_end(void *ud)
     }
     ndjson_close(st->series);
     st->series = NULL;
+    live_end(st->view);
 }
 
 /* The whole of a file (NUL-terminated; *len its length), or NULL when absent. */
@@ -326,7 +367,13 @@ int main(int argc, char **argv)
         return 2;
     }
     st.dir = dir;
-    struct dist_hooks hooks = {.segment = {st.rank, st.size}, .quiet = st.rank != 0 || quiet,
+    if (st.rank == 0 && !quiet) {
+        st.view = live_new(stderr, -1);
+        fprintf(stderr, "surge-mpi: %d ranks, each running its share of the plan into %s/rank-K\n",
+                st.size, dir);
+    }
+    /* the ranks run quietly: rank 0 shows the whole run's live view and merged verdict */
+    struct dist_hooks hooks = {.segment = {st.rank, st.size}, .quiet = 1,
                                .start_sync = start_sync, .second = on_second,
                                .abort = on_abort, .seconds_end = seconds_end, .ud = &st};
     dist_set(&hooks);
@@ -376,6 +423,7 @@ int main(int argc, char **argv)
         }
     }
     free(all_status);
+    live_free(st.view);
     MPI_Bcast(&status, 1, MPI_INT, 0, st.comm); /* every rank exits as rank 0 says */
     free(nv);
     MPI_Comm_free(&st.comm);
