@@ -183,13 +183,16 @@ int merge_cmd(int argc, char **argv)
     size_t k;
     json_t *e;
     json_array_foreach(json_object_get(doc, "shares"), k, e)
-        if (!json_is_true(json_object_get(e, "complete")))
-            fprintf(stderr, "surge: merge: share %s%s%s: incomplete: %s\n",
+        if (!json_is_true(json_object_get(e, "complete")) ||
+            json_is_string(json_object_get(e, "reason")))
+            fprintf(stderr, "surge: merge: share %s%s%s: %s%s\n",
                     json_string_value(json_object_get(e, "segment")) ?: "",
                     json_is_string(json_object_get(e, "source")) ? " in " : "",
                     json_string_value(json_object_get(e, "source")) ?: "",
+                    json_is_true(json_object_get(e, "complete")) ? "" : "incomplete: ",
                     json_string_value(json_object_get(e, "reason")) ?: "?");
-    status = incomplete ? 3 : verdict == 1 ? 1 : 0;
+    const char *by = json_string_value(json_object_get(doc, "interrupted_by"));
+    status = incomplete ? 3 : verdict == 1 || (by && !strcmp(by, "abort")) ? 1 : 0;
     if (!quiet) {
         json_t *sc;
         json_array_foreach(json_object_get(doc, "scenarios"), k, sc) {

@@ -450,12 +450,18 @@ int merge_results(const struct merge_share *sh, int n, json_t **out, char *err, 
                 fail(&m, -EINVAL, sh[i].source, "the shares ran different plans (scenarios differ)");
             if (json_is_true(json_object_get(r, "interrupted"))) {
                 const char *by = json_string_value(json_object_get(r, "interrupted_by"));
+                int judged = by && !strcmp(by, "abort"); /* the criteria stopped it: no failure
+                                                            of the share (exit 1, as a run) */
                 char why[96];
-                snprintf(why, sizeof why, "interrupted (%s): its data so far is merged",
-                         by ? by : "?");
-                json_object_set_new(e, "complete", json_false());
+                snprintf(why, sizeof why, "%s: its data so far is merged",
+                         judged ? "stopped by abort_on_fail" : "interrupted");
+                if (!judged)
+                    snprintf(why, sizeof why, "interrupted (%s): its data so far is merged",
+                             by ? by : "?");
+                json_object_set_new(e, "complete", json_boolean(judged));
                 json_object_set_new(e, "reason", json_string(why));
-                incomplete = interrupted = 1;
+                incomplete |= !judged;
+                interrupted = 1;
                 if (!json_object_get(doc, "interrupted_by") && by)
                     json_object_set_new(doc, "interrupted_by", json_string(by));
             }

@@ -58,6 +58,27 @@ s1=$(jq -r '.started | fromdateiso8601' "$T_DIR/out/rank-1/results.json")
 s3=$(jq -r '.started | fromdateiso8601' "$T_DIR/out/rank-3/results.json")
 check "the ranks started together (${s1} vs ${s3})" test $((s1 - s3)) -le 1 -a $((s3 - s1)) -le 1
 
+# rank 0's abort_on_fail, judged on the whole run's seconds, stops every rank: exit 1
+cat >"$T_DIR/abort.yaml" <<YAML
+target: http://127.0.0.1:1
+flows:
+  echo:
+    - {name: echo, get: "/echo?delay_ms=5"}
+criteria:
+  - {expr: "p95(latency) < 1ms", abort_on_fail: true, window: 1s}
+scenarios:
+  - {name: long, flow: echo, executor: constant-vus, vus: 3, duration: 30s}
+YAML
+timeout 60 "${MPIRUN[@]}" "$MPI_BIN" run "$T_DIR/abort.yaml" --target "$TB_URL" --out "$T_DIR/ab" \
+    -t 1 -q >"$T_DIR/ab.out" 2>&1
+rc=$?
+check "abort_on_fail on the merged seconds stops the cluster: exit 1 (got $rc)" test $rc -eq 1
+jcheck "merged: interrupted by abort, verdict fail, well before 30 s" "$T_DIR/ab/results.json" \
+    '.interrupted_by == "abort" and .verdict == "fail" and .incomplete == false and .duration_s < 20'
+for k in 2 3; do
+    jcheck "rank $k stopped too" "$T_DIR/ab/rank-$k/results.json" '.interrupted_by == "abort" and .duration_s < 20'
+done
+
 # every rank loses its target: reported as incomplete shares, exit 3
 timeout 60 "${MPIRUN[@]}" "$MPI_BIN" run "$P" --target "http://127.0.0.1:1" --out "$T_DIR/down" \
     -t 1 -q --abort-unreachable 1s >"$T_DIR/down.out" 2>&1

@@ -266,6 +266,16 @@ static void merge_exact(void)
     CHECK_INT(json_integer_value(json_object_get(scenario0(doc), "requests")), 5950);
     json_decref(doc);
 
+    /* stopped by abort_on_fail: the criteria's doing, not a failed share */
+    json_object_set_new(a.res, "interrupted_by", json_string("abort"));
+    doc = NULL;
+    CHECK_INT(merge_results(sh, 3, &doc, err, sizeof err), 0);
+    CHECK(json_is_false(json_object_get(doc, "incomplete")));
+    CHECK_STR(json_string_value(json_object_get(doc, "interrupted_by")), "abort");
+    CHECK(json_is_true(json_object_get(json_array_get(json_object_get(doc, "shares"), 0),
+                                       "complete")));
+    json_decref(doc);
+
     /* the same segment twice, different N, different plans, a broken histogram */
     struct merge_share dup[2] = {sh[0], sh[0]};
     CHECK_INT(merge_results(dup, 2, &doc, err, sizeof err), -EINVAL);
