@@ -304,6 +304,10 @@ oom:
 static void merge_scenario(struct mctx *m, json_t *dst)
 {
     const char *name = json_string_value(json_object_get(dst, "name"));
+    if (!name) {
+        fail(m, -EINVAL, m->sh[0].source, "results.json: a scenario without a name");
+        return;
+    }
     static const char *const sums[] = {"requests", "failed", "bytes_in", "bytes_out", "connects",
                                        "iterations", "iterations_failed", "dropped", "aborted",
                                        "vus_max", "vus_allocated"};
