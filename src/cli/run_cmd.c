@@ -587,7 +587,8 @@ int run_cmd(int argc, char **argv)
                              .abort_unreachable_us = abort_us, .trace = tr, .watch = w,
                              .level_ok = level_check, .segment = seg,
                              .start_sync = dh ? dh->start_sync : NULL,
-                             .start_sync_ud = dh ? dh->ud : NULL};
+                             .start_sync_ud = dh ? dh->ud : NULL,
+                             .may_start = dh ? dh->may_start : NULL};
     struct run_result r = {0};
     int status = 1;
     char segtxt[48] = "";

@@ -30,6 +30,10 @@ struct dist_hooks {
     /* After the run (on every process, once): take part in the per-second exchange until
      * every process has handed over its last second. */
     void (*seconds_end)(void *ud);
+    /* Scenario i starts after the previous one, which has ended here: may it start? 0
+     * keeps it waiting (asked again each second) until every process has got there, so
+     * all start it together. NULL: at once. */
+    int (*may_start)(void *ud, int scenario);
     void *ud;
 };
 

@@ -199,6 +199,8 @@ static void schedule(runner *r)
         if (s->state != SC_WAITING || !s->sh.sc->start_after_previous)
             continue;
         if (i == 0 || r->sc[i - 1].state == SC_ENDED) {
+            if (i > 0 && r->o->may_start && !r->o->may_start(r->o->start_sync_ud, i))
+                continue; /* distributed: until every process got here (asked each second) */
             ev_timer_stop(r->loop, &s->timer);
             start_scenario(s);
         }
@@ -461,6 +463,8 @@ static void on_second(struct ev_loop *loop, ev_timer *t, int revents)
     fill_vus(r);
     if (collect_poll(r->col, r->vus)) {
         int stop = emit_seconds(r);
+        if (r->o->may_start && !r->stopped && !r->draining)
+            schedule(r); /* a scenario that waited for the other processes */
         live_line(r);
         for (int i = 0; i < r->nsc && !r->stopped; i++)
             if (r->sc[i].judging)

@@ -61,6 +61,10 @@ struct runner_opts {
      * starts (dist/dist.h). NULL: load starts at once. */
     void (*start_sync)(void *ud);
     void *start_sync_ud;
+    /* A distributed run: asked (with start_sync_ud) whether scenario i, which starts after
+     * the previous one and whose previous one has ended here, may start now; 0 keeps it
+     * waiting, asked again each second. NULL: it starts at once. */
+    int (*may_start)(void *ud, int scenario);
 };
 
 /* Why runner_run failed, for the exit status. */

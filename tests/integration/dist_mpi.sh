@@ -58,6 +58,28 @@ s1=$(jq -r '.started | fromdateiso8601' "$T_DIR/out/rank-1/results.json")
 s3=$(jq -r '.started | fromdateiso8601' "$T_DIR/out/rank-3/results.json")
 check "the ranks started together (${s1} vs ${s3})" test $((s1 - s3)) -le 1 -a $((s3 - s1)) -le 1
 
+# a scenario that starts after the previous one starts on every rank together, even
+# where the previous one ended early (rank 3 has none of first's 2 VUs)
+cat >"$T_DIR/seq.yaml" <<YAML
+target: http://127.0.0.1:1
+flows:
+  slow:
+    - {name: slow, get: "/echo?delay_ms=600"}
+  echo:
+    - {name: echo, get: "/echo?delay_ms=5"}
+scenarios:
+  - {name: first, flow: slow, executor: per-vu-iterations, vus: 2, iterations: 1}
+  - {name: second, flow: echo, executor: per-vu-iterations, vus: 3, iterations: 2}
+YAML
+timeout 60 "${MPIRUN[@]}" "$MPI_BIN" run "$T_DIR/seq.yaml" --target "$TB_URL" --out "$T_DIR/seq" \
+    -t 1 -q >"$T_DIR/seq.out" 2>&1
+check "sequential scenarios under MPI: exit 0" test $? -eq 0
+a=$(jq '.scenarios[1].start_s' "$T_DIR/seq/rank-1/results.json")
+b=$(jq '.scenarios[1].start_s' "$T_DIR/seq/rank-3/results.json")
+check "rank 3 (nothing to do in first) starts second with rank 1 ($b vs $a)" \
+    jq -n "$b >= 0.6 and ($a - $b | fabs) < 0.2"
+jcheck "merged: second ran 6 iterations" "$T_DIR/seq/results.json" '.scenarios[1].iterations == 6'
+
 # rank 0's abort_on_fail, judged on the whole run's seconds, stops every rank: exit 1
 cat >"$T_DIR/abort.yaml" <<YAML
 target: http://127.0.0.1:1

@@ -28,6 +28,7 @@
 #include "report/outfile.h"
 
 #define START_DELAY_NS 250000000LL /* the common start: this long after the barrier */
+#define MAX_SCENARIOS 1024 /* scenarios the ranks keep in step (later ones start at once) */
 
 static const char *usage =
     "usage: mpirun -np N surge-mpi run PLAN.yaml --out DIR [surge run options]\n"
@@ -43,10 +44,13 @@ struct rank_state {
     int synced;           /* the start collective done */
     int ended;            /* the per-second exchange done */
     int abort;            /* rank 0: its judge asked to stop; told at the next step */
+    int release;          /* rank 0: the scenario this step lets start, or -1 */
     const char *dir;      /* the out dir (rank 0 writes the merged series.ndjson there) */
     ndjson *series;       /* rank 0: DIR/series.ndjson, the whole run's seconds */
     int series_failed;
     live *view;           /* rank 0 without -q: the live view of the whole run */
+    char waiting[MAX_SCENARIOS];  /* scenarios waiting here for the others (may_start) */
+    char released[MAX_SCENARIOS]; /* scenarios rank 0 let start */
 };
 
 /* Rank 0's live view: the merged second's scenarios, as the runner shows one process's. */
@@ -159,7 +163,9 @@ static int step(struct rank_state *st, const char *msg, int len, json_t **merged
         json_t **lines = calloc((size_t)st->size, sizeof *lines);
         json_t **hists = calloc((size_t)st->size, sizeof *hists);
         json_t **docs = calloc((size_t)st->size, sizeof *docs);
-        int have = 0;
+        int have = 0, release = -1;
+        int *agree = calloc(MAX_SCENARIOS, sizeof *agree);
+        char *any = calloc(MAX_SCENARIOS, 1);
         for (int k = 0; all && lines && hists && docs && k < st->size; k++) {
             if (!lens[k])
                 continue;
@@ -168,7 +174,24 @@ static int step(struct rank_state *st, const char *msg, int len, json_t **merged
             lines[k] = json_object_get(docs[k], "line");
             hists[k] = json_object_get(docs[k], "hists");
             have += lines[k] != NULL;
+            size_t j;
+            json_t *w;
+            json_array_foreach(json_object_get(docs[k], "waiting"), j, w) {
+                json_int_t i = json_integer_value(w);
+                if (agree && any && i > 0 && i < MAX_SCENARIOS)
+                    agree[i]++, any[i] = 1;
+            }
         }
+        /* a scenario waiting on every rank that still runs (those done have no say) */
+        int running = 0;
+        for (int k = 0; lens && k < st->size; k++)
+            running += lens[k] > 0;
+        for (int i = 1; agree && any && i < MAX_SCENARIOS && release < 0; i++)
+            if (any[i] && agree[i] >= running)
+                release = i;
+        free(agree);
+        free(any);
+        st->release = release;
         char err[256];
         if (have && merged && merge_second(lines, hists, st->size, merged, err, sizeof err) == 0) {
             if (!st->series && !st->series_failed)
@@ -185,7 +208,13 @@ static int step(struct rank_state *st, const char *msg, int len, json_t **merged
         if (st->abort)
             flags |= STEP_ABORT;
     }
-    MPI_Bcast(&flags, 1, MPI_INT, 0, st->comm);
+    int out[2] = {flags, st->rank == 0 ? st->release : -1};
+    MPI_Bcast(out, 2, MPI_INT, 0, st->comm);
+    flags = out[0];
+    if (out[1] > 0 && out[1] < MAX_SCENARIOS) { /* every rank starts it after this step */
+        st->released[out[1]] = 1;
+        st->waiting[out[1]] = 0;
+    }
     free(all);
     free(lens);
     free(offs);
@@ -195,7 +224,11 @@ static int step(struct rank_state *st, const char *msg, int len, json_t **merged
 static int on_second(void *ud, const json_t *line, const json_t *hists, json_t **merged)
 {
     struct rank_state *st = ud;
-    json_t *m = json_pack("{s:O, s:O?}", "line", line, "hists", hists);
+    json_t *waiting = json_array();
+    for (int i = 1; waiting && i < MAX_SCENARIOS; i++)
+        if (st->waiting[i])
+            json_array_append_new(waiting, json_integer(i));
+    json_t *m = json_pack("{s:O, s:O?, s:o?}", "line", line, "hists", hists, "waiting", waiting);
     char *msg = m ? json_dumps(m, JSON_COMPACT) : NULL;
     json_decref(m);
     *merged = NULL;
@@ -204,6 +237,15 @@ static int on_second(void *ud, const json_t *line, const json_t *hists, json_t *
                      st->rank == 0 ? merged : NULL);
     free(msg);
     return (flags & STEP_ABORT) != 0;
+}
+
+static int may_start(void *ud, int scenario)
+{
+    struct rank_state *st = ud;
+    if (scenario <= 0 || scenario >= MAX_SCENARIOS || st->released[scenario])
+        return 1;
+    st->waiting[scenario] = 1;
+    return 0;
 }
 
 static void on_abort(void *ud)
@@ -375,7 +417,8 @@ int main(int argc, char **argv)
     /* the ranks run quietly: rank 0 shows the whole run's live view and merged verdict */
     struct dist_hooks hooks = {.segment = {st.rank, st.size}, .quiet = 1,
                                .start_sync = start_sync, .second = on_second,
-                               .abort = on_abort, .seconds_end = seconds_end, .ud = &st};
+                               .abort = on_abort, .seconds_end = seconds_end,
+                               .may_start = may_start, .ud = &st};
     dist_set(&hooks);
     status = run_cmd(nargc, nv);
     if (!st.synced) /* it stopped before load: the others still wait at the start */
