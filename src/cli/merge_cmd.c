@@ -28,6 +28,7 @@ static const char *usage =
     "  (histograms.json) merged exactly, per-second series merged by t_run, the plan's\n"
     "  criteria judged again on the merged figures. A share that is missing or did not\n"
     "  complete is listed in results.json shares[] and the report is marked incomplete.\n"
+    "  DIR gets the merged histograms.json too, so it can be merged again.\n"
     "  -o, --out DIR   where the merged results.json and reports go (created; not one of\n"
     "                  the inputs)\n"
     "  -q, --quiet     no criteria table\n"
@@ -137,7 +138,7 @@ int merge_cmd(int argc, char **argv)
     char real_out[PATH_MAX], real_in[PATH_MAX];
     int out_exists = realpath(out_dir, real_out) != NULL;
     struct merge_share *sh = calloc((size_t)n, sizeof *sh);
-    json_t *doc = NULL;
+    json_t *doc = NULL, *hdoc = NULL;
     judge *jd = NULL;
     int status = 2;
     char err[1024];
@@ -162,7 +163,7 @@ int merge_cmd(int argc, char **argv)
             goto done;
         sh[i].missing = why_r ? why_r : why_h;
     }
-    int rc = merge_results(sh, n, &doc, err, sizeof err);
+    int rc = merge_results(sh, n, &doc, &hdoc, err, sizeof err);
     if (rc) {
         fprintf(stderr, "surge: merge: %s\n", err);
         status = rc == -ENOMEM ? 3 : 2;
@@ -217,7 +218,10 @@ int merge_cmd(int argc, char **argv)
     }
     char path[PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/results.json", out_dir);
+    char hpath[PATH_MAX + 64];
+    snprintf(hpath, sizeof hpath, "%s/histograms.json", out_dir);
     if (results_json_save(doc, path, err, sizeof err) ||
+        results_json_save(hdoc, hpath, err, sizeof err) ||
         outputs_write(doc, out_dir, err, sizeof err)) {
         fprintf(stderr, "surge: %s\n", err);
         status = 3;
@@ -233,6 +237,7 @@ done:
     }
     free(sh);
     json_decref(doc);
+    json_decref(hdoc);
     judge_free(jd);
     return status;
 }

@@ -20,6 +20,7 @@ struct mctx {
     char *err;
     int errlen;
     int rc;               /* the first error (0: none) */
+    json_t *hout;         /* the merged histograms.json's "scenarios", or NULL: not wanted */
 };
 
 static int usable(const struct merge_share *s)
@@ -109,6 +110,84 @@ static void merge_entry(struct mctx *m, hist **acc, const json_t *e, const char 
         fail(m, rc, src, what);
 }
 
+/* Keep histogram h (NULL: an empty one) in the merged histograms.json, under the
+ * scenario's key (arr NULL) or appended to its array arr. */
+static void keep(struct mctx *m, const char *name, const char *key, const char *arr,
+                 const hist *h)
+{
+    if (!m->hout || m->rc)
+        return;
+    json_t *sc = json_object_get(m->hout, name), *e = NULL;
+    hist *empty = h ? NULL : hist_new_default();
+    if (!sc && (sc = json_object()) && json_object_set_new(m->hout, name, sc))
+        sc = NULL;
+    if (sc && (h || empty))
+        e = histfile_entry(h ? h : empty);
+    hist_free(empty);
+    if (e && arr) {
+        json_t *a = json_object_get(sc, arr);
+        if (!a && (a = json_array()) && json_object_set_new(sc, arr, a))
+            a = NULL;
+        if (a && !json_array_append_new(a, e))
+            return;
+    } else if (e && !json_object_set_new(sc, key, e)) {
+        return;
+    }
+    fail(m, -ENOMEM, "", "");
+}
+
+/* The merged histograms.json's per-second histograms of a scenario: the shares' seconds
+ * with the same t_run merged, in t_run order. */
+static void keep_seconds(struct mctx *m, const char *name)
+{
+    if (!m->hout || m->rc)
+        return;
+    json_t *by_t = json_object(), *out = json_array(), *v;
+    const char *key;
+    for (int i = 0; by_t && i < m->n; i++) {
+        size_t j;
+        json_t *e;
+        if (!usable(&m->sh[i]))
+            continue;
+        json_array_foreach(json_object_get(json_object_get(json_object_get(m->sh[i].hists,
+                                                                           "scenarios"),
+                                                           name),
+                                           "seconds"),
+                           j, e) {
+            char t[24];
+            snprintf(t, sizeof t, "%lld", (long long)integer(e, "t_run"));
+            json_t *list = json_object_get(by_t, t);
+            if (!list && (list = json_array()))
+                json_object_set_new(by_t, t, list);
+            json_array_append(list, e);
+        }
+    }
+    json_object_foreach(by_t, key, v) {
+        hist *acc = NULL;
+        size_t j;
+        json_t *e;
+        json_int_t t0 = integer(json_array_get(v, 0), "t_run");
+        json_array_foreach(v, j, e)
+            merge_entry(m, &acc, e, "histograms.json", "a second");
+        json_t *out_e = acc ? histfile_entry(acc) : NULL;
+        hist_free(acc);
+        if (!out_e)
+            continue;
+        json_object_set_new(out_e, "t_run", json_integer(t0));
+        size_t at = json_array_size(out);
+        while (at > 0 && integer(json_array_get(out, at - 1), "t_run") > t0)
+            at--;
+        json_array_insert_new(out, at, out_e);
+    }
+    json_t *sc = json_object_get(m->hout, name);
+    if (!by_t || !out || !sc || json_object_set_new(sc, "seconds", out)) {
+        if (!sc)
+            json_decref(out);
+        fail(m, -ENOMEM, "", "");
+    }
+    json_decref(by_t);
+}
+
 static json_t *share_scenario(const json_t *doc, const char *name)
 {
     size_t i;
@@ -167,6 +246,7 @@ static void merge_part(struct mctx *m, json_t *dst, const char *arr, size_t k, c
     }
     if (acc)
         json_object_set_new(dst, "latency_ms", latency_obj(acc));
+    keep(m, name, NULL, arr, acc);
     hist_free(acc);
 }
 
@@ -361,6 +441,9 @@ static void merge_scenario(struct mctx *m, json_t *dst)
         json_object_set_new(dst, "latency_ms", latency_obj(lat));
     if (it)
         json_object_set_new(dst, "iteration_ms", latency_obj(it));
+    keep(m, name, "latency", NULL, lat);
+    if (json_object_get(dst, "iteration_ms"))
+        keep(m, name, "iteration", NULL, it);
     hist_free(lat);
     hist_free(it);
     static const char *const parts[] = {"steps", "transactions", "levels"};
@@ -375,6 +458,7 @@ static void merge_scenario(struct mctx *m, json_t *dst)
         if (ser)
             json_object_set_new(dst, "series", ser);
     }
+    keep_seconds(m, name);
 }
 
 /* Check the shares' segments: one N, no K twice; list the Ks nobody gave. */
@@ -383,31 +467,50 @@ static void check_segments(struct mctx *m, json_t *list)
     int n_all = 0;
     char *seen = NULL;
     for (int i = 0; i < m->n && !m->rc; i++) {
-        const char *txt = json_string_value(json_object_get(m->sh[i].results, "segment"));
-        struct segment sg;
-        if (!m->sh[i].results || !txt)
+        const json_t *r = m->sh[i].results, *segs = json_object_get(r, "segment"), *e;
+        json_t *own = NULL;
+        size_t j;
+        if (!r)
             continue;
-        if (segment_parse(txt, &sg)) {
-            fail(m, -EINVAL, m->sh[i].source, "results.json: a malformed segment");
-            break;
+        if (!segs) { /* a merged document: the segments of the dirs it merged */
+            own = json_array();
+            segs = own;
+            json_array_foreach(json_object_get(r, "shares"), j, e)
+                if (json_is_string(json_object_get(e, "source")) &&
+                    json_is_string(json_object_get(e, "segment")))
+                    json_array_append(own, json_object_get(e, "segment"));
+        } else {
+            own = json_array();
+            json_array_append(own, (json_t *)segs);
+            segs = own;
         }
-        if (!n_all) {
-            n_all = sg.n;
-            if (!(seen = calloc((size_t)sg.n, 1))) {
-                fail(m, -ENOMEM, "", "");
+        json_array_foreach(segs, j, e) {
+            const char *txt = json_string_value(e);
+            struct segment sg;
+            if (!txt || segment_parse(txt, &sg)) {
+                fail(m, -EINVAL, m->sh[i].source, "results.json: a malformed segment");
+                break;
+            }
+            if (!n_all) {
+                n_all = sg.n;
+                if (!(seen = calloc((size_t)sg.n, 1))) {
+                    fail(m, -ENOMEM, "", "");
+                    break;
+                }
+            }
+            if (sg.n != n_all) {
+                fail(m, -EINVAL, m->sh[i].source,
+                     "segments of different splits (K/N with another N)");
+                break;
+            }
+            if (seen[sg.k]++) {
+                char w[96];
+                snprintf(w, sizeof w, "segment %s given twice", txt);
+                fail(m, -EINVAL, m->sh[i].source, w);
                 break;
             }
         }
-        if (sg.n != n_all) {
-            fail(m, -EINVAL, m->sh[i].source, "segments of different splits (K/N with another N)");
-            break;
-        }
-        if (seen[sg.k]++) {
-            char w[96];
-            snprintf(w, sizeof w, "segment %s given twice", txt);
-            fail(m, -EINVAL, m->sh[i].source, w);
-            break;
-        }
+        json_decref(own);
     }
     for (int k = 0; !m->rc && k < n_all; k++) {
         if (seen[k])
@@ -420,19 +523,31 @@ static void check_segments(struct mctx *m, json_t *list)
     free(seen);
 }
 
-int merge_results(const struct merge_share *sh, int n, json_t **out, char *err, int errlen)
+int merge_results(const struct merge_share *sh, int n, json_t **out, json_t **hists_out,
+                  char *err, int errlen)
 {
     struct mctx m = {.sh = sh, .n = n, .err = err, .errlen = errlen};
+    json_t *hdoc = NULL;
+    if (hists_out &&
+        (!(hdoc = json_pack("{s:s, s:s, s:{}}", "schema", "surge.histograms/1", "unit", "us",
+                            "scenarios")) ||
+         !(m.hout = json_object_get(hdoc, "scenarios")))) {
+        json_decref(hdoc);
+        snprintf(err, (size_t)errlen, "out of memory");
+        return -ENOMEM;
+    }
     int base = -1, incomplete = 0, interrupted = 0;
     for (int i = 0; i < n; i++)
         if (usable(&sh[i]) && base < 0)
             base = i;
     if (base < 0) {
+        json_decref(hdoc);
         snprintf(err, (size_t)errlen, "no share has both results.json and histograms.json");
         return -EINVAL;
     }
     json_t *doc = json_deep_copy(sh[base].results), *list = json_array();
     if (!doc || !list) {
+        json_decref(hdoc);
         json_decref(doc);
         json_decref(list);
         snprintf(err, (size_t)errlen, "out of memory");
@@ -485,6 +600,7 @@ int merge_results(const struct merge_share *sh, int n, json_t **out, char *err, 
         merge_scenario(&m, s);
     }
     if (m.rc) {
+        json_decref(hdoc);
         json_decref(doc);
         json_decref(list);
         return m.rc;
@@ -501,5 +617,7 @@ int merge_results(const struct merge_share *sh, int n, json_t **out, char *err, 
     json_object_set_new(doc, "incomplete", json_boolean(incomplete || json_array_size(list) > (size_t)n));
     json_object_set_new(doc, "shares", list);
     *out = doc;
+    if (hists_out)
+        *hists_out = hdoc;
     return 0;
 }

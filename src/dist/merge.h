@@ -17,7 +17,8 @@ struct merge_share {
 };
 
 /* Merge n shares into *out (a new surge.results/2 document, without criteria, analysis
- * and verdict: judge it again). Shares whose results and histograms are both present
+ * and verdict: judge it again) and, when hists_out is not NULL, the merged
+ * histograms.json into *hists_out (so a merged out dir can be merged again). Shares whose results and histograms are both present
  * are merged; the others are listed in `shares[]` with complete: false and their
  * reason, and the document gets `incomplete: true` (so does a share that was
  * interrupted, whose data is merged). Shares must come from one plan: the same scenario
@@ -25,7 +26,8 @@ struct merge_share {
  * is listed as missing).
  * @return 0 and *out; -EINVAL with a one-line reason in err (no share with data,
  * different plans, a repeated or inconsistent segment, a malformed histogram); -ENOMEM. */
-int merge_results(const struct merge_share *shares, int n, json_t **out, char *err, int errlen);
+int merge_results(const struct merge_share *shares, int n, json_t **out, json_t **hists_out,
+                  char *err, int errlen);
 
 /* One second of a distributed run: n processes' series.ndjson lines of the same t_run
  * (NULL: that process had none) merged into *out (a new line: the first line's t_run and

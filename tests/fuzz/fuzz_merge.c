@@ -25,10 +25,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (!sh[i].results || !sh[i].hists)
                 sh[i].missing = "absent";
         }
-        if (merge_results(sh, (int)n, &out, err, sizeof err) == 0) {
-            if (!json_is_object(out))
+        json_t *hout = NULL;
+        if (merge_results(sh, (int)n, &out, &hout, err, sizeof err) == 0) {
+            if (!json_is_object(out) || !json_is_object(hout))
                 abort();
             json_decref(out);
+            json_decref(hout);
         }
     }
     const json_t *lines = json_object_get(in, "lines"), *hists = json_object_get(in, "hists");

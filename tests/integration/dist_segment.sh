@@ -79,6 +79,15 @@ check "a share without results.json: exit 3" test $? -eq 3
 jcheck "listed with its reason" "$T_DIR/m3/results.json" \
     '.shares[1].complete == false and (.shares[1].reason | test("results.json"))'
 
+# merged dirs merge again (their histograms.json): shares 1+2, then with 3 = all three
+"$SURGE_BIN" merge "$T_DIR/s1" "$T_DIR/s2" --out "$T_DIR/m12" -q 2>/dev/null
+check "a merged dir keeps its merged histograms" test -s "$T_DIR/m12/histograms.json"
+"$SURGE_BIN" merge "$T_DIR/m12" "$T_DIR/s3" --out "$T_DIR/m123" -q
+check "merging it with share 3: complete, exit 0" test $? -eq 0
+NEST='[.scenarios[] | {name, requests, iterations, vus_max, p95: .latency_ms.p95, p99: .latency_ms.p99}]'
+jcheck "the nested merge equals the flat one (totals and percentiles)" "$T_DIR/m123/results.json" \
+    "$NEST == $(jq -c "$NEST" "$M")"
+
 # bad input: exit 2
 "$SURGE_BIN" merge "$T_DIR/s1" "$T_DIR/s1" --out "$T_DIR/m4" 2>"$T_DIR/m4.err"
 check "a share given twice: exit 2" test $? -eq 2

@@ -197,9 +197,27 @@ static void merge_exact(void)
                  c = make_share("3/3", 50, uni, uni_s1);
     struct merge_share sh[3] = {{"a", a.res, a.hists, NULL}, {"b", b.res, b.hists, NULL},
                                 {"c", c.res, c.hists, NULL}};
-    json_t *doc = NULL;
+    json_t *doc = NULL, *mh = NULL;
     char err[256];
-    CHECK_INT(merge_results(sh, 3, &doc, err, sizeof err), 0);
+    CHECK_INT(merge_results(sh, 3, &doc, &mh, err, sizeof err), 0);
+    /* the merged histograms.json holds the union: a merged out dir merges again */
+    hist *back = NULL;
+    json_t *mhs = json_object_get(json_object_get(mh, "scenarios"), "s");
+    CHECK_INT(histfile_read(json_object_get(mhs, "latency"), &back), 0);
+    CHECK(back && same_hist(back, uni));
+    hist_free(back);
+    back = NULL;
+    CHECK_INT(json_array_size(json_object_get(mhs, "seconds")), 3);
+    CHECK_INT(histfile_read(json_array_get(json_object_get(mhs, "seconds"), 1), &back), 0);
+    CHECK(back && same_hist(back, uni_s1));
+    hist_free(back);
+    CHECK_INT(json_array_size(json_object_get(mhs, "steps")), 1);
+    json_t *again = NULL;
+    struct merge_share once[1] = {{"merged", doc, mh, NULL}};
+    CHECK_INT(merge_results(once, 1, &again, NULL, err, sizeof err), 0);
+    CHECK_NEAR(lat(scenario0(again), "p95"), lat(scenario0(doc), "p95"), 1e-9);
+    json_decref(again);
+    json_decref(mh);
     json_t *s = scenario0(doc);
     struct latency_ms u;
     results_latency(uni, &u);
@@ -237,7 +255,7 @@ static void merge_exact(void)
     sh[1].results = NULL;
     sh[1].missing = "no results.json";
     doc = NULL;
-    CHECK_INT(merge_results(sh, 3, &doc, err, sizeof err), 0);
+    CHECK_INT(merge_results(sh, 3, &doc, NULL, err, sizeof err), 0);
     CHECK(json_is_true(json_object_get(doc, "incomplete")));
     CHECK_INT(json_integer_value(json_object_get(scenario0(doc), "requests")), 3050);
     json_t *e = json_array_get(json_object_get(doc, "shares"), 1);
@@ -248,7 +266,7 @@ static void merge_exact(void)
     /* share b not given at all: segment 2/3 listed as missing */
     struct merge_share two[2] = {sh[0], sh[2]};
     doc = NULL;
-    CHECK_INT(merge_results(two, 2, &doc, err, sizeof err), 0);
+    CHECK_INT(merge_results(two, 2, &doc, NULL, err, sizeof err), 0);
     CHECK(json_is_true(json_object_get(doc, "incomplete")));
     e = json_array_get(json_object_get(doc, "shares"), 2);
     CHECK_STR(json_string_value(json_object_get(e, "segment")), "2/3");
@@ -260,7 +278,7 @@ static void merge_exact(void)
     sh[1].results = b.res;
     sh[1].missing = NULL;
     doc = NULL;
-    CHECK_INT(merge_results(sh, 3, &doc, err, sizeof err), 0);
+    CHECK_INT(merge_results(sh, 3, &doc, NULL, err, sizeof err), 0);
     CHECK(json_is_true(json_object_get(doc, "incomplete")));
     CHECK(json_is_true(json_object_get(doc, "interrupted")));
     CHECK_INT(json_integer_value(json_object_get(scenario0(doc), "requests")), 5950);
@@ -269,7 +287,7 @@ static void merge_exact(void)
     /* stopped by abort_on_fail: the criteria's doing, not a failed share */
     json_object_set_new(a.res, "interrupted_by", json_string("abort"));
     doc = NULL;
-    CHECK_INT(merge_results(sh, 3, &doc, err, sizeof err), 0);
+    CHECK_INT(merge_results(sh, 3, &doc, NULL, err, sizeof err), 0);
     CHECK(json_is_false(json_object_get(doc, "incomplete")));
     CHECK_STR(json_string_value(json_object_get(doc, "interrupted_by")), "abort");
     CHECK(json_is_true(json_object_get(json_array_get(json_object_get(doc, "shares"), 0),
@@ -278,21 +296,21 @@ static void merge_exact(void)
 
     /* the same segment twice, different N, different plans, a broken histogram */
     struct merge_share dup[2] = {sh[0], sh[0]};
-    CHECK_INT(merge_results(dup, 2, &doc, err, sizeof err), -EINVAL);
+    CHECK_INT(merge_results(dup, 2, &doc, NULL, err, sizeof err), -EINVAL);
     CHECK(strstr(err, "given twice") != NULL);
     json_object_set_new(c.res, "segment", json_string("3/4"));
-    CHECK_INT(merge_results(sh, 3, &doc, err, sizeof err), -EINVAL);
+    CHECK_INT(merge_results(sh, 3, &doc, NULL, err, sizeof err), -EINVAL);
     json_object_set_new(c.res, "segment", json_string("3/3"));
     json_object_set_new(scenario0(c.res), "name", json_string("other"));
-    CHECK_INT(merge_results(sh, 3, &doc, err, sizeof err), -EINVAL);
+    CHECK_INT(merge_results(sh, 3, &doc, NULL, err, sizeof err), -EINVAL);
     CHECK(strstr(err, "c: ") == err);
     json_object_set_new(scenario0(c.res), "name", json_string("s"));
     json_object_set_new(json_object_get(json_object_get(json_object_get(c.hists, "scenarios"), "s"),
                                         "latency"), "hdr", json_string("AAAA"));
-    CHECK_INT(merge_results(sh, 3, &doc, err, sizeof err), -EINVAL);
+    CHECK_INT(merge_results(sh, 3, &doc, NULL, err, sizeof err), -EINVAL);
     CHECK(strstr(err, "latency") != NULL);
     struct merge_share none[1] = {{"x", NULL, NULL, "no results.json"}};
-    CHECK_INT(merge_results(none, 1, &doc, err, sizeof err), -EINVAL);
+    CHECK_INT(merge_results(none, 1, &doc, NULL, err, sizeof err), -EINVAL);
 
     json_decref(a.res);
     json_decref(a.hists);
