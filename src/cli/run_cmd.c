@@ -132,6 +132,8 @@ static int on_second(void *ud, const json_t *line)
     promexp_second(st->prom, merged ? merged : line);
     if (merged && judge_second(st->jd, merged) && st->dh->abort)
         st->dh->abort(st->dh->ud);
+    if (watch_target_aborted(st->w) && st->dh->abort)
+        st->dh->abort(st->dh->ud); /* the target exited (on_target_exit: abort): all stop */
     json_decref(merged);
     return stop || judge_abort_reason(st->jd)[0] != '\0';
 }
@@ -536,6 +538,10 @@ int run_cmd(int argc, char **argv)
         trace_free(tr);
         plan_free(p);
         return 2;
+    }
+    if (dh && !dh->watch) { /* distributed: one process watches (and starts) the target */
+        watch_free(w);
+        w = NULL;
     }
     judge *jd = judge_new();
     int rc = jd ? judge_add_list(jd, NULL, p->criteria, err, sizeof err) : -ENOMEM;

@@ -31,7 +31,7 @@ scenarios:
   - {name: rate, flow: echo, executor: constant-arrival-rate, rate: 60, duration: 1s, max_vus: 12}
 YAML
 timeout 90 "${MPIRUN[@]}" "$MPI_BIN" run "$P" --target "$TB_URL" --out "$T_DIR/out" -t 1 -q \
-    >"$T_DIR/mpi.out" 2>&1
+    --health "$TB_URL/echo" --watch-baseline 0 >"$T_DIR/mpi.out" 2>&1
 rc=$?
 check "mpirun -np 3 surge-mpi exits 0 ($(tail -c 300 "$T_DIR/mpi.out" | tr '\n' ' '))" test $rc -eq 0
 M=$T_DIR/out/results.json
@@ -52,6 +52,9 @@ for name in per-vu shared rate; do
     want=$(jq "$(sc $name) | .requests" "$M")
     check "every second gathered: $name's seconds add up to the merged $want requests (got $got)" test "$got" = "$want"
 done
+jcheck "rank 0 alone watched the target" "$T_DIR/out/rank-1/results.json" '.watch.health.probes > 0'
+jcheck "rank 1 did not" "$T_DIR/out/rank-2/results.json" 'has("watch") | not'
+jcheck "the merged report has rank 0's watch" "$M" '.watch.health.probes > 0'
 jcheck "rank 2 ran share 2/3" "$T_DIR/out/rank-2/results.json" \
     ".segment == \"2/3\" and ($(sc per-vu) | .vus_max == 13)"
 s1=$(jq -r '.started | fromdateiso8601' "$T_DIR/out/rank-1/results.json")

@@ -6,8 +6,8 @@
  * under its DIR/rank-K, merges them (surge merge: exact histogram merges), judges the
  * criteria and writes the one report into DIR. Every second, rank 0 gathers the ranks'
  * series.ndjson lines and histograms of that second and merges them (exactly) into
- * DIR/series.ndjson, its /metrics and its live abort_on_fail check; only rank 0 shows the
- * live view (of its own share) and judges. */
+ * DIR/series.ndjson, its /metrics and its live abort_on_fail check; only rank 0 watches
+ * the target, shows the live view and judges. */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -224,6 +224,15 @@ static int step(struct rank_state *st, const char *msg, int len, json_t **merged
 static int on_second(void *ud, const json_t *line, const json_t *hists, json_t **merged)
 {
     struct rank_state *st = ud;
+    *merged = NULL;
+    if (json_integer_value(json_object_get(line, "t_run")) < 0) {
+        /* the watch's baseline: rank 0's alone, not exchanged */
+        if (st->rank == 0 && !st->series && !st->series_failed)
+            open_series(st);
+        if (st->series)
+            ndjson_write(st->series, line);
+        return 0;
+    }
     json_t *waiting = json_array();
     for (int i = 1; waiting && i < MAX_SCENARIOS; i++)
         if (st->waiting[i])
@@ -415,7 +424,7 @@ int main(int argc, char **argv)
                 st.size, dir);
     }
     /* the ranks run quietly: rank 0 shows the whole run's live view and merged verdict */
-    struct dist_hooks hooks = {.segment = {st.rank, st.size}, .quiet = 1,
+    struct dist_hooks hooks = {.segment = {st.rank, st.size}, .quiet = 1, .watch = st.rank == 0,
                                .start_sync = start_sync, .second = on_second,
                                .abort = on_abort, .seconds_end = seconds_end,
                                .may_start = may_start, .ud = &st};
