@@ -540,8 +540,9 @@ int run_cmd(int argc, char **argv)
         return 2;
     }
     if (dh && !dh->watch) { /* distributed: one process watches (and starts) the target */
-        watch_free(w);
+        watch_free(w);    /* and serves /metrics (the whole run's figures) */
         w = NULL;
+        prom_addr = NULL;
     }
     judge *jd = judge_new();
     int rc = jd ? judge_add_list(jd, NULL, p->criteria, err, sizeof err) : -ENOMEM;

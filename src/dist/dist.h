@@ -13,8 +13,9 @@ struct dist_hooks {
     struct segment segment;  /* this process's share (rank r of n: {r, n}) */
     int quiet;               /* 1: not the reporting process: no live view, no summary */
     int watch;               /* 1: this process watches the target (and starts a target
-                                command); the others run no watch (its baseline lines,
-                                negative t_run, are not exchanged) */
+                                command) and serves --prometheus-listen; the others do
+                                neither (the baseline lines, negative t_run, are not
+                                exchanged) */
     /* Called on the main thread just before load starts (after the watch's baseline, also
      * when a signal came in it, so every process calls it once): returns at the instant
      * all processes start together (a barrier, then a common start time). */
