@@ -97,8 +97,30 @@ $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libsurge.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# `make MPI=1`: also build/bin/surge-mpi, the MPI launcher (src/dist/mpi/, Open MPI from
+# Debian: libopenmpi-dev). The plain build never sees MPI. Open MPI runs on libevent, whose
+# event_add libev also exports (its compatibility API): libevent comes first in the link
+# so Open MPI's calls reach libevent, not libev.
+ifeq ($(MPI),1)
+MPI_SRC    := $(wildcard src/dist/mpi/*.c)
+MPI_OBJ    := $(MPI_SRC:%.c=$(BUILD)/%.o)
+MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null || mpicc --showme:compile)
+MPI_LIBS   := $(shell pkg-config --libs ompi-c 2>/dev/null || mpicc --showme:link)
+SURGE_MPI  := $(BUILD)/bin/surge-mpi
+
+all tests-built: $(SURGE_MPI)
+
+$(MPI_OBJ): CFLAGS += $(MPI_CFLAGS)
+
+$(SURGE_MPI): $(MPI_OBJ) $(BUILD)/libsurge.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -Wl,--no-as-needed $(MPI_LIBS) -levent_core -levent_pthreads \
+	    $(LDLIBS)
+endif
+
 deps:
-	$(Q)scripts/deps
+	$(Q)scripts/deps $(if $(filter 1,$(MPI)),mpi)
 
 # The README's test command: install what is missing, build, run every test.
 test: deps

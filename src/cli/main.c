@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/compare_cmd.h"
+#include "cli/merge_cmd.h"
 #include "cli/quick_cmd.h"
 #include "cli/report_cmd.h"
 #include "cli/run_cmd.h"
@@ -19,5 +20,7 @@ int main(int argc, char **argv)
         return report_cmd(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "compare"))
         return compare_cmd(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "merge"))
+        return merge_cmd(argc - 1, argv + 1);
     return quick_cmd(argc, argv);
 }

@@ -17,6 +17,7 @@ const char *quick_args_usage(void)
     return "usage: surge [options] URL\n"
            "       surge run|validate PLAN.yaml [options]   (surge run --help)\n"
            "       surge compare BEFORE.json AFTER.json     (surge compare --help)\n"
+           "       surge merge DIR1 DIR2 ... --out DIR      (surge merge --help)\n"
            "  -c, --connections N     connections to keep open (default 10)\n"
            "  -t, --threads N         worker threads (default: one per core, at most N)\n"
            "  -d, --duration D        test duration: 500ms, 10s, 2m, 1h (default 10s)\n"

@@ -13,11 +13,14 @@
 #include <unistd.h>
 
 #include "cli/watch_setup.h"
+#include "dist/dist.h"
 #include "exec/runner.h"
+#include "exec/segment.h"
 #include "flow/trace.h"
 #include "judge/judge.h"
 #include "plan/plan.h"
 #include "util/units.h"
+#include "report/histfile.h"
 #include "report/hlog.h"
 #include "report/ndjson.h"
 #include "report/outfile.h"
@@ -55,6 +58,9 @@ static const char *usage =
     "      --watch-interval D watch sampling period (default: the plan's, else 1s)\n"
     "      --watch-baseline D watch the idle target this long before load (default: the\n"
     "                         plan's, else 5s; 0: none)\n"
+    "      --segment K/N      run share K of N of every scenario (VUs, iterations and\n"
+    "                         arrival rates split so the N shares add up to the plan;\n"
+    "                         merge their out dirs with surge merge; docs/distributed.md)\n"
     "      --prometheus-listen HOST:PORT\n"
     "                         serve surge's live figures at http://HOST:PORT/metrics in\n"
     "                         Prometheus text format while the run goes\n"
@@ -93,6 +99,10 @@ struct streams {
     promexp *prom;       /* --prometheus-listen, or NULL */
     watch *w;            /* the watched service, or NULL */
     judge *jd;           /* the criteria: abort_on_fail each second, capacity levels */
+    histfile *hf;        /* histograms.json: every full histogram, for surge merge */
+    const struct dist_hooks *dh; /* surge-mpi's hooks, or NULL */
+    json_t *sec_hists;   /* with dh: this second's histograms {SCENARIO: entry} */
+    int dist_stop;       /* with dh: the reporting process stopped the whole run */
 };
 
 /* The capacity executor's per-level verdict. */
@@ -109,8 +119,23 @@ static int on_second(void *ud, const json_t *line)
     struct streams *st = ud;
     if (st->series)
         ndjson_write(st->series, line);
-    promexp_second(st->prom, line);
-    return judge_second(st->jd, line);
+    if (!st->dh || !st->dh->second) {
+        promexp_second(st->prom, line);
+        return judge_second(st->jd, line);
+    }
+    /* distributed: the reporting process judges the whole run's second, the others none */
+    json_t *merged = NULL;
+    int stop = st->dh->second(st->dh->ud, line, st->sec_hists, &merged);
+    json_object_clear(st->sec_hists);
+    if (stop)
+        st->dist_stop = 1;
+    promexp_second(st->prom, merged ? merged : line);
+    if (merged && judge_second(st->jd, merged) && st->dh->abort)
+        st->dh->abort(st->dh->ud);
+    if (watch_target_aborted(st->w) && st->dh->abort)
+        st->dh->abort(st->dh->ud); /* the target exited (on_target_exit: abort): all stop */
+    json_decref(merged);
+    return stop || judge_abort_reason(st->jd)[0] != '\0';
 }
 
 /* A second signal: the workers are still stopping, so write what series.ndjson already
@@ -156,6 +181,28 @@ static void on_second_hist(void *ud, int sc, uint32_t t_run, const hist *lat)
     }
     if (st->hlogs[sc])
         hlog_interval(st->hlogs[sc], t_run, 1.0, lat);
+    if (st->sec_hists)
+        json_object_set_new(st->sec_hists, st->p->scenarios[sc].name, histfile_entry(lat));
+    if (st->hf && histfile_second(st->hf, st->p->scenarios[sc].name, t_run, lat)) {
+        histfile_free(st->hf); /* no memory: no histograms.json rather than a partial one */
+        st->hf = NULL;
+    }
+}
+
+/* histograms.json: the run's full histograms, for an exact surge merge. 0 or -1. */
+static int save_histograms(struct streams *st, const struct run_result *r)
+{
+    char path[4200], err[512];
+    snprintf(path, sizeof path, "%s/histograms.json", st->dir);
+    if (!st->hf || histfile_results(st->hf, r)) {
+        fprintf(stderr, "surge: out of memory for %s\n", path);
+        return -1;
+    }
+    if (results_json_save(histfile_doc(st->hf), path, err, sizeof err)) {
+        fprintf(stderr, "surge: %s\n", err);
+        return -1;
+    }
+    return 0;
 }
 
 static ndjson *open_series(const struct plan *p, const char *out_dir, double *epoch)
@@ -270,6 +317,7 @@ int run_cmd(int argc, char **argv)
         {"watch-pid", required_argument, NULL, 'W'}, {"watch-prom", required_argument, NULL, 'M'},
         {"health", required_argument, NULL, 'H'},    {"watch-interval", required_argument, NULL, 'I'},
         {"watch-baseline", required_argument, NULL, 'B'},
+        {"segment", required_argument, NULL, 'K'},
         {NULL, 0, NULL, 0},
     };
     int validate = !strcmp(argv[0], "validate");
@@ -277,10 +325,13 @@ int run_cmd(int argc, char **argv)
     char def_out[64];
     struct plan_overrides ov = {.vars = vars, .scenarios = scen, .time_scale = 1};
     uint64_t abort_us = 10000000;
-    int threads = 0, quiet = 0, dry_run = 0;
+    int threads = 0, dry_run = 0;
     const char *prom_addr = NULL;
     long trace_n = 0;
     struct watch_quick wf = {.baseline_s = -1};
+    const struct dist_hooks *dh = dist_get(); /* surge-mpi: this rank's share */
+    struct segment seg = dh ? dh->segment : (struct segment){0, 0};
+    int quiet = dh ? dh->quiet : 0;
     opterr = 0;
     optind = 0;
     for (;;) {
@@ -401,6 +452,17 @@ int run_cmd(int argc, char **argv)
                 wf.baseline_s = (double)us / 1e6;
             break;
         }
+        case 'K':
+            if (dh) {
+                fprintf(stderr, "surge: --segment: surge-mpi gives each rank its share\n");
+                return 2;
+            }
+            if (segment_parse(optarg, &seg)) {
+                fprintf(stderr, "surge: bad value '%s' for --segment (K/N: share K of N, "
+                        "1 <= K <= N <= %d, e.g. 2/3)\n", optarg, SEGMENT_MAX_N);
+                return 2;
+            }
+            break;
         case 'h':
             fputs(usage, stdout);
             return 0;
@@ -440,6 +502,20 @@ int run_cmd(int argc, char **argv)
     }
     if (validate && trace_n && !dry_run) {
         fprintf(stderr, "surge: --trace goes with surge run or surge validate --dry-run\n");
+        plan_free(p);
+        return 2;
+    }
+    for (int k = 0; !segment_whole(seg) && k < p->nscenarios; k++) {
+        if (p->scenarios[k].exec != EXEC_CAPACITY)
+            continue;
+        fprintf(stderr, "surge: --segment: scenario '%s' (%s:%d:%d) uses the capacity executor, "
+                "whose levels follow its own verdicts: it cannot be split into shares\n",
+                p->scenarios[k].name, p->file, p->scenarios[k].loc.line, p->scenarios[k].loc.col);
+        plan_free(p);
+        return 2;
+    }
+    if (!segment_whole(seg) && (validate || dry_run)) {
+        fprintf(stderr, "surge: --segment goes with surge run\n");
         plan_free(p);
         return 2;
     }
@@ -487,6 +563,11 @@ int run_cmd(int argc, char **argv)
         plan_free(p);
         return 2;
     }
+    if (dh && !dh->watch) { /* distributed: one process watches (and starts) the target */
+        watch_free(w);    /* and serves /metrics (the whole run's figures) */
+        w = NULL;
+        prom_addr = NULL;
+    }
     judge *jd = judge_new();
     int rc = jd ? judge_add_list(jd, NULL, p->criteria, err, sizeof err) : -ENOMEM;
     for (int k = 0; rc == 0 && k < p->nscenarios; k++)
@@ -500,7 +581,8 @@ int run_cmd(int argc, char **argv)
         return rc == -ENOMEM ? 3 : 2;
     }
     judge_set_time_scale(jd, ov.time_scale);
-    struct streams st = {.p = p, .dir = out_dir, .w = w, .jd = jd};
+    struct streams st = {.p = p, .dir = out_dir, .w = w, .jd = jd, .hf = histfile_new(),
+                         .dh = dh, .sec_hists = dh && dh->second ? json_object() : NULL};
     st.series = open_series(p, out_dir, &st.start_epoch);
     if (!(st.hlogs = calloc((size_t)p->nscenarios + 1, sizeof *st.hlogs))) {
         fprintf(stderr, "surge: out of memory\n");
@@ -509,6 +591,8 @@ int run_cmd(int argc, char **argv)
         watch_free(w);
         trace_free(tr);
         plan_free(p);
+        histfile_free(st.hf);
+        json_decref(st.sec_hists);
         return 3;
     }
     if (prom_addr) {
@@ -520,6 +604,8 @@ int run_cmd(int argc, char **argv)
             watch_free(w);
             trace_free(tr);
             plan_free(p);
+            histfile_free(st.hf);
+            json_decref(st.sec_hists);
             return 2;
         }
         if (!quiet)
@@ -530,14 +616,23 @@ int run_cmd(int argc, char **argv)
                              .on_second = on_second, .on_second_ud = &st,
                              .on_second_hist = on_second_hist, .on_hard_stop = on_hard_stop,
                              .abort_unreachable_us = abort_us, .trace = tr, .watch = w,
-                             .level_ok = level_check};
+                             .level_ok = level_check, .segment = seg,
+                             .start_sync = dh ? dh->start_sync : NULL,
+                             .start_sync_ud = dh ? dh->ud : NULL,
+                             .may_start = dh ? dh->may_start : NULL};
     struct run_result r = {0};
     int status = 1;
+    char segtxt[48] = "";
+    if (!segment_whole(seg))
+        snprintf(segtxt, sizeof segtxt, ", share %d of %d", seg.k + 1, seg.n);
     if (!quiet)
-        fprintf(stderr, "surge: running %s against %s (%d scenario%s, %d threads)\n", path,
-                p->target, p->nscenarios, p->nscenarios == 1 ? "" : "s", threads);
+        fprintf(stderr, "surge: running %s against %s (%d scenario%s, %d threads%s)\n", path,
+                p->target, p->nscenarios, p->nscenarios == 1 ? "" : "s", threads, segtxt);
     enum runner_fail why;
     runner *rn = runner_run(p, &ro, &r, &why, err, sizeof err);
+    if (dh && dh->seconds_end)
+        dh->seconds_end(dh->ud); /* the other processes' last seconds */
+    json_decref(st.sec_hists);
     ndjson_close(st.series);
     promexp_free(st.prom);
     for (int i = 0; i < p->nscenarios; i++)
@@ -550,6 +645,7 @@ int run_cmd(int argc, char **argv)
         trace_free(tr);
         judge_free(jd);
         plan_free(p);
+        histfile_free(st.hf);
         return why == RUNNER_FAIL_INPUT ? 2 : 3;
     }
     struct watch_window *win = calloc((size_t)p->nscenarios + 1, sizeof *win);
@@ -558,9 +654,11 @@ int run_cmd(int argc, char **argv)
         runner_window(rn, i, &win[i].from_s, &win[i].to_s);
     }
     /* the run is over (or interrupted): judge what was measured, watch figures included */
-    int aborted = judge_abort_reason(jd)[0] != '\0';
+    int aborted = judge_abort_reason(jd)[0] != '\0' || st.dist_stop;
     if (aborted)
-        fprintf(stderr, "surge: stopped early: %s (abort_on_fail)\n", judge_abort_reason(jd));
+        fprintf(stderr, "surge: stopped early: %s (abort_on_fail)\n",
+                judge_abort_reason(jd)[0] ? judge_abort_reason(jd)
+                                          : "the whole run's criteria, judged by rank 0");
     int target_exit = watch_target_aborted(w);
     json_t *doc = win ? results_json_build(&r) : NULL;
     int verdict = -ENOMEM;
@@ -606,6 +704,8 @@ int run_cmd(int argc, char **argv)
         } else if (!quiet) {
             printf("results: %s\n", json_path);
         }
+        if (save_histograms(&st, &r))
+            status = 3;
         if (outputs_write(doc, out_dir, err, sizeof err)) {
             fprintf(stderr, "surge: %s\n", err);
             status = 3;
@@ -614,6 +714,7 @@ int run_cmd(int argc, char **argv)
         }
     }
     json_decref(doc);
+    histfile_free(st.hf);
     free(win);
     watch_free(w);
     judge_free(jd);

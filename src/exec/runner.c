@@ -199,6 +199,8 @@ static void schedule(runner *r)
         if (s->state != SC_WAITING || !s->sh.sc->start_after_previous)
             continue;
         if (i == 0 || r->sc[i - 1].state == SC_ENDED) {
+            if (i > 0 && r->o->may_start && !r->o->may_start(r->o->start_sync_ud, i))
+                continue; /* distributed: until every process got here (asked each second) */
             ev_timer_stop(r->loop, &s->timer);
             start_scenario(s);
         }
@@ -296,8 +298,10 @@ static void live_line(runner *r)
         if (w->total_s > 0) {
             w->done = w->elapsed_s / w->total_s;
         } else if (sc->exec == EXEC_PER_VU_ITERATIONS || sc->exec == EXEC_SHARED_ITERATIONS) {
-            uint64_t all = sc->exec == EXEC_SHARED_ITERATIONS ? sc->iterations
-                                                              : sc->iterations * (uint64_t)sc->vus;
+            struct segment sg = s->sh.seg;
+            uint64_t all = sc->exec == EXEC_SHARED_ITERATIONS
+                               ? segment_count(sg, sc->iterations)
+                               : sc->iterations * (uint64_t)segment_count_int(sg, sc->vus);
             uint64_t done = collect_counts(r->col, s->sh.keys.iteration)->requests;
             snprintf(detail[n], sizeof detail[n], "it %llu/%llu", (unsigned long long)done,
                      (unsigned long long)all);
@@ -459,6 +463,8 @@ static void on_second(struct ev_loop *loop, ev_timer *t, int revents)
     fill_vus(r);
     if (collect_poll(r->col, r->vus)) {
         int stop = emit_seconds(r);
+        if (r->o->may_start && !r->stopped && !r->draining)
+            schedule(r); /* a scenario that waited for the other processes */
         live_line(r);
         for (int i = 0; i < r->nsc && !r->stopped; i++)
             if (r->sc[i].judging)
@@ -665,6 +671,8 @@ static int build_results(runner *r, struct run_result *out)
         snprintf(out->unreachable_detail, sizeof out->unreachable_detail, "%s", r->reach.detail);
     }
     out->threads = r->nthreads;
+    if (!segment_whole(r->o->segment))
+        segment_format(r->o->segment, out->segment, sizeof out->segment);
     out->plan_file = r->plan->file;
     for (int i = 0; i < r->nsc; i++) {
         struct sc_run *s = &r->sc[i];
@@ -678,8 +686,9 @@ static int build_results(runner *r, struct run_result *out)
         o->start_s = s->started_us ? (double)(s->started_us - r->start_us) / 1e6 : -1;
         o->vus_max = (uint32_t)atomic_load(&s->sh.peak);
         o->vus_allocated = (uint32_t)atomic_load(&s->sh.made);
-        if (sc->exec == EXEC_CONSTANT_ARRIVAL_RATE)
-            o->rate = sc->rate * 1e6 / (double)sc->time_unit_us;
+        if (sc->exec == EXEC_CONSTANT_ARRIVAL_RATE) /* this share's: they add up */
+            o->rate = sc->rate * 1e6 / (double)sc->time_unit_us *
+                      segment_fraction(r->o->segment);
         o->counts = *collect_counts(r->col, s->key0);
         o->lat = collect_latency(r->col, s->key0);
         o->ser = collect_series(r->col, s->key0);
@@ -743,13 +752,13 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
         s->nkeys = 2 + f->nsteps + f->ntxns + nlevels_of(sc);
         r->nkeys += s->nkeys;
         s->sh = (struct sc_shared){.plan = p, .sc = sc, .flow = f, .nthreads = r->nthreads,
-                                   .main_loop = r->loop, .notify = &r->notify,
+                                   .seg = o->segment, .main_loop = r->loop, .notify = &r->notify,
                                    .trace = o->trace};
         s->sh.keys = (struct vu_keys){.scenario = s->key0, .iteration = s->key0 + 1,
                                       .level = -1, .step0 = s->key0 + 2,
                                       .txn0 = s->key0 + 2 + f->nsteps};
         s->sh.level_key0 = s->sh.keys.txn0 + f->ntxns;
-        atomic_init(&s->sh.shared_left, (long long)sc->iterations);
+        atomic_init(&s->sh.shared_left, (long long)segment_count(o->segment, sc->iterations));
         s->slots = calloc((size_t)r->nthreads, sizeof *s->slots);
         s->sh.examples = calloc((size_t)r->nthreads, sizeof *s->sh.examples);
         if (!s->sh.examples)
@@ -779,6 +788,8 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
         if (watch_baseline_s(o->watch) > 0)
             baseline_wait(r, watch_baseline_s(o->watch));
     }
+    if (o->start_sync) /* a distributed run: every process starts its load together */
+        o->start_sync(o->start_sync_ud);
     r->start_us = clock_us();
     watch_mark_t0(o->watch, r->start_us);
     emit_baseline(r);

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "exec/segment.h"
 #include "plan/plan.h"
 #include "report/results.h"
 #include "watch/watch.h"
@@ -50,6 +51,20 @@ struct runner_opts {
      * @return 1 when the scenario's criteria hold on it (also gets on_second_ud). NULL:
      * every level passes (the search then raises VUs up to max_vus). */
     int (*level_ok)(void *ud, const char *scenario, const json_t *level);
+    /* The share of every scenario this process runs (--segment K/N, an MPI rank; see
+     * exec/segment.h): VUs, iteration counts and arrival-rate starts split so the shares
+     * add up to the plan. The zero value: the whole plan. The capacity executor cannot
+     * be split (its levels follow its own verdicts): the caller refuses it. */
+    struct segment segment;
+    /* Called once on the main thread just before load starts (after the watch's baseline,
+     * also when a signal came in it): returns when every process of a distributed run
+     * starts (dist/dist.h). NULL: load starts at once. */
+    void (*start_sync)(void *ud);
+    void *start_sync_ud;
+    /* A distributed run: asked (with start_sync_ud) whether scenario i, which starts after
+     * the previous one and whose previous one has ended here, may start now; 0 keeps it
+     * waiting, asked again each second. NULL: it starts at once. */
+    int (*may_start)(void *ud, int scenario);
 };
 
 /* Why runner_run failed, for the exit status. */

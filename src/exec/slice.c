@@ -19,7 +19,8 @@ struct vstate {
 struct slice {
     struct sc_shared *sh;
     worker *w;
-    int wi, T;
+    int wi, T;               /* items g with g % T == wi are ours: the worker's split of
+                                the process's segment (exec/segment.h) */
     struct vu_ctx ctx;
     vu **vus;                /* local j is global VU wi + j*T */
     struct vstate *st;
@@ -380,8 +381,9 @@ void slice_start(worker *w, void *ud)
     *cmd->slot = s;
     s->sh = sh;
     s->w = w;
-    s->wi = worker_index(w);
-    s->T = sh->nthreads;
+    struct segment ws = segment_split(sh->seg, worker_index(w), sh->nthreads);
+    s->wi = ws.k;
+    s->T = ws.n;
     s->ctx = (struct vu_ctx){
         .plan = sh->plan,
         .flow = sh->flow,
@@ -397,7 +399,7 @@ void slice_start(worker *w, void *ud)
         .rng = 0x9e3779b97f4a7c15ull ^ ((uint64_t)(s->wi + 1) * 0xbf58476d1ce4e5b9ull) ^ sh->start_us,
     };
     s->ctx.keys.level = -1;
-    s->ctx.examples = sh->examples[s->wi];
+    s->ctx.examples = sh->examples[worker_index(w)];
     s->ctx.trace = s->wi == 0 ? sh->trace : NULL; /* VU 1 is the first worker's */
     free(cmd);
     ptimer_entry_init(&s->t_end, sc->exec == EXEC_LADDER || sc->exec == EXEC_CAPACITY

@@ -1,6 +1,7 @@
 /* slice.h — one worker's share of a scenario: the virtual users whose numbers fall to
- * this worker (g % nthreads == worker), driven by the scenario's executor against a
- * start time shared by every worker, so no command crosses threads per iteration.
+ * this worker (g % nthreads == worker, within the process's execution segment), driven
+ * by the scenario's executor against a start time shared by every worker, so no
+ * command crosses threads per iteration.
  * Between the runner (main thread) and the slices (worker threads) only. */
 #ifndef SURGE_EXEC_SLICE_H
 #define SURGE_EXEC_SLICE_H
@@ -11,6 +12,7 @@
 #include <ev.h>
 
 #include "engine/engine.h"
+#include "exec/segment.h"
 #include "flow/vu.h"
 #include "plan/plan.h"
 
@@ -20,6 +22,8 @@ struct sc_shared {
     const struct plan_scenario *sc;
     const struct plan_flow *flow;
     int nthreads;
+    struct segment seg;          /* the share of the plan this process runs (--segment,
+                                    MPI ranks); the zero value: all of it */
     struct vu_keys keys;         /* keys.level unused here: level_key0 + level */
     int level_key0;              /* ladder: key of level 0 */
     uint64_t start_us;           /* scenario start (clock_us), set before posting */

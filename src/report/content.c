@@ -577,6 +577,20 @@ static int sec_header(struct ctx *c)
                  "tables show measured times, criteria on times are judged in the plan's time, "
                  "measured / %g)",
                  ts, ts, ts);
+    const json_t *shares = json_object_get(d, "shares"), *sh;
+    size_t k;
+    int complete = 0;
+    json_array_foreach(shares, k, sh)
+        complete += json_is_true(json_object_get(sh, "complete"));
+    if (json_array_size(shares)) /* a merged distributed run (docs/distributed.md) */
+        snprintf(it[n++], 600, "Merged from %zu shares: %d complete%s", json_array_size(shares),
+                 complete, complete < (int)json_array_size(shares)
+                               ? "; INCOMPLETE: the others' load is missing or cut short "
+                                 "(see shares in results.json)"
+                               : "");
+    else if (jstr(d, "segment"))
+        snprintf(it[n++], 600, "Share %s of a distributed run: surge merge joins the shares",
+                 jstr(d, "segment"));
     const char *ver = jstr(json_object_get(d, "tool"), "version");
     snprintf(it[n++], 600, "Tool: surge %s (%s)", ver ? ver : "?", jstr(d, "schema") ? jstr(d, "schema") : "?");
     for (int i = 0; i < n; i++)

@@ -1,4 +1,4 @@
-/* hlog.c — HdrHistogram V2 encoding and the interval log writer. */
+/* hlog.c — HdrHistogram V2 encoding and decoding, and the interval log writer. */
 #include "report/hlog.h"
 
 #include <errno.h>
@@ -148,6 +148,174 @@ done:
     free(enc);
     free(cmp);
     free(b64);
+    return rc;
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+    return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
+}
+
+/* The lowest value of counts slot i (the inverse of index_of). */
+static int64_t slot_lowest(const struct layout *l, size_t i)
+{
+    int64_t bucket = (int64_t)(i >> l->half_mag) - 1;
+    int64_t sub = (int64_t)(i & (size_t)(l->half_count - 1)) + l->half_count;
+    if (bucket < 0) {
+        bucket = 0;
+        sub -= l->half_count;
+    }
+    return sub << (bucket + l->unit_mag);
+}
+
+#define DECODE_MAX_BYTES (16u << 20) /* most bytes an encoding may inflate to */
+
+/* base64 -> the compressed bytes -> the V2 encoding (*enc, *enc_len; malloc'd). */
+static int unwrap(const char *b64, size_t len, uint8_t **enc, size_t *enc_len)
+{
+    if (len < 12 || len % 4 || len > 4 * (size_t)DECODE_MAX_BYTES)
+        return -EINVAL;
+    for (size_t i = 0; i < len; i++) /* EVP_DecodeBlock skips blanks: we do not */
+        if (b64[i] == ' ' || b64[i] == '\t' || b64[i] == '\n' || b64[i] == '\r' || !b64[i])
+            return -EINVAL;
+    uint8_t *raw = malloc(len / 4 * 3 + 1), *out = NULL;
+    if (!raw)
+        return -ENOMEM;
+    int rc = -EINVAL;
+    int n = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)len);
+    if (n < 0)
+        goto done;
+    n -= (b64[len - 1] == '=') + (b64[len - 2] == '='); /* padding decodes as zeros */
+    if (n < 8 || get_be32(raw) != V2_COMPRESSION_COOKIE || get_be32(raw + 4) != (uint32_t)n - 8)
+        goto done;
+    z_stream z = {0};
+    if (inflateInit(&z) != Z_OK) {
+        rc = -ENOMEM;
+        goto done;
+    }
+    size_t cap = 4096, have = 0;
+    out = malloc(cap);
+    z.next_in = raw + 8;
+    z.avail_in = (uInt)(n - 8);
+    int zr = Z_OK;
+    while (out && zr == Z_OK) {
+        if (have == cap) {
+            uint8_t *bigger = cap < DECODE_MAX_BYTES ? realloc(out, cap * 2) : NULL;
+            if (!bigger)
+                break;
+            out = bigger;
+            cap *= 2;
+        }
+        z.next_out = out + have;
+        z.avail_out = (uInt)(cap - have);
+        zr = inflate(&z, Z_NO_FLUSH);
+        have = cap - z.avail_out;
+        if (zr == Z_BUF_ERROR && z.avail_out) /* input ended before the stream */
+            break;
+        if (zr == Z_BUF_ERROR)
+            zr = Z_OK;
+    }
+    inflateEnd(&z);
+    if (!out)
+        rc = -ENOMEM;
+    else if (zr == Z_STREAM_END && z.avail_in == 0) {
+        *enc = out;
+        *enc_len = have;
+        out = NULL;
+        rc = 0;
+    }
+done:
+    free(raw);
+    free(out);
+    return rc;
+}
+
+int hlog_decode(const char *b64, size_t len, int64_t min, int64_t max, hist **out)
+{
+    uint8_t *enc = NULL;
+    size_t n = 0;
+    int rc = unwrap(b64, len, &enc, &n);
+    if (rc)
+        return rc;
+    hist *h = NULL;
+    int64_t *counts = NULL;
+    rc = -EINVAL;
+    if (n < 40 || get_be32(enc) != V2_ENCODING_COOKIE || get_be32(enc + 4) != n - 40 ||
+        get_be32(enc + 8) != 0)
+        goto done;
+    uint32_t sig = get_be32(enc + 12);
+    uint64_t lo = get_be64(enc + 16), hi = get_be64(enc + 24);
+    if (sig < 1 || sig > 3 || lo < 1 || lo > 1000000 || hi < 2 * lo || hi > 10000000000000ull)
+        goto done;
+    if ((rc = hist_new((int64_t)lo, (int64_t)hi, (int)sig, &h)))
+        goto done;
+    rc = -EINVAL;
+    struct layout l;
+    layout_of(h, &l);
+    size_t nslots = index_of(&l, (int64_t)hi) + 1, i = 0;
+    int64_t total = 0;
+    if (!(counts = calloc(nslots, sizeof *counts))) {
+        rc = -ENOMEM;
+        goto done;
+    }
+    for (size_t p = 40; p < n;) {
+        uint64_t u = 0;
+        int k = 0;
+        for (;; k++) { /* LEB128: 8 bytes of 7 bits, a 9th of 8 */
+            if (p >= n)
+                goto done;
+            uint8_t b = enc[p++];
+            if (k == 8) {
+                u |= (uint64_t)b << 56;
+                break;
+            }
+            u |= (uint64_t)(b & 0x7f) << (7 * k);
+            if (!(b & 0x80))
+                break;
+        }
+        int64_t v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+        if (v == INT64_MIN || v > ((int64_t)1 << 50) ||
+            (total += v > 0 ? v : 0) > ((int64_t)1 << 56))
+            goto done; /* no overflow in the sums below */
+        if (v < 0) { /* a run of -v empty slots */
+            if ((uint64_t)-v > nslots - i)
+                goto done;
+            i += (size_t)-v;
+        } else {
+            if (i >= nslots)
+                goto done;
+            counts[i++] = v;
+        }
+    }
+    size_t last = nslots;
+    for (size_t j = 0; j < nslots; j++)
+        if (counts[j])
+            last = j;
+    for (size_t j = 0; last < nslots && j <= last; j++) {
+        if (!counts[j])
+            continue;
+        int64_t v = slot_lowest(&l, j);
+        if (min >= 0 && v < min)
+            v = min; /* the first slot holds min: its samples come back as it */
+        if (j == last && max >= 0) {
+            hist_record_n(h, v < max ? v : max, counts[j] - 1);
+            hist_record(h, max);
+        } else {
+            hist_record_n(h, v, counts[j]);
+        }
+    }
+    *out = h;
+    h = NULL;
+    rc = 0;
+done:
+    hist_free(h);
+    free(counts);
+    free(enc);
     return rc;
 }
 

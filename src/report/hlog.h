@@ -15,6 +15,16 @@
  * counts, as HdrHistogram writes it). @return 0, -ENOMEM, or -EIO (zlib failed). */
 int hlog_encode(const hist *h, struct sbuf *out);
 
+/* The reverse of hlog_encode: a histogram from the base64 text of a compressed V2
+ * encoding (len bytes of b64, no line breaks). Each slot's count is recorded at the
+ * slot's lowest value, so counts, percentiles, mean and stdev come back as they were;
+ * min and max (which the encoding does not carry) are restored exactly when given
+ * (>= 0: hist_min and hist_max of the encoded histogram), else the slots' bounds stand
+ * in. Only layouts with sigfigs 1..3, lowest <= 10^6 and highest <= 10^13 are read
+ * (surge's own: HIST_*). @return 0 and *out; -EINVAL for anything malformed (bad base64,
+ * cookie, zlib stream, layout, counts past the layout's end); -ENOMEM. */
+int hlog_decode(const char *b64, size_t len, int64_t min, int64_t max, hist **out);
+
 typedef struct hlog hlog; /* opaque: an open interval log */
 
 /* Create path and write the header: the format version, #[StartTime: ...] and

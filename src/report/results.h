@@ -63,6 +63,8 @@ struct run_result {
     const char *target;         /* the URL (quick mode) */
     const char *url;            /* the target URL (plans and quick mode), or NULL */
     const char *plan_file;      /* the plan (surge run) */
+    char segment[24];           /* "K/N" when this run was share K of N (--segment, MPI);
+                                   "" for a whole run */
     int threads;
     int connections;
     int co_corrected;           /* open model latency measured from the intended time */

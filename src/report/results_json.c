@@ -206,6 +206,8 @@ json_t *results_json_build(const struct run_result *r)
     }
     if (r->plan_file)
         json_object_set_new(root, "plan", json_string(r->plan_file));
+    if (r->segment[0])
+        json_object_set_new(root, "segment", json_string(r->segment));
     json_t *sc = json_array();
     for (int i = 0; i < r->nscenarios; i++)
         json_array_append_new(sc, scenario_obj(&r->sc[i]));
