@@ -15,8 +15,6 @@
 #include "util/clock.h"
 
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-#define WS_HEAD_MAX (16 * 1024)
-#define WS_MAX_HEADERS 64
 #define WS_CLOSE_WAIT_S 2.0 /* after our close frame, wait this long for the server's */
 
 enum wstate { W_IDLE, W_HANDSHAKE, W_OPEN, W_CLOSING, W_DONE };
@@ -463,9 +461,11 @@ static void on_answer(void *ud, conn *c, const struct conn_result *res)
     ws_pump(w); /* bytes that came with the 101 raise no event */
 }
 
-int ws_open(ws *w, const char *path, const char *authority, const struct http1_header *hdrs,
-            int nhdrs, uint64_t timeout_us, const struct ws_callbacks *cb, void *ud)
+int ws_open(ws *w, const char *head, size_t len, uint64_t timeout_us,
+            const struct ws_callbacks *cb, void *ud)
 {
+    if (len < 4 || memcmp(head + len - 4, "\r\n\r\n", 4))
+        return -EINVAL;
     if (w->ctx) {
         wslay_event_context_free(w->ctx);
         w->ctx = NULL;
@@ -480,24 +480,18 @@ int ws_open(ws *w, const char *path, const char *authority, const struct http1_h
     w->cb = *cb;
     w->ud = ud;
     ws_key(&w->rng, w->key);
-    struct http1_header h[WS_MAX_HEADERS + 4] = {
-        {"Upgrade", "websocket"},
-        {"Connection", "Upgrade"},
-        {"Sec-WebSocket-Key", w->key},
-        {"Sec-WebSocket-Version", "13"},
-    };
-    int nh = 4;
-    for (int i = 0; i < nhdrs && i < WS_MAX_HEADERS; i++)
-        h[nh++] = hdrs[i];
-    static _Thread_local char buf[WS_HEAD_MAX];
-    int n = http1_write_head(buf, sizeof buf, "GET", path, authority, h, nh, -1);
-    if (n < 0)
-        return n;
+    char extra[160];
+    int en = snprintf(extra, sizeof extra,
+                      "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+                      "Sec-WebSocket-Version: 13\r\n\r\n",
+                      w->key);
     free(w->head);
-    if (!(w->head = malloc((size_t)n)))
+    size_t n = len - 2 + (size_t)en;
+    if (!(w->head = malloc(n)))
         return -ENOMEM;
-    memcpy(w->head, buf, (size_t)n);
-    w->iov = (struct iovec){.iov_base = w->head, .iov_len = (size_t)n};
+    memcpy(w->head, head, len - 2);
+    memcpy(w->head + len - 2, extra, (size_t)en);
+    w->iov = (struct iovec){.iov_base = w->head, .iov_len = n};
     struct conn_req req = {.iov = &w->iov, .iovcnt = 1, .timeout_us = timeout_us,
                            .capture_headers = 1, .upgrade = 1};
     w->t_open_us = clock_us();

@@ -64,14 +64,15 @@ ws *ws_new(struct ev_loop *loop, const struct conn_target *t, uint64_t seed);
  * after. Safe from inside a callback. NULL is fine. */
 void ws_free(ws *w);
 
-/* Open: connect, send the upgrade request (GET path, Host authority, Upgrade,
- * Connection, Sec-WebSocket-Key/-Version, then hdrs: cookies, auth...), check the 101
- * (Sec-WebSocket-Accept), then run frames. timeout_us bounds the handshake (0: none).
- * cb->open runs once with the outcome. A ws that was open before is closed first
- * (no callback). @return 0, -EINVAL (bad path/headers: CR/LF), -ENOSPC (head over
- * 16 KiB) or -ENOMEM. */
-int ws_open(ws *w, const char *path, const char *authority, const struct http1_header *hdrs,
-            int nhdrs, uint64_t timeout_us, const struct ws_callbacks *cb, void *ud);
+/* Open: connect, send the upgrade request, check the 101 (Sec-WebSocket-Accept), then
+ * run frames. head is a complete GET request head without a body (http1_write_head:
+ * the path, Host, the caller's headers: cookies, auth...); the Upgrade, Connection,
+ * Sec-WebSocket-Key and Sec-WebSocket-Version lines are added before its blank line.
+ * timeout_us bounds the handshake (0: none). cb->open runs once with the outcome. A ws
+ * that was open before is closed first (no callback). @return 0, -EINVAL (head does
+ * not end in a blank line) or -ENOMEM. */
+int ws_open(ws *w, const char *head, size_t len, uint64_t timeout_us,
+            const struct ws_callbacks *cb, void *ud);
 
 /* Queue one message (masked, one frame) and send it from the loop.
  * @return 0, -ENOTCONN when not open (or closing), or -ENOMEM. */
