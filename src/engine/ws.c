@@ -37,6 +37,7 @@ struct ws {
     struct ws_counts n;
     int depth, dead;               /* inside wslay or a callback; ws_free came then */
     int eof, io_err, we_closed, close_timed_out;
+    int proto_err;                 /* wslay_event_recv failed on the server's bytes */
     char detail[160];
 };
 
@@ -299,8 +300,12 @@ static void ended(ws *w)
     int sent = wslay_event_get_close_sent(w->ctx);
     int code_in = wslay_event_get_status_code_received(w->ctx);
     int code_out = wslay_event_get_status_code_sent(w->ctx);
-    if (!w->we_closed && sent && !recvd &&
-        (code_out == 1002 || code_out == 1003 || code_out == 1007 || code_out == 1009)) {
+    if (w->proto_err && !w->we_closed) {
+        r.err = ERR_WS_PROTOCOL;
+        r.code = 1002;
+        snprintf(w->detail, sizeof w->detail, "protocol error: an invalid frame from the server");
+    } else if (!w->we_closed && sent && !recvd &&
+               (code_out == 1002 || code_out == 1003 || code_out == 1007 || code_out == 1009)) {
         r.err = ERR_WS_PROTOCOL;
         r.code = code_out;
         snprintf(w->detail, sizeof w->detail, "protocol error: surge closed with %d", code_out);
@@ -340,8 +345,13 @@ int ws_pump(ws *w)
         return 0;
     int fatal = 0;
     w->depth++;
-    if (wslay_event_want_read(w->ctx) && wslay_event_recv(w->ctx) < 0)
-        fatal = 1;
+    if (wslay_event_want_read(w->ctx)) {
+        int rc = wslay_event_recv(w->ctx);
+        if (rc < 0) {
+            fatal = 1;
+            w->proto_err = !w->eof && !w->io_err && rc != WSLAY_ERR_NOMEM;
+        }
+    }
     if (!w->dead && !fatal && wslay_event_want_write(w->ctx) && wslay_event_send(w->ctx) < 0)
         fatal = 1;
     w->depth--;
@@ -476,7 +486,7 @@ int ws_open(ws *w, const char *head, size_t len, uint64_t timeout_us,
         return -ENOMEM;
     if (w->loop)
         ev_timer_stop(w->loop, &w->close_wait);
-    w->eof = w->io_err = w->we_closed = w->close_timed_out = 0;
+    w->eof = w->io_err = w->we_closed = w->close_timed_out = w->proto_err = 0;
     w->cb = *cb;
     w->ud = ud;
     ws_key(&w->rng, w->key);
