@@ -332,6 +332,8 @@ int conn_send(conn *c, const struct conn_req *req, conn_done_fn cb, void *ud)
         return -EBUSY;
     if (c->upgraded || c->st == ST_RAW)
         close_fd(c); /* an upgraded stream never carries another request */
+    if (!c->resp && !(c->resp = http1_resp_new()))
+        return -ENOMEM;
     c->busy = 1;
     c->req = *req;
     c->cb = cb;
@@ -661,6 +663,8 @@ int conn_upgrade(conn *c, conn_raw_fn cb, void *ud)
         return -EINVAL;
     c->upgraded = 0;
     c->st = ST_RAW;
+    http1_resp_free(c->resp); /* no more HTTP on it: an open WebSocket keeps no parser */
+    c->resp = NULL;
     c->raw_cb = cb;
     c->raw_ud = ud;
     want(c, 0);

@@ -89,11 +89,12 @@ void conn_free(conn *c);
  * After a refused (or otherwise failed) connect, the next connect of c waits out its backoff
  * (CONN_BACKOFF_*; the wait is part of the request's time and its timeout), so a
  * target that refuses everything gets a few attempts per second, not a storm.
- * @return 0, or -EBUSY when a request is already in flight on c. */
+ * @return 0, -EBUSY when a request is already in flight on c, or -ENOMEM. */
 int conn_send(conn *c, const struct conn_req *req, conn_done_fn cb, void *ud);
 
 /* The parsed response of the last completed request (status, captured headers and
- * body): valid in the callback and until the next conn_send. */
+ * body): valid in the callback and until the next conn_send (or conn_upgrade, after
+ * which it is NULL). */
 const http1_resp *conn_response(const conn *c);
 
 /* A request's latency: from its first written byte (the connect is not counted, as in
@@ -119,7 +120,8 @@ typedef void (*conn_raw_fn)(void *ud, conn *c, int revents);
 
 /* In the completion callback of a conn_send with .upgrade that got a 101: take the
  * connection over as a raw byte stream (plain or TLS). cb runs when it is ready; the
- * connection is reading (conn_raw_want(c, EV_READ)) from then on.
+ * connection is reading (conn_raw_want(c, EV_READ)) from then on. The response parser
+ * is freed (conn_response is NULL until the next conn_send).
  * @return 0, or -EINVAL when the last response was not an upgrade kept open. */
 int conn_upgrade(conn *c, conn_raw_fn cb, void *ud);
 

@@ -1119,6 +1119,7 @@ static void ws_connect(vu *v)
     }
     v->ws_phase = WSP_OPENING;
     int rc = ws_open(v->ws, v->iov[0].iov_base, v->iov[0].iov_len, st->timeout_us, &ws_cbs, v);
+    sbuf_free(&v->head); /* ws_open copied it: a VU holding a WebSocket keeps no 4 KB head */
     if (rc) {
         snprintf(v->reason, sizeof v->reason, "ws: cannot open: %s", strerror(-rc));
         ws_finish(v, ERR_IO);
