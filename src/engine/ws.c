@@ -205,8 +205,20 @@ static void msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
         w->cb.message(w->ud, w, a->opcode == WSLAY_BINARY_FRAME, a->msg, a->msg_length);
 }
 
+/* What wslay lets through: a close frame whose payload is 1 byte (RFC 6455 5.5.1: none,
+ * or a 2-byte code and UTF-8). */
+static void frame_start_cb(wslay_event_context_ptr ctx,
+                           const struct wslay_event_on_frame_recv_start_arg *a, void *ud)
+{
+    (void)ctx;
+    ws *w = ud;
+    if (a->opcode == WSLAY_CONNECTION_CLOSE && a->payload_length == 1)
+        w->proto_err = 1;
+}
+
 static const struct wslay_event_callbacks wslay_cbs = {
     .recv_callback = recv_cb,
+    .on_frame_recv_start_callback = frame_start_cb,
     .send_callback = send_cb,
     .genmask_callback = genmask_cb,
     .on_msg_recv_callback = msg_cb,
@@ -349,7 +361,7 @@ int ws_pump(ws *w)
         int rc = wslay_event_recv(w->ctx);
         if (rc < 0) {
             fatal = 1;
-            w->proto_err = !w->eof && !w->io_err && rc != WSLAY_ERR_NOMEM;
+            w->proto_err |= !w->eof && !w->io_err && rc != WSLAY_ERR_NOMEM;
         }
     }
     if (!w->dead && !fatal && wslay_event_want_write(w->ctx) && wslay_event_send(w->ctx) < 0)
