@@ -3,7 +3,8 @@
 # step; a connection the testbed drops (--ws-drop-rate 1) or surge drops (drop_after)
 # reconnects, runs resume_check and completes, the reconnects counted; a refused
 # handshake (404, 401) is ws_handshake with its status; every kind of invalid server frame
-# is ws_protocol and surge exits normally; the plan errors name FILE:LINE:COL. ~15 s.
+# is ws_protocol and surge exits normally; the plan errors name FILE:LINE:COL; the example
+# examples/generation-ws.yaml runs at 1/100. ~15 s.
 source "$(dirname "$0")/../lib/harness.sh"
 start_testbed --profile all --time-scale 0.01 --job-jitter 0 --gpu-slots 8
 TB1=$TB_URL
@@ -155,3 +156,12 @@ check "bad plan: receive needs until" grep -q "e.yaml:8:16: receive: needs until
 check "bad plan: a message has no headers" grep -q "e.yaml:9:32: each_message extract: 'h' takes json: or regex:" "$T_DIR/e.out"
 check "bad plan: attempts range" grep -q "e.yaml:10:29: reconnect attempts" "$T_DIR/e.out"
 check "bad plan: drop_after > 0" grep -q "e.yaml:11:19: drop_after: must be more than 0s" "$T_DIR/e.out"
+
+# --- examples/generation-ws.yaml at 1/100 --------------------------------------------------
+EX=examples/generation-ws.yaml
+timeout 60 "$SURGE_BIN" run "$EX" --target "$TB1" --time-scale 0.01 -o "$T_DIR/ex" -q >/dev/null 2>&1
+check "generation-ws example: run exits 0 (criteria pass)" test $? -eq 0
+jcheck "generation-ws example: 6 followed generations, 2 with a drop, all complete; 2 reconnects" \
+    "$T_DIR/ex/results.json" \
+    ".verdict == \"pass\" and ($(sc follow) | .iterations == 6 and .iterations_failed == 0)
+     and ($(sc disconnect) | .iterations == 2 and .iterations_failed == 0 and .ws.reconnects == 2)"
