@@ -421,6 +421,28 @@ static int scenario_charts_of(struct ctx *c, const json_t *sc, const json_t *ser
         safe_name(cname, sizeof cname, name, "errors");
         rc = chart(c, cname, &ch);
     }
+    int has_ws = 0;
+    json_array_foreach(ser, i, p)
+        has_ws |= json_object_get(p, "ws_active") != NULL;
+    if (!rc && has_ws) { /* open WebSockets and messages received per second */
+        double *wa = buf + 14 * n, *wm = buf + 15 * n;
+        json_array_foreach(ser, i, p)
+        {
+            double span = 1;
+            jnum(p, "span", &span);
+            wa[i] = jnum0(p, "ws_active");
+            wm[i] = jnum0(p, "ws_messages_in") / (span > 0 ? span : 1);
+        }
+        struct svg_line l4[2] = {{"open WebSockets", x, wa, n, 0, 0, 0},
+                                 {"messages in/s", x, wm, n, 1, 1, 0}};
+        snprintf(title, sizeof title, "%s: open WebSockets", name);
+        ch.lines = l4;
+        ch.nlines = 2;
+        ch.ylabel = "connections";
+        ch.y2label = "messages/s";
+        safe_name(cname, sizeof cname, name, "ws");
+        rc = chart(c, cname, &ch);
+    }
     free(buf);
     return rc;
 }

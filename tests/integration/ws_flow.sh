@@ -87,6 +87,7 @@ jcheck "follow: count, each_message extract and receive extract reach the next s
 jcheck "summary: counts by class, nothing failed" "$R" "$(sc follow) | .errors == {}"
 check "summary line: WebSocket" grep -q "WebSocket: .* opened" "$T_DIR/run.out"
 check "report.md: WebSocket steps table" grep -q "WebSocket steps" "$T_DIR/out/report.md"
+check "report.md: open WebSockets chart" grep -q "follow: open WebSockets](charts/follow-ws.svg)" "$T_DIR/out/report.md"
 
 # --- drop_after: surge drops, reconnects, resume_check, completes ---------------------
 jcheck "drop_after: the flow completes after a reconnect (1 or 2 counted)" "$R" \
