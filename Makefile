@@ -17,7 +17,7 @@ OPT       ?= -O2 -g
 CFLAGS    ?=
 CFLAGS    += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -Isrc $(PKG_CFLAGS) \
              -DSURGE_VERSION='"$(VERSION)"' -MMD -MP
-LDLIBS    += $(PKG_LIBS) -lev -lhttp_parser -lpthread -lm
+LDLIBS    += $(PKG_LIBS) -lev -lhttp_parser -lwslay -lpthread -lm
 
 ifeq ($(SANITIZE),1)
   CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

@@ -38,6 +38,8 @@ struct jobs_watch {
     ws_conn *ws;
     struct job *job;
     struct jobs_watch *next;
+    int drop; /* --ws-drop-rate chose it: dropped after its second message */
+    int sent; /* messages sent to it */
 };
 
 struct job {
@@ -180,6 +182,7 @@ int jobs_flag(struct jobs_opts *o, const char *name, const char *value, char *er
         {"--leak-per-job", F_SIZE, 0, (double)JOBS_MEM_MAX,
          offsetof(struct jobs_opts, leak_per_job)},
         {"--fail-rate", F_NUM, 0, 1, offsetof(struct jobs_opts, fail_rate)},
+        {"--ws-drop-rate", F_NUM, 0, 1, offsetof(struct jobs_opts, ws_drop_rate)},
         {"--oom-above", F_LONG, 0, JOBS_SLOTS_MAX, offsetof(struct jobs_opts, oom_above)},
         {"--result-size", F_SIZE, JOBS_RESULT_MIN, (double)JOBS_RESULT_MAX,
          offsetof(struct jobs_opts, result_bytes)},
@@ -251,6 +254,10 @@ const char *jobs_usage(void)
            "  --job-mem SIZE     memory mapped and touched per running job (default 64MB)\n"
            "  --leak-per-job SIZE  leak that much per finished job (default 0)\n"
            "  --fail-rate P      share of jobs failing at a random point (default 0)\n"
+           "  --ws-drop-rate P   share of /ws/jobs connections dropped (no close frame)\n"
+           "                     after their second message while the job runs (default 0)\n"
+           "  GET  /ws/bad?kind=K  WebSocket that sends one invalid frame: masked, opcode,\n"
+           "                     rsv, control (ping over 125 bytes), close_code (999), utf8\n"
            "  --oom-above N      jobs beyond N running fail \"out of memory\" (default off)\n"
            "  --result-size SIZE bytes of each result (default 300KB)\n"
            "  SIZE: bytes, or with K/KB/KiB, M/MB/MiB, G/GB/GiB (all powers of 1024).\n";
@@ -363,9 +370,16 @@ static void jobs_notify(struct jobs *J, struct job *j, int force)
     char body[160], msg[192];
     jobs_status_json(j, p, body, sizeof body);
     int n = snprintf(msg, sizeof msg, "{%s}", body);
-    for (struct jobs_watch *w = j->watchers; w; w = w->next)
+    struct jobs_watch *nx;
+    for (struct jobs_watch *w = j->watchers; w; w = nx) {
+        nx = w->next; /* a dropped one is unlinked and freed */
         if (ws_send_text(w->ws, msg, (size_t)n) == 0)
             jobs_count(J, "websocket_messages_sent_total", "WebSocket text frames sent", "");
+        if (w->drop && ++w->sent >= 2 && j->state == JOB_RUNNING) {
+            jobs_count(J, "websocket_dropped_total", "WebSockets dropped by --ws-drop-rate", "");
+            ws_abort(w->ws); /* mid-job, without a close frame: a network drop */
+        }
+    }
 }
 
 /* Seconds to the next WebSocket update of a running job: just past its next whole percent,
@@ -782,6 +796,43 @@ static void jobs_ws_closed(ws_conn *ws, void *ud)
     free(w);
 }
 
+static void jobs_ws_bad_closed(ws_conn *ws, void *ud)
+{
+    (void)ws;
+    (void)ud;
+}
+
+/* GET /ws/bad?kind=K: a WebSocket whose first frame breaks RFC 6455 in the way K says. */
+static void jobs_ws_bad(tb_req *r)
+{
+    static const struct {
+        const char *kind;
+        unsigned char bytes[140];
+        size_t len;
+    } bad[] = {
+        {"masked", {0x81, 0x82, 1, 2, 3, 4, 'h' ^ 1, 'i' ^ 2}, 8},     /* server frames: unmasked */
+        {"opcode", {0x83, 0x00}, 2},                                   /* 3: reserved */
+        {"rsv", {0xc1, 0x02, 'h', 'i'}, 4},                            /* RSV1 unnegotiated */
+        {"control", {0x89, 126, 0, 126}, 130},                         /* ping of 126 bytes */
+        {"close_code", {0x88, 0x02, 999 >> 8, 999 & 0xff}, 4},         /* 999: not a close code */
+        {"utf8", {0x81, 0x02, 0xc3, 0x28}, 4},                         /* invalid UTF-8 text */
+    };
+    const char *kind = req_query(r, "kind");
+    size_t i = 0;
+    while (i < sizeof bad / sizeof bad[0] && (!kind || strcmp(kind, bad[i].kind)))
+        i++;
+    if (i == sizeof bad / sizeof bad[0]) {
+        req_error(r, 400, "kind: one of masked, opcode, rsv, control, close_code, utf8");
+        return;
+    }
+    if (ws_check(r))
+        return;
+    ws_conn *w;
+    if (ws_accept(r, jobs_ws_bad_closed, NULL, &w))
+        return;
+    ws_send_raw(w, bad[i].bytes, bad[i].len);
+}
+
 /* GET /ws/jobs/{id} */
 static void jobs_ws(tb_req *r)
 {
@@ -805,6 +856,7 @@ static void jobs_ws(tb_req *r)
         return;
     }
     J->ws_active++;
+    w->drop = J->o.ws_drop_rate > 0 && srv_rand01(J->srv) < J->o.ws_drop_rate;
     w->job = j;
     w->next = j->watchers;
     j->watchers = w;
@@ -889,6 +941,8 @@ int jobs_register(tb_server *s, const struct jobs_opts *o)
         rc = srv_route(s, "GET", "/api/jobs/*", 0, jobs_get);
     if (!rc)
         rc = srv_route(s, "GET", "/ws/jobs/*", 0, jobs_ws);
+    if (!rc)
+        rc = srv_route(s, "GET", "/ws/bad", 0, jobs_ws_bad);
     if (!rc && J->own_metrics)
         rc = srv_route(s, "GET", "/metrics", 0, jobs_metrics);
     if (rc)

@@ -21,6 +21,8 @@ struct jobs_opts {
     uint64_t job_mem;      /* --job-mem: bytes mapped and touched per running job */
     uint64_t leak_per_job; /* --leak-per-job: bytes allocated, touched, never freed per job */
     double fail_rate;      /* --fail-rate: share of jobs failing at a random point */
+    double ws_drop_rate;   /* --ws-drop-rate: share of job WebSockets dropped (no close frame)
+                              after their second message */
     long oom_above;        /* --oom-above: jobs beyond this many running fail; -1 = never */
     uint64_t result_bytes; /* --result-size: bytes of GET /api/jobs/{id}/result */
     tb_metrics *metrics;   /* registry to write to; NULL: jobs_register makes its own and serves

@@ -221,6 +221,17 @@ int ws_send_text(ws_conn *w, const char *text, size_t len)
     return ws_queue(w, WS_OP_TEXT, text, len);
 }
 
+int ws_send_raw(ws_conn *w, const void *bytes, size_t len)
+{
+    if (w->sent_close)
+        return -EPIPE;
+    if (tbuf_reserve(&w->out, len))
+        return -ENOMEM;
+    tbuf_add(&w->out, bytes, len);
+    ev_io_start(w->loop, &w->wio);
+    return 0;
+}
+
 static void ws_send_close(ws_conn *w, unsigned code, int then_end)
 {
     unsigned char p[2] = {(unsigned char)(code >> 8), (unsigned char)code};

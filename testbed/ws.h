@@ -36,6 +36,10 @@ int ws_accept(tb_req *r, ws_closed_fn closed, void *ud, ws_conn **out);
  * lets more than 4 MiB pile up unread is dropped. */
 int ws_send_text(ws_conn *w, const char *text, size_t len);
 
+/* Queues bytes as they are (a frame built by the caller, valid or not: fault routes), written
+ * from the loop like ws_send_text. Returns 0, -EPIPE (closing) or -ENOMEM. */
+int ws_send_raw(ws_conn *w, const void *bytes, size_t len);
+
 /* Queues a close frame with `code` (1000 = normal); the socket closes when the peer answers
  * with its close frame, or 2 s after. Nothing more can be sent. No-op if already closing. */
 void ws_close(ws_conn *w, unsigned code);

@@ -16,7 +16,8 @@
 #include "util/clock.h"
 
 /* ST_BACKOFF: closed, a request waiting out the backoff before its connect */
-enum state { ST_CLOSED, ST_BACKOFF, ST_CONNECTING, ST_HANDSHAKE, ST_WRITING, ST_READING, ST_IDLE };
+enum state { ST_CLOSED, ST_BACKOFF, ST_CONNECTING, ST_HANDSHAKE, ST_WRITING, ST_READING, ST_IDLE,
+             ST_RAW /* upgraded: conn_raw_* */ };
 
 /* Transport results: >= 0 bytes, or one of these. */
 enum { TR_RETRY_READ = -1, TR_RETRY_WRITE = -2, TR_EOF = -3, TR_ERROR = -4 };
@@ -49,6 +50,12 @@ struct conn {
     uint64_t backoff_us;  /* wait before the next connect (0: none: the last one connected) */
     uint64_t retry_at_us; /* no connect before this (clock_us) */
     char detail[160]; /* reason of the last error */
+    /* upgraded connections (conn_upgrade) */
+    char *rest;       /* bytes that followed the 101, or NULL */
+    size_t rest_len, rest_off;
+    int upgraded;     /* the last response was a 101 kept open */
+    conn_raw_fn raw_cb;
+    void *raw_ud;
 };
 
 /* One read buffer per thread: a response is parsed as it is read, so no
@@ -135,6 +142,10 @@ static void want(conn *c, int events)
 static void close_fd(conn *c)
 {
     want(c, 0);
+    free(c->rest);
+    c->rest = NULL;
+    c->rest_len = c->rest_off = 0;
+    c->upgraded = 0;
     if (c->ssl) {
         SSL_free(c->ssl);
         c->ssl = NULL;
@@ -319,6 +330,10 @@ int conn_send(conn *c, const struct conn_req *req, conn_done_fn cb, void *ud)
 {
     if (c->busy)
         return -EBUSY;
+    if (c->upgraded || c->st == ST_RAW)
+        close_fd(c); /* an upgraded stream never carries another request */
+    if (!c->resp && !(c->resp = http1_resp_new()))
+        return -ENOMEM;
     c->busy = 1;
     c->req = *req;
     c->cb = cb;
@@ -468,6 +483,23 @@ static void write_request(conn *c)
     want(c, EV_READ);
 }
 
+/* A 101 to an upgrade request: the connection stays open for conn_upgrade, with the
+ * bytes that came after the response kept for conn_raw_read. */
+static void keep_upgraded(conn *c, const char *rest, size_t n)
+{
+    if (n) {
+        if (!(c->rest = malloc(n))) {
+            finish(c, ERR_IO, "out of memory");
+            return;
+        }
+        memcpy(c->rest, rest, n);
+        c->rest_len = n;
+    }
+    c->upgraded = 1;
+    finish(c, ERR_NONE, NULL);
+    /* (c may be gone) */
+}
+
 static void read_response(conn *c)
 {
     for (;;) {
@@ -506,6 +538,10 @@ static void read_response(conn *c)
         }
         if (rc == HTTP1_DONE) {
             c->res.status = http1_resp_status(c->resp);
+            if (c->req.upgrade && c->res.status == 101) {
+                keep_upgraded(c, rbuf + used, (size_t)n - used);
+                return;
+            }
             /* bytes past the response: surge never pipelines, so the stream is out of
              * step; the response stands but the connection cannot be reused */
             if (used < (size_t)n || !http1_resp_keep_alive(c->resp))
@@ -548,7 +584,6 @@ static void step(conn *c)
 static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 {
     (void)loop;
-    (void)revents;
     conn *c = w->data;
     switch (c->st) {
     case ST_CONNECTING:
@@ -556,6 +591,9 @@ static void on_io(struct ev_loop *loop, ev_io *w, int revents)
         break;
     case ST_IDLE:
         idle_readable(c);
+        break;
+    case ST_RAW:
+        c->raw_cb(c->raw_ud, c, revents);
         break;
     default:
         step(c);
@@ -608,4 +646,76 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
         return;
     }
     arm_timer(c); /* woke early (timer resolution): wait for the rest */
+}
+
+/* ---- upgraded connections ---------------------------------------------------------- */
+
+void conn_close(conn *c)
+{
+    if (c->busy)
+        return;
+    close_fd(c);
+}
+
+int conn_upgrade(conn *c, conn_raw_fn cb, void *ud)
+{
+    if (!c->upgraded || c->busy || c->fd < 0)
+        return -EINVAL;
+    c->upgraded = 0;
+    c->st = ST_RAW;
+    http1_resp_free(c->resp); /* no more HTTP on it: an open WebSocket keeps no parser */
+    c->resp = NULL;
+    c->raw_cb = cb;
+    c->raw_ud = ud;
+    want(c, 0);
+    want(c, EV_READ);
+    return 0;
+}
+
+void conn_raw_want(conn *c, int events)
+{
+    if (c->st == ST_RAW)
+        want(c, events);
+}
+
+ssize_t conn_raw_read(conn *c, void *buf, size_t len)
+{
+    if (c->st != ST_RAW)
+        return -ENOTCONN;
+    if (c->rest) {
+        size_t k = c->rest_len - c->rest_off;
+        if (k > len)
+            k = len;
+        memcpy(buf, c->rest + c->rest_off, k);
+        c->rest_off += k;
+        if (c->rest_off == c->rest_len) {
+            free(c->rest);
+            c->rest = NULL;
+            c->rest_len = c->rest_off = 0;
+        }
+        return (ssize_t)k;
+    }
+    ssize_t n = tr_read(c, buf, len);
+    if (n >= 0)
+        return n;
+    if (n == TR_RETRY_READ || n == TR_RETRY_WRITE)
+        return -EAGAIN;
+    if (n == TR_EOF)
+        return 0;
+    return errno ? -errno : -EIO;
+}
+
+ssize_t conn_raw_write(conn *c, const void *buf, size_t len)
+{
+    if (c->st != ST_RAW)
+        return -ENOTCONN;
+    struct iovec v = {.iov_base = (void *)buf, .iov_len = len};
+    ssize_t n = tr_writev(c, &v, 1);
+    if (n >= 0)
+        return n;
+    if (n == TR_RETRY_READ || n == TR_RETRY_WRITE)
+        return -EAGAIN;
+    if (n == TR_EOF)
+        return -EPIPE;
+    return errno ? -errno : -EIO;
 }

@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 
 #include <ev.h>
@@ -54,6 +55,9 @@ struct conn_req {
     uint64_t timeout_us;       /* whole request, connect included; 0: none */
     int capture_headers;       /* keep the response headers (http1_resp_header*) */
     size_t capture_body;       /* keep up to this many body bytes */
+    int upgrade;               /* a protocol upgrade (WebSocket): after a 101 the connection
+                                  stays open, with any bytes that followed the response kept
+                                  for conn_raw_read, until conn_upgrade or conn_close */
 };
 
 /* How a request ended. */
@@ -85,11 +89,12 @@ void conn_free(conn *c);
  * After a refused (or otherwise failed) connect, the next connect of c waits out its backoff
  * (CONN_BACKOFF_*; the wait is part of the request's time and its timeout), so a
  * target that refuses everything gets a few attempts per second, not a storm.
- * @return 0, or -EBUSY when a request is already in flight on c. */
+ * @return 0, -EBUSY when a request is already in flight on c, or -ENOMEM. */
 int conn_send(conn *c, const struct conn_req *req, conn_done_fn cb, void *ud);
 
 /* The parsed response of the last completed request (status, captured headers and
- * body): valid in the callback and until the next conn_send. */
+ * body): valid in the callback and until the next conn_send (or conn_upgrade, after
+ * which it is NULL). */
 const http1_resp *conn_response(const conn *c);
 
 /* A request's latency: from its first written byte (the connect is not counted, as in
@@ -102,6 +107,35 @@ int conn_busy(const conn *c);
 
 /* Connections opened so far by c (first connect and every reopen). */
 uint64_t conn_opens(const conn *c);
+
+/* Close c's connection now (the next conn_send opens a new one); nothing in flight
+ * is reported. */
+void conn_close(conn *c);
+
+/* ---- Upgraded connections (the WebSocket client, engine/ws.c) ------------------ */
+
+/* Called from the loop when an upgraded connection is ready for what conn_raw_want
+ * asked (readable and/or writable: revents holds EV_READ/EV_WRITE). */
+typedef void (*conn_raw_fn)(void *ud, conn *c, int revents);
+
+/* In the completion callback of a conn_send with .upgrade that got a 101: take the
+ * connection over as a raw byte stream (plain or TLS). cb runs when it is ready; the
+ * connection is reading (conn_raw_want(c, EV_READ)) from then on. The response parser
+ * is freed (conn_response is NULL until the next conn_send).
+ * @return 0, or -EINVAL when the last response was not an upgrade kept open. */
+int conn_upgrade(conn *c, conn_raw_fn cb, void *ud);
+
+/* What an upgraded connection waits for: EV_READ, EV_WRITE, both, or 0. */
+void conn_raw_want(conn *c, int events);
+
+/* Read up to len bytes of an upgraded connection: first any bytes that followed the
+ * 101, then from the socket (TLS: plaintext). @return > 0 bytes, 0 at the peer's EOF,
+ * -EAGAIN when nothing is there yet, or -errno (-EPROTO: a TLS failure). */
+ssize_t conn_raw_read(conn *c, void *buf, size_t len);
+
+/* Write up to len bytes of an upgraded connection.
+ * @return > 0 bytes written, -EAGAIN when the socket is full, or -errno. */
+ssize_t conn_raw_write(conn *c, const void *buf, size_t len);
 
 /* Whether the target has been unreachable for at least for_us at now_us: no
  * connection ever connected, and the first failed connect is that old. */

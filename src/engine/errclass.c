@@ -19,6 +19,9 @@ const char *errclass_name(enum errclass e)
         [ERR_EXTRACT] = "extract",
         [ERR_POLL_TIMEOUT] = "poll_timeout",
         [ERR_TEMPLATE] = "template",
+        [ERR_WS_HANDSHAKE] = "ws_handshake",
+        [ERR_WS_PROTOCOL] = "ws_protocol",
+        [ERR_WS_CLOSED] = "ws_closed",
     };
     return (unsigned)e < ERR__COUNT ? names[e] : "unknown";
 }

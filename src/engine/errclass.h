@@ -20,6 +20,13 @@ enum errclass {
     ERR_EXTRACT,         /* an extract found nothing */
     ERR_POLL_TIMEOUT,    /* a poll's condition never held within its timeout */
     ERR_TEMPLATE,        /* a request could not be built (a variable had no value) */
+    /* WebSocket steps (engine/ws.h) */
+    ERR_WS_HANDSHAKE,    /* the upgrade was refused (a status other than 101) or its answer
+                            was wrong (Sec-WebSocket-Accept, Upgrade, Connection) */
+    ERR_WS_PROTOCOL,     /* the server broke RFC 6455 (a masked frame, a bad opcode, reserved
+                            bits, an oversize control frame, a bad close code, bad UTF-8) */
+    ERR_WS_CLOSED,       /* the connection closed (close frame or not) before the step's
+                            condition held */
     ERR__COUNT
 };
 

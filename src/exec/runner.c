@@ -706,7 +706,8 @@ static int build_results(runner *r, struct run_result *out)
         if (!o->steps || !o->txns || !o->levels)
             return -1;
         for (int k = 0; k < f->nsteps; k++)
-            if (f->steps[k].kind == STEP_REQUEST)
+            if (f->steps[k].kind == STEP_REQUEST || f->steps[k].kind == STEP_WS ||
+                f->steps[k].kind == STEP_WS_CONNECT)
                 sub(&o->steps[o->nsteps++], f->steps[k].name, r->col, s->sh.keys.step0 + k);
         for (int k = 0; k < f->ntxns; k++)
             sub(&o->txns[o->ntxns++], f->txns[k], r->col, s->sh.keys.txn0 + k);

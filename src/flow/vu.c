@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "engine/ws.h"
 #include "flow/body.h"
 #include "flow/cond.h"
 #include "flow/cookies.h"
@@ -27,6 +28,7 @@
 
 #define CAPTURE_BODY_MAX (1u << 20) /* body bytes kept for expect/extract/poll */
 #define MAX_HEADERS 64
+#define WS_TRACE_MSGS 20 /* messages of a ws step shown by --trace */
 #define SHOW_MAX 200 /* bytes of what an extract looked at, in its failure reason */
 
 struct var {
@@ -63,10 +65,27 @@ struct vu {
     void *done_ud;
     trace *tr;             /* VU 1 of the first worker under --trace: its trace, else NULL */
     char reason[ERR_EXAMPLE_LEN];
+    /* the ws step in flight (STEP_WS) */
+    ws *ws;                /* the VU's WebSocket client, made on its first ws step */
+    int ws_phase;          /* WSP_*; WSP_NONE when no ws step is in flight */
+    int ws_reconnects;     /* made in this step */
+    int ws_dropped;        /* drop_after has fired */
+    int ws_met;            /* the condition held */
+    int ws_status;         /* the last handshake's HTTP status */
+    int ws_live;           /* an open connection is counted (ws_active) */
+    const struct plan_step *sub; /* resume_check in flight, else NULL */
+    uint64_t ws_start_us, ws_deadline_us, ws_drop_at_us, ws_retry_at_us;
+    uint64_t ws_msgs;      /* messages received in this step */
+    struct ws_counts ws_seen; /* the ws's counters already recorded */
 };
+
+enum { WSP_NONE, WSP_OPENING, WSP_OPEN, WSP_BACKOFF, WSP_CLOSING };
 
 static void advance(vu *v);
 static void end_iteration(vu *v);
+static void ws_begin(vu *v);
+static void ws_wake(vu *v);
+static void ws_resumed(vu *v, const struct conn_result *r);
 
 static vu *of_wake(struct ptimer_entry *e)
 {
@@ -116,8 +135,12 @@ static int setup_vars(vu *v)
     const struct plan *p = v->ctx->plan;
     const struct plan_flow *f = v->ctx->flow;
     int n = p->nvars;
-    for (int s = 0; s < f->nsteps; s++)
+    for (int s = 0; s < f->nsteps; s++) {
+        const struct plan_ws *w = f->steps[s].ws;
         n += f->steps[s].nextract;
+        if (w)
+            n += w->neach + 1 + (w->resume ? w->resume->nextract : 0);
+    }
     if (!(v->vars = calloc((size_t)(n ? n : 1), sizeof *v->vars)))
         return -1;
     struct tmpl_ctx t = tctx(v);
@@ -130,10 +153,20 @@ static int setup_vars(vu *v)
         x->set = 1;
     }
     v->nplanvars = v->nvars;
-    for (int s = 0; s < f->nsteps; s++)
+    for (int s = 0; s < f->nsteps; s++) {
         for (int e = 0; e < f->steps[s].nextract; e++)
             if (!var_slot(v, f->steps[s].extract[e].var))
                 v->vars[v->nvars++].name = f->steps[s].extract[e].var;
+        const struct plan_ws *w = f->steps[s].ws;
+        for (int e = 0; w && e < w->neach; e++)
+            if (!var_slot(v, w->each[e].var))
+                v->vars[v->nvars++].name = w->each[e].var;
+        if (w && w->count_var && !var_slot(v, w->count_var))
+            v->vars[v->nvars++].name = w->count_var;
+        for (int e = 0; w && w->resume && e < w->resume->nextract; e++)
+            if (!var_slot(v, w->resume->extract[e].var))
+                v->vars[v->nvars++].name = w->resume->extract[e].var;
+    }
     return 0;
 }
 
@@ -169,6 +202,7 @@ void vu_free(vu *v)
         return;
     ptimer_cancel(v->ctx->timers, &v->wake);
     conn_free(v->c);
+    ws_free(v->ws);
     cookiejar_free(v->jar);
     for (int i = 0; i < v->nvars; i++)
         sbuf_free(&v->vars[i].val);
@@ -697,6 +731,10 @@ static void send_step(vu *v);
 static void on_response(void *ud, conn *c, const struct conn_result *r)
 {
     vu *v = ud;
+    if (v->sub) {
+        ws_resumed(v, r);
+        return;
+    }
     const struct plan_step *st = &v->ctx->flow->steps[v->step];
     forget_response(v);
     int again = 0; /* polls again */
@@ -783,7 +821,7 @@ static int step_cookies(vu *v, const struct plan_step *st)
 
 static void send_step(vu *v)
 {
-    const struct plan_step *st = &v->ctx->flow->steps[v->step];
+    const struct plan_step *st = v->sub ? v->sub : &v->ctx->flow->steps[v->step];
     if (!v->c && !(v->c = conn_new(v->ctx->loop, v->ctx->target))) {
         step_failed(v, ERR_IO, "out of memory");
         return;
@@ -827,6 +865,10 @@ static void on_wake(struct ptimer_entry *e)
         end_iteration(v);
         return;
     }
+    if (v->ws_phase != WSP_NONE) {
+        ws_wake(v);
+        return;
+    }
     if (v->polling) {
         send_step(v); /* the same step again */
         return;
@@ -865,6 +907,11 @@ static void advance(vu *v)
             v->txn_start[st->txn] = now;
             v->txn_failed[st->txn] = 0;
             break;
+        case STEP_WS:
+            ws_begin(v);
+            return;
+        case STEP_WS_CONNECT:
+            break;
         case STEP_TXN_END:
             if (v->txn_start[st->txn]) {
                 struct stats_sample s = {.status = 200, .latency_us = now - v->txn_start[st->txn]};
@@ -902,6 +949,12 @@ static void end_iteration(vu *v)
     record(v, v->ctx->keys.iteration, now, &s);
     v->busy = 0;
     v->polling = 0;
+    if (v->ws_phase != WSP_NONE) { /* a ws step cut short: its connection goes */
+        ws_free(v->ws);
+        v->ws = NULL;
+        v->ws_phase = WSP_NONE;
+    }
+    v->sub = NULL;
     v->done(v, v->done_ud, !v->failed);
 }
 
@@ -933,9 +986,436 @@ void vu_abort(vu *v)
     /* a request in flight is dropped with its connection */
     conn_free(v->c);
     v->c = conn_new(v->ctx->loop, v->ctx->target);
+    ws_free(v->ws);
+    v->ws = NULL;
+    v->ws_phase = WSP_NONE;
+    v->sub = NULL;
     for (int t = 0; t < v->ctx->flow->ntxns; t++)
         v->txn_start[t] = 0;
     v->busy = 0;
     v->polling = 0;
     v->ending = 0;
+}
+
+/* ---- ws steps ------------------------------------------------------------------------ */
+
+static void ws_on_open(void *ud, ws *w, const struct ws_open_result *r);
+static void ws_on_message(void *ud, ws *w, int binary, const uint8_t *data, size_t len);
+static void ws_on_closed(void *ud, ws *w, const struct ws_close_result *r);
+
+static const struct ws_callbacks ws_cbs = {ws_on_open, ws_on_message, ws_on_closed};
+
+static const struct plan_step *ws_st(vu *v)
+{
+    return &v->ctx->flow->steps[v->step];
+}
+
+/* Count what the ws did since the last call (and opens/closes/reconnects given) into
+ * the step's, the scenario's and the level's keys. */
+static void ws_account(vu *v, int opens, int closes, int reconnects)
+{
+    struct stats_ws d = {.opens = (uint64_t)opens, .closes = (uint64_t)closes,
+                         .reconnects = (uint64_t)reconnects};
+    if (v->ws) {
+        struct ws_counts n = ws_counts(v->ws);
+        d.msgs_in = n.msgs_in - v->ws_seen.msgs_in;
+        d.msgs_out = n.msgs_out - v->ws_seen.msgs_out;
+        d.bytes_in = n.bytes_in - v->ws_seen.bytes_in;
+        d.bytes_out = n.bytes_out - v->ws_seen.bytes_out;
+        v->ws_seen = n;
+    }
+    uint64_t now = clock_us();
+    int keys[3] = {v->ctx->keys.step0 + v->step, v->ctx->keys.scenario, v->ctx->keys.level};
+    for (int i = 0; i < 3; i++)
+        if (keys[i] >= 0)
+            shard_ws(v->ctx->sh, keys[i], now, &d);
+}
+
+/* The open connection counted in ws_active is gone. */
+static void ws_gone(vu *v)
+{
+    if (v->ws_live)
+        ws_account(v, 0, 1, 0);
+    v->ws_live = 0;
+}
+
+static void ws_drop(vu *v)
+{
+    ws_gone(v);
+    ws_free(v->ws);
+    v->ws = NULL;
+    memset(&v->ws_seen, 0, sizeof v->ws_seen);
+}
+
+static void ws_arm(vu *v)
+{
+    uint64_t t = v->ws_deadline_us;
+    if (v->ws_phase == WSP_BACKOFF && v->ws_retry_at_us < t)
+        t = v->ws_retry_at_us;
+    if (v->ws_phase == WSP_OPEN && v->ws_drop_at_us && !v->ws_dropped && v->ws_drop_at_us < t)
+        t = v->ws_drop_at_us;
+    ptimer_arm(v->ctx->timers, &v->wake, t);
+}
+
+/* The ws step ends: one sample for it (latency: from its start to the condition; a
+ * refused handshake keeps its HTTP status), then the next step or the iteration's end. */
+static void ws_finish(vu *v, enum errclass err)
+{
+    ptimer_cancel(v->ctx->timers, &v->wake);
+    ws_account(v, 0, 0, 0);
+    if (v->sub) { /* a resume_check in flight goes with its connection */
+        conn_free(v->c);
+        v->c = conn_new(v->ctx->loop, v->ctx->target);
+        v->sub = NULL;
+    }
+    ws_drop(v); /* a fresh client per step: no callback of this one reaches a later step */
+    v->ws_phase = WSP_NONE;
+    uint64_t now = clock_us();
+    struct stats_sample s = {.err = err, .failed = err != ERR_NONE};
+    if (err == ERR_NONE)
+        s.status = 101, s.latency_us = now - v->ws_start_us;
+    else if (err == ERR_WS_HANDSHAKE)
+        s.status = v->ws_status, s.latency_us = now - v->ws_start_us;
+    if (v->tr && trace_open(v->tr)) {
+        if (err != ERR_NONE)
+            trace_note(v->tr, "FAILED (%s): %s", errclass_name(err), v->reason);
+        else
+            trace_note(v->tr, "ok: %llu message(s), %d reconnect(s)",
+                       (unsigned long long)v->ws_msgs, v->ws_reconnects);
+    }
+    record_request(v, v->step, now, &s);
+    if (err != ERR_NONE) {
+        v->failed = 1;
+        end_iteration(v);
+        return;
+    }
+    v->step++; /* the connect key's step is skipped by advance */
+    advance(v);
+}
+
+static void ws_fail(vu *v, enum errclass err, const char *why)
+{
+    snprintf(v->reason, sizeof v->reason, "%s", why);
+    ws_finish(v, err);
+}
+
+static void ws_connect(vu *v)
+{
+    const struct plan_step *st = ws_st(v);
+    if (!v->ws && !(v->ws = ws_new(v->ctx->loop, v->ctx->target,
+                                   v->ctx->rng ^ (uint64_t)v->id * 0x9e3779b97f4a7c15ull))) {
+        ws_fail(v, ERR_IO, "out of memory");
+        return;
+    }
+    int n = build_request(v, st);
+    if (n < 0) {
+        ws_finish(v, ERR_TEMPLATE);
+        return;
+    }
+    if (v->tr) {
+        char what[256];
+        trace_what(v, what, sizeof what);
+        trace_request(v->tr, what, v->iov, 1);
+    }
+    v->ws_phase = WSP_OPENING;
+    int rc = ws_open(v->ws, v->iov[0].iov_base, v->iov[0].iov_len, st->timeout_us, &ws_cbs, v);
+    sbuf_free(&v->head); /* ws_open copied it: a VU holding a WebSocket keeps no 4 KB head */
+    if (rc) {
+        snprintf(v->reason, sizeof v->reason, "ws: cannot open: %s", strerror(-rc));
+        ws_finish(v, ERR_IO);
+        return;
+    }
+    ws_arm(v);
+}
+
+static void ws_begin(vu *v)
+{
+    const struct plan_ws *w = ws_st(v)->ws;
+    uint64_t now = clock_us();
+    v->ws_start_us = now;
+    v->ws_deadline_us = now + w->receive_timeout_us;
+    v->ws_drop_at_us = 0;
+    v->ws_reconnects = v->ws_dropped = v->ws_met = 0;
+    v->ws_status = 0;
+    v->ws_msgs = 0;
+    v->sub = NULL;
+    ws_drop(v);
+    ws_connect(v);
+}
+
+/* The connection is gone before the condition held: reconnect when attempts remain. */
+static void ws_lost(vu *v, enum errclass err, int code, const char *detail)
+{
+    const struct plan_ws *w = ws_st(v)->ws;
+    if (v->tr && trace_open(v->tr))
+        trace_note(v->tr, "ws closed: %s", detail);
+    if (err == ERR_WS_PROTOCOL || v->ws_reconnects >= w->reconnect_attempts) {
+        if (err == ERR_WS_CLOSED)
+            snprintf(v->reason, sizeof v->reason,
+                     "ws: the connection closed (%d) before the condition held%s", code,
+                     w->reconnect_attempts ? ", reconnects used up" : "");
+        else
+            snprintf(v->reason, sizeof v->reason, "ws: %s", detail);
+        ws_finish(v, err == ERR_NONE ? ERR_WS_CLOSED : err);
+        return;
+    }
+    v->ws_reconnects++;
+    ws_account(v, 0, 0, 1);
+    v->ws_phase = WSP_BACKOFF;
+    v->ws_retry_at_us = clock_us() + w->reconnect_backoff_us;
+    ws_arm(v);
+}
+
+static void ws_on_open(void *ud, ws *w, const struct ws_open_result *r)
+{
+    (void)w;
+    vu *v = ud;
+    const struct plan_step *st = ws_st(v);
+    v->ws_status = r->status;
+    struct stats_sample s = {.status = r->err == ERR_WS_HANDSHAKE || r->err == ERR_NONE
+                                           ? r->status : 0,
+                             .err = r->err, .failed = r->err != ERR_NONE,
+                             .latency_us = r->handshake_us, .new_conn = 1};
+    record(v, v->ctx->keys.step0 + v->step + 1, clock_us(), &s);
+    if (v->tr && trace_open(v->tr))
+        trace_note(v->tr, "ws handshake: %s (HTTP %d, %.1f ms)",
+                   r->err == ERR_NONE ? "open" : r->detail, r->status,
+                   (double)r->handshake_us / 1e3);
+    if (r->err != ERR_NONE) {
+        if (v->ws_reconnects && r->err != ERR_WS_HANDSHAKE) { /* the service is coming back? */
+            ws_lost(v, ERR_WS_CLOSED, 1006, r->detail);
+            return;
+        }
+        snprintf(v->reason, sizeof v->reason, "ws handshake: %s",
+                 r->detail ? r->detail : "failed");
+        ws_finish(v, r->err);
+        return;
+    }
+    v->ws_phase = WSP_OPEN;
+    ws_account(v, 1, 0, 0);
+    v->ws_live = 1;
+    if (!v->ws_drop_at_us && st->ws->drop_after_us)
+        v->ws_drop_at_us = clock_us() + st->ws->drop_after_us;
+    for (int i = 0; i < st->ws->nsend; i++) {
+        sbuf_reset(&v->body);
+        if (expand(v, st->ws->send[i], &v->body)) {
+            ws_finish(v, ERR_TEMPLATE);
+            return;
+        }
+        if (v->tr && trace_open(v->tr))
+            trace_note(v->tr, "ws > %.*s", (int)(v->body.len < 300 ? v->body.len : 300),
+                       sbuf_str(&v->body));
+        if (ws_send(v->ws, 0, v->body.buf ? v->body.buf : "", v->body.len)) {
+            ws_fail(v, ERR_IO, "ws send: out of memory");
+            return;
+        }
+    }
+    if (!st->ws->until) { /* nothing to wait for */
+        v->ws_met = 1;
+        v->ws_phase = WSP_CLOSING;
+        ws_close(v->ws, 1000);
+        ws_arm(v);
+        return;
+    }
+    if (v->ws_reconnects && st->ws->resume && !v->sub) {
+        v->sub = st->ws->resume;
+        send_step(v); /* ws_resumed takes its response */
+        if (!v->busy || v->ws_phase == WSP_NONE)
+            return;
+    }
+    ws_arm(v);
+}
+
+/* A value for x from a message (j: the message as JSON, or NULL). 1 when taken. */
+static int ws_take(vu *v, const struct plan_extract *x, json_t *j, const uint8_t *data,
+                   size_t len, struct sbuf *dst)
+{
+    if (x->from == EXTRACT_JSON) {
+        json_t *val = j ? jpath_get(x->path, j) : NULL;
+        sbuf_reset(&v->ck);
+        if (!val || jpath_to_string(val, &v->ck))
+            return 0;
+        return take(x, sbuf_str(&v->ck), v->ck.len, dst);
+    }
+    sbuf_reset(&v->ck);
+    if (sbuf_append(&v->ck, data, len))
+        return 0;
+    return take(x, sbuf_str(&v->ck), len, dst);
+}
+
+/* The step's extracts (receive: extract) from the message on which until held.
+ * @return 0, or -1 with the reason set. */
+static int ws_extract(vu *v, const struct plan_step *st, json_t *j, const uint8_t *d, size_t n)
+{
+    for (int i = 0; i < st->nextract; i++) {
+        struct var *dst = var_slot(v, st->extract[i].var);
+        if (!dst)
+            continue;
+        dst->set = ws_take(v, &st->extract[i], j, d, n, &dst->val);
+        if (!dst->set) {
+            snprintf(v->reason, sizeof v->reason, "extract '%s': not in the message '%.*s'",
+                     st->extract[i].var, (int)(n < SHOW_MAX ? n : SHOW_MAX), (const char *)d);
+            return -1;
+        }
+        if (v->tr && trace_open(v->tr))
+            trace_value(v->tr, st->extract[i].var, sbuf_str(&dst->val), dst->val.len, NULL, 0);
+    }
+    return 0;
+}
+
+static void ws_met(vu *v)
+{
+    v->ws_met = 1;
+    if (v->sub)
+        return; /* the resume_check in flight ends the step */
+    if (v->ws && ws_is_open(v->ws)) {
+        v->ws_phase = WSP_CLOSING;
+        ws_close(v->ws, 1000);
+        ws_arm(v);
+        return;
+    }
+    ws_finish(v, ERR_NONE);
+}
+
+static void ws_on_message(void *ud, ws *w, int binary, const uint8_t *data, size_t len)
+{
+    (void)w;
+    vu *v = ud;
+    const struct plan_step *st = ws_st(v);
+    const struct plan_ws *pw = st->ws;
+    if (v->ws_phase != WSP_OPEN || v->ws_met)
+        return;
+    v->ws_msgs++;
+    if (v->tr && trace_open(v->tr) && v->ws_msgs <= WS_TRACE_MSGS)
+        trace_note(v->tr, "ws < %s%.*s", binary ? "(binary) " : "",
+                   (int)(len < 300 ? len : 300), binary ? "" : (const char *)data);
+    else if (v->tr && trace_open(v->tr) && v->ws_msgs == WS_TRACE_MSGS + 1)
+        trace_note(v->tr, "ws < ... (the rest of the messages not shown)");
+    if (pw->count_var) {
+        struct var *c = var_slot(v, pw->count_var);
+        if (c) {
+            sbuf_reset(&c->val);
+            c->set = !sbuf_printf(&c->val, "%llu", (unsigned long long)v->ws_msgs);
+        }
+    }
+    json_t *j = NULL;
+    if (pw->until || pw->neach || st->nextract)
+        j = json_loadb((const char *)data, len, JSON_DECODE_ANY, NULL);
+    for (int i = 0; i < pw->neach; i++) {
+        struct var *dst = var_slot(v, pw->each[i].var);
+        sbuf_reset(&v->scratch);
+        if (dst && ws_take(v, &pw->each[i], j, data, len, &v->scratch)) {
+            sbuf_reset(&dst->val);
+            dst->set = !sbuf_append(&dst->val, v->scratch.buf ? v->scratch.buf : "",
+                                    v->scratch.len);
+        }
+    }
+    int hit = pw->until && j && cond_eval(pw->until, j);
+    if (hit && ws_extract(v, st, j, data, len)) {
+        json_decref(j);
+        ws_finish(v, ERR_EXTRACT);
+        return;
+    }
+    json_decref(j);
+    if (hit)
+        ws_met(v);
+}
+
+static void ws_on_closed(void *ud, ws *w, const struct ws_close_result *r)
+{
+    (void)w;
+    vu *v = ud;
+    ws_gone(v);
+    if (v->ws_phase == WSP_CLOSING) {
+        ws_finish(v, ERR_NONE);
+        return;
+    }
+    if (v->ws_phase != WSP_OPEN)
+        return;
+    if (v->ws_met) { /* the resume_check in flight ends the step */
+        v->ws_phase = WSP_CLOSING;
+        return;
+    }
+    ws_lost(v, r->err, r->code, r->detail);
+}
+
+static void ws_wake(vu *v)
+{
+    const struct plan_step *st = ws_st(v);
+    uint64_t now = clock_us();
+    if (now >= v->ws_deadline_us) {
+        if (v->ws_met) {
+            ws_finish(v, ERR_NONE);
+            return;
+        }
+        snprintf(v->reason, sizeof v->reason,
+                 "receive: condition not met within %.1fs (%llu message(s), %d reconnect(s))",
+                 (double)st->ws->receive_timeout_us / 1e6, (unsigned long long)v->ws_msgs,
+                 v->ws_reconnects);
+        if (v->ws_phase == WSP_OPENING && !v->ws_reconnects)
+            snprintf(v->reason, sizeof v->reason, "ws handshake: no answer within %.1fs",
+                     (double)st->ws->receive_timeout_us / 1e6);
+        ws_finish(v, ERR_TIMEOUT);
+        return;
+    }
+    if (v->ws_phase == WSP_BACKOFF && now >= v->ws_retry_at_us) {
+        ws_connect(v);
+        return;
+    }
+    if (v->ws_phase == WSP_OPEN && v->ws_drop_at_us && !v->ws_dropped && now >= v->ws_drop_at_us) {
+        v->ws_dropped = 1;
+        ws_drop(v);
+        ws_lost(v, ERR_WS_CLOSED, 1006, "drop_after: dropped by surge");
+        return;
+    }
+    ws_arm(v);
+}
+
+/* The response to a resume_check. */
+static void ws_resumed(vu *v, const struct conn_result *r)
+{
+    const struct plan_step *rs = v->sub;
+    const struct plan_step *st = ws_st(v);
+    v->sub = NULL;
+    forget_response(v);
+    struct stats_sample s = {.status = r->status, .err = r->err, .bytes_in = r->bytes_in,
+                             .bytes_out = r->bytes_out, .new_conn = r->new_conn,
+                             .latency_us = conn_result_latency_us(r, 0)};
+    enum errclass err = r->err;
+    if (err != ERR_NONE) {
+        snprintf(v->reason, sizeof v->reason, "resume_check: %s",
+                 r->detail ? r->detail : errclass_name(r->err));
+    } else {
+        take_cookies(v, sbuf_str(&v->scratch));
+        err = check_expect(v, rs, r->status);
+        if (err == ERR_NONE)
+            err = do_extract(v, rs);
+    }
+    s.err = err;
+    s.failed = err != ERR_NONE;
+    if (v->tr)
+        trace_exchange(v, rs, v->c, r, err, 0);
+    record(v, v->ctx->keys.scenario, r->t_done_us, &s);
+    record(v, v->ctx->keys.level, r->t_done_us, &s);
+    if (err != ERR_NONE) {
+        ws_finish(v, err);
+        return;
+    }
+    json_t *j = body_json(v);
+    if (!v->ws_met && j && cond_eval(st->ws->until, j)) {
+        size_t n;
+        const char *b = http1_resp_body(conn_response(v->c), &n);
+        if (ws_extract(v, st, j, (const uint8_t *)b, n)) {
+            ws_finish(v, ERR_EXTRACT);
+            return;
+        }
+        v->ws_met = 1;
+    }
+    if (!v->ws_met)
+        return; /* the ws goes on waiting */
+    if (v->ws_phase == WSP_CLOSING && !(v->ws && ws_is_open(v->ws))) {
+        ws_finish(v, ERR_NONE);
+        return;
+    }
+    ws_met(v);
 }

@@ -21,8 +21,14 @@ static const char *const REQ_KEYS[] = {"get",     "post",    "put",     "patch",
                                        "body",    "json",    "form",    "multipart", "expect",
                                        "extract", "poll",    "timeout", "cookies",   NULL};
 static const char *const COOKIES_KEYS[] = {"clear", "set", NULL};
-static const char *const STEP_WORDS[] = {"get",  "post",    "put",   "patch",       "delete",
-                                         "head", "options", "think", "transaction", NULL};
+static const char *const STEP_WORDS[] = {"get",     "post",  "put",         "patch", "delete",
+                                         "head",    "options", "think", "transaction", "ws", NULL};
+static const char *const WS_KEYS[] = {"ws",           "name",      "headers",      "query",
+                                      "send",         "receive",   "each_message", "reconnect",
+                                      "resume_check", "drop_after", "timeout",     NULL};
+static const char *const RECEIVE_KEYS[] = {"until", "timeout", "extract", NULL};
+static const char *const EACH_KEYS[] = {"count", "extract", NULL};
+static const char *const RECONNECT_KEYS[] = {"attempts", "backoff", NULL};
 static const char *const THINK_KEYS[] = {"think", NULL};
 static const char *const TXN_KEYS[] = {"transaction", "steps", NULL};
 static const char *const EXPECT_KEYS[] = {"status", "body", "json", NULL};
@@ -72,7 +78,8 @@ static const struct plan_step *name_taken(const struct plan_flow *f, const char 
 {
     for (int i = 0; i < upto; i++) {
         const struct plan_step *s = &f->steps[i];
-        if ((s->kind == STEP_REQUEST || s->kind == STEP_TXN_BEGIN) && s->name &&
+        if ((s->kind == STEP_REQUEST || s->kind == STEP_TXN_BEGIN || s->kind == STEP_WS ||
+             s->kind == STEP_WS_CONNECT) && s->name &&
             !strcmp(s->name, name))
             return s;
     }
@@ -899,6 +906,203 @@ static void txn_step(struct ld *l, struct fb *fb, const struct ynode *m, int dep
     e->name = ld_strdup(l, name);
 }
 
+/* Extracts of a ws step (receive:, each_message:): from a message, so json: paths and
+ * regex: only. */
+static void ws_extracts(struct ld *l, const struct ynode *n, const char *what,
+                        struct plan_extract **out, int *nout)
+{
+    struct plan_step tmp = {0};
+    extract(l, &tmp, n);
+    for (int i = 0; i < tmp.nextract; i++) {
+        struct plan_extract *x = &tmp.extract[i];
+        if (x->from == EXTRACT_HEADER || x->from == EXTRACT_COOKIE)
+            ld_err(l, x->loc.line, x->loc.col,
+                   "%s: '%s' takes json: or regex: (a message has no headers or cookies)", what,
+                   x->var);
+        add_extracted(l, x->var);
+    }
+    *out = tmp.extract;
+    *nout = tmp.nextract;
+}
+
+static void ws_send_list(struct ld *l, struct plan_ws *w, const struct ynode *n)
+{
+    int cnt = n->kind == YN_SEQ ? n->n : 1;
+    if (!(w->send = calloc((size_t)cnt + 1, sizeof *w->send))) {
+        l->oom = 1;
+        return;
+    }
+    for (int i = 0; i < cnt; i++) {
+        const struct ynode *m = n->kind == YN_SEQ ? n->items[i] : n;
+        struct plan_step tmp = {0};
+        if (m->kind == YN_SCALAR) {
+            tmp.body_text = ld_tmpl(l, m, "send");
+        } else {
+            body_json(l, &tmp, m); /* a mapping or a list: sent as JSON */
+        }
+        if (tmp.body_text)
+            w->send[w->nsend++] = tmp.body_text;
+    }
+}
+
+static void ws_receive(struct ld *l, struct plan_step *st, const struct ynode *n)
+{
+    if (ld_want_map(l, n, "receive") != 0)
+        return;
+    ld_check_keys(l, n, "receive", RECEIVE_KEYS);
+    const struct ynode *u = yaml_map_get(n, "until"), *to = yaml_map_get(n, "timeout"),
+                       *x = yaml_map_get(n, "extract");
+    if (!u) {
+        ld_errn(l, n, "receive: needs until: (a condition on a JSON message)");
+        return;
+    }
+    st->ws->until = compile_cond(l, u, "receive until");
+    if (to)
+        ld_timeout(l, to, "receive timeout", &st->ws->receive_timeout_us, 0);
+    if (x)
+        ws_extracts(l, x, "receive extract", &st->extract, &st->nextract);
+}
+
+static void ws_each(struct ld *l, struct plan_ws *w, const struct ynode *n)
+{
+    if (ld_want_map(l, n, "each_message") != 0)
+        return;
+    ld_check_keys(l, n, "each_message", EACH_KEYS);
+    const struct ynode *c = yaml_map_get(n, "count"), *x = yaml_map_get(n, "extract");
+    if (c) {
+        const char *v = ld_str(l, c, "each_message count");
+        if (v && (!ld_is_ident(v) || tmpl_is_reserved(v)))
+            ld_errn(l, c, "each_message count: '%s' is not a variable name of your own", v);
+        else if (v && (w->count_var = ld_strdup(l, v)))
+            add_extracted(l, w->count_var);
+    }
+    if (x)
+        ws_extracts(l, x, "each_message extract", &w->each, &w->neach);
+}
+
+static void ws_reconnect(struct ld *l, struct plan_ws *w, const struct ynode *n)
+{
+    if (ld_want_map(l, n, "reconnect") != 0)
+        return;
+    ld_check_keys(l, n, "reconnect", RECONNECT_KEYS);
+    const struct ynode *a = yaml_map_get(n, "attempts"), *b = yaml_map_get(n, "backoff");
+    long long v = 3;
+    if (a && ld_int(l, a, "reconnect attempts", 0, 1000, &v) != 0)
+        v = 0;
+    w->reconnect_attempts = (int)v;
+    if (b)
+        ld_duration(l, b, "reconnect backoff", &w->reconnect_backoff_us);
+}
+
+static void request_step(struct ld *l, struct fb *fb, const struct ynode *m);
+
+/* resume_check: one request step, kept apart from the flow's steps. */
+static void ws_resume(struct ld *l, struct fb *fb, struct plan_ws *w, const struct ynode *n)
+{
+    if (ld_want_map(l, n, "resume_check") != 0)
+        return;
+    int method = 0;
+    for (int j = 0; j < n->n; j++)
+        for (int t = 0; METHODS[t]; t++)
+            method |= !strcmp(n->items[2 * j]->str, METHODS[t]);
+    if (!method) {
+        ld_errn(l, n, "resume_check: a request step (get:, post:, ...)");
+        return;
+    }
+    struct plan_flow one = {.name = fb->f->name};
+    struct fb sub = {.f = &one};
+    request_step(l, &sub, n);
+    if (one.nsteps == 1 && !one.steps[0].poll) {
+        w->resume = one.steps;
+        return;
+    }
+    if (one.nsteps == 1)
+        ld_errn(l, n, "resume_check: takes no poll: (the ws step waits)");
+    one.name = NULL;
+    ld_flow_free(&one);
+}
+
+static void ws_step(struct ld *l, struct fb *fb, const struct ynode *m)
+{
+    ld_check_keys(l, m, "a ws step", WS_KEYS);
+    const struct ynode *url = yaml_map_get(m, "ws");
+    struct plan_step *st = add_step(l, fb, m);
+    if (!st)
+        return;
+    st->kind = STEP_WS;
+    st->method = ld_strdup(l, "GET");
+    if (!(st->ws = calloc(1, sizeof *st->ws))) {
+        l->oom = 1;
+        return;
+    }
+    const char *us = ld_str(l, url, "ws");
+    if (us) {
+        st->url = ld_tmpl(l, url, "ws");
+        if (st->url && us[0] != '/' && strncmp(us, "${", 2) != 0)
+            ld_errn(l, url, "ws: '%s' is not a path starting with '/' (the scheme and host "
+                    "come from the target: ws:// for http, wss:// for https)", us);
+        else if (st->url && !l->p->target)
+            ld_errn(l, url, "ws: the path '%s' needs a target: set target: in the plan or pass "
+                    "--target", us);
+    }
+    const struct ynode *nn = yaml_map_get(m, "name");
+    const char *name = nn ? ld_str(l, nn, "name") : NULL;
+    char defname[512];
+    if (!name) {
+        snprintf(defname, sizeof defname, "WS %s", us ? us : "?");
+        name = defname;
+    }
+    st->name = ld_strdup(l, name);
+    const struct plan_step *dup = st->name ? name_taken(fb->f, st->name, fb->f->nsteps - 1) : NULL;
+    if (dup)
+        ld_errn(l, nn ? nn : m,
+                "duplicate step name '%s' in flow '%s' (first at line %d); "
+                "names must be unique within a flow",
+                name, fb->f->name, dup->loc.line);
+    const struct ynode *hm = yaml_map_get(m, "headers");
+    default_headers(l, st, hm);
+    if (hm)
+        ld_kv_map(l, hm, "headers", 1, &st->headers, &st->nheaders);
+    const struct ynode *q = yaml_map_get(m, "query");
+    if (q)
+        ld_kv_map(l, q, "query", 0, &st->query, &st->nquery);
+    st->timeout_us = l->p->defaults.timeout_us;
+    const struct ynode *to = yaml_map_get(m, "timeout");
+    if (to)
+        ld_timeout(l, to, "timeout", &st->timeout_us, 0);
+    struct plan_ws *w = st->ws;
+    w->receive_timeout_us = st->timeout_us;
+    w->reconnect_backoff_us = ld_scaled(l, 1000000);
+    const struct ynode *n;
+    if ((n = yaml_map_get(m, "send")))
+        ws_send_list(l, w, n);
+    if ((n = yaml_map_get(m, "receive")))
+        ws_receive(l, st, n);
+    if ((n = yaml_map_get(m, "each_message")))
+        ws_each(l, w, n);
+    if ((n = yaml_map_get(m, "reconnect")))
+        ws_reconnect(l, w, n);
+    if ((n = yaml_map_get(m, "resume_check"))) {
+        if (!w->until)
+            ld_errn(l, n, "resume_check: goes with receive: until: (it is checked on the "
+                    "check's JSON body)");
+        ws_resume(l, fb, w, n);
+    }
+    if ((n = yaml_map_get(m, "drop_after")) &&
+        ld_duration(l, n, "drop_after", &w->drop_after_us) == 0 && !w->drop_after_us)
+        ld_errn(l, n, "drop_after: must be more than 0s");
+    /* the handshakes' stats key */
+    char cname[600];
+    snprintf(cname, sizeof cname, "%s connect", st->name ? st->name : "?");
+    size_t at = (size_t)(st - fb->f->steps);
+    struct plan_step *cs = add_step(l, fb, m);
+    if (!cs)
+        return;
+    st = &fb->f->steps[at]; /* add_step may have moved the steps */
+    cs->kind = STEP_WS_CONNECT;
+    cs->name = ld_strdup(l, cname);
+}
+
 static void steps(struct ld *l, struct fb *fb, const struct ynode *seq, int depth)
 {
     for (int i = 0; i < seq->n && l->steps_left >= 0; i++) {
@@ -908,18 +1112,21 @@ static void steps(struct ld *l, struct fb *fb, const struct ynode *seq, int dept
                     yaml_kind_name(m));
             continue;
         }
-        int method = 0, think = 0, txn = 0;
+        int method = 0, think = 0, txn = 0, wsk = 0;
         for (int j = 0; j < m->n; j++) {
             const char *k = m->items[2 * j]->str;
             for (int t = 0; METHODS[t]; t++)
                 method |= !strcmp(k, METHODS[t]);
             think |= !strcmp(k, "think");
             txn |= !strcmp(k, "transaction");
+            wsk |= !strcmp(k, "ws");
         }
-        if (method + think + txn > 1) {
+        if (method + think + txn + wsk > 1) {
             ld_errn(l, m,
-                    "a step is one of a request (get:, post:, ...), think: or "
+                    "a step is one of a request (get:, post:, ...), ws:, think: or "
                     "transaction:, not several");
+        } else if (wsk) {
+            ws_step(l, fb, m);
         } else if (method) {
             request_step(l, fb, m);
         } else if (think) {
@@ -938,13 +1145,13 @@ static void steps(struct ld *l, struct fb *fb, const struct ynode *seq, int dept
             if (s)
                 ld_errn(l, k0,
                         "unknown key '%s' in a step (did you mean '%s'?); a step needs "
-                        "one of get, post, put, patch, delete, head, options, think or "
+                        "one of get, post, put, patch, delete, head, options, ws, think or "
                         "transaction",
                         k0->str, s);
             else
                 ld_errn(l, m,
                         "a step needs one of get, post, put, patch, delete, head, "
-                        "options, think or transaction");
+                        "options, ws, think or transaction");
         }
     }
 }
@@ -980,6 +1187,27 @@ void ld_flows(struct ld *l, const struct ynode *flows)
         steps(l, &fb, v, 0);
         l->nextracted = 0;
     }
+}
+
+static void ws_free_fields(struct plan_ws *w)
+{
+    if (!w)
+        return;
+    for (int i = 0; i < w->nsend; i++)
+        tmpl_free(w->send[i]);
+    free(w->send);
+    cond_free(w->until);
+    free(w->count_var);
+    for (int i = 0; i < w->neach; i++) {
+        free(w->each[i].var);
+        extract_free_one(&w->each[i]);
+    }
+    free(w->each);
+    if (w->resume) {
+        struct plan_flow one = {.steps = w->resume, .nsteps = 1};
+        ld_flow_free(&one);
+    }
+    free(w);
 }
 
 void ld_flow_free(struct plan_flow *f)
@@ -1027,6 +1255,7 @@ void ld_flow_free(struct plan_flow *f)
             cond_free(s->poll->until);
             free(s->poll);
         }
+        ws_free_fields(s->ws);
     }
     free(f->steps);
     for (int i = 0; i < f->ntxns; i++)

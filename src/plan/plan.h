@@ -86,6 +86,33 @@ enum plan_step_kind {
     STEP_THINK,      /* pause: think_min_us..think_max_us, uniform */
     STEP_TXN_BEGIN,  /* start of `transaction: NAME` (txn = its index) */
     STEP_TXN_END,    /* end of that transaction */
+    STEP_WS,         /* ws: PATH: a WebSocket conversation (ws below) */
+    STEP_WS_CONNECT, /* follows each STEP_WS: not run; its stats key holds that step's
+                        handshakes (named "NAME connect") */
+};
+
+/* A `ws:` step: open a WebSocket on the target (ws:// or wss:// as its scheme is
+ * http or https), send, wait for a message on which a condition holds, close. */
+struct plan_ws {
+    struct tmpl **send;      /* send: messages (text, or JSON with templates), in order,
+                                sent after each open */
+    int nsend;
+    struct cond *until;      /* receive: until: a condition on a JSON message; NULL: no
+                                receive: the step closes once it has sent */
+    uint64_t receive_timeout_us; /* receive: timeout: from the step's start, reconnects
+                                    included (default: the step's timeout x 10, 60s) */
+    /* the step's extract/nextract apply to the message on which until held (JSON paths
+     * and regex only) */
+    char *count_var;         /* each_message: count: VAR: messages received so far */
+    struct plan_extract *each; /* each_message: extract: on every message (a path that is
+                                  missing in one keeps the previous value) */
+    int neach;
+    int reconnect_attempts;  /* reconnect: attempts (0: a drop fails the step) */
+    uint64_t reconnect_backoff_us; /* reconnect: backoff before each (default 1s) */
+    struct plan_step *resume; /* resume_check: a request step run after each reconnect;
+                                 when until holds on its JSON body, the step is done */
+    uint64_t drop_after_us;  /* drop_after: close from the client side this long after
+                                the first open (once per step; 0: never) */
 };
 
 struct plan_step {
@@ -123,6 +150,8 @@ struct plan_step {
     uint64_t think_min_us, think_max_us;
     /* STEP_TXN_BEGIN / STEP_TXN_END */
     int txn;                 /* index into flow->txns */
+    /* STEP_WS: url, headers, query, extract, timeout (the handshake's) as a request */
+    struct plan_ws *ws;
 };
 
 struct plan_flow {

@@ -425,6 +425,28 @@ static int scenario_charts_of(struct ctx *c, const json_t *sc, const json_t *ser
         safe_name(cname, sizeof cname, name, "errors");
         rc = chart(c, cname, &ch);
     }
+    int has_ws = 0;
+    json_array_foreach(ser, i, p)
+        has_ws |= json_object_get(p, "ws_active") != NULL;
+    if (!rc && has_ws) { /* open WebSockets and messages received per second */
+        double *wa = buf + 14 * n, *wm = buf + 15 * n;
+        json_array_foreach(ser, i, p)
+        {
+            double span = 1;
+            jnum(p, "span", &span);
+            wa[i] = jnum0(p, "ws_active");
+            wm[i] = jnum0(p, "ws_messages_in") / (span > 0 ? span : 1);
+        }
+        struct svg_line l4[2] = {{"open WebSockets", x, wa, n, 0, 0, 0},
+                                 {"messages in/s", x, wm, n, 1, 1, 0}};
+        snprintf(title, sizeof title, "%s: open WebSockets", name);
+        ch.lines = l4;
+        ch.nlines = 2;
+        ch.ylabel = "connections";
+        ch.y2label = "messages/s";
+        safe_name(cname, sizeof cname, name, "ws");
+        rc = chart(c, cname, &ch);
+    }
     free(buf);
     return rc;
 }
@@ -710,6 +732,47 @@ static int parts_table(struct ctx *c, const json_t *parts, const char *what, con
     return tbl_emit(c, &t);
 }
 
+/* ws steps: connections, messages, reconnects; the handshake ("NAME connect") and the
+ * time to the condition (the step's own latency) side by side. Nothing without ws. */
+static int ws_table(struct ctx *c, const json_t *steps)
+{
+    static const char *const head[] = {"WebSocket step", "Opened", "Msgs in", "Msgs out",
+                                       "Reconnects", "Handshake P95", "To condition P95"};
+    static const int right[] = {0, 1, 1, 1, 1, 1, 1};
+    struct tbl t = {7, head, right, NULL, 0, 0};
+    size_t i, k;
+    const json_t *s, *o;
+    char hs[64], tc[64];
+    json_array_foreach(steps, i, s)
+    {
+        const json_t *w = json_object_get(s, "ws");
+        const char *name = jstr(s, "name");
+        if (!json_is_object(w) || !name)
+            continue;
+        char cname[600];
+        snprintf(cname, sizeof cname, "%s connect", name);
+        snprintf(hs, sizeof hs, "-");
+        json_array_foreach(steps, k, o)
+        {
+            if (jstr(o, "name") && !strcmp(jstr(o, "name"), cname))
+                fmt_ms(hs, sizeof hs, jnum0(json_object_get(o, "latency_ms"), "p95"));
+        }
+        fmt_ms(tc, sizeof tc, jnum0(json_object_get(s, "latency_ms"), "p95"));
+        if (tbl_cell(&t, "%s", name) || tbl_cell(&t, "%.0f", jnum0(w, "opened")) ||
+            tbl_cell(&t, "%.0f", jnum0(w, "messages_in")) ||
+            tbl_cell(&t, "%.0f", jnum0(w, "messages_out")) ||
+            tbl_cell(&t, "%.0f", jnum0(w, "reconnects")) || tbl_cell(&t, "%s", hs) ||
+            tbl_cell(&t, "%s", tc)) {
+            tbl_free(&t);
+            return -ENOMEM;
+        }
+    }
+    if (!t.n)
+        return 0;
+    TRY(c->ops->heading(c->ud, 3, "WebSocket steps"));
+    return tbl_emit(c, &t);
+}
+
 static int codes_table(struct ctx *c, const json_t *sc)
 {
     static const char *const head[] = {"Status / error class", "Count", "First example"};
@@ -819,6 +882,7 @@ static int sec_scenario(struct ctx *c, const json_t *sc)
     if (json_array_size(json_object_get(sc, "steps"))) {
         TRY(c->ops->heading(c->ud, 3, "Steps"));
         TRY(parts_table(c, json_object_get(sc, "steps"), "Step", "requests"));
+        TRY(ws_table(c, json_object_get(sc, "steps")));
     }
     if (json_array_size(json_object_get(sc, "transactions"))) {
         TRY(c->ops->heading(c->ud, 3, "Transactions"));

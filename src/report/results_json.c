@@ -77,6 +77,24 @@ json_t *results_json_point(const struct series_point *p)
     json_object_set_new(o, "p99_ms", num(p->p99_ms));
     json_object_set_new(o, "max_ms", num(p->max_ms));
     json_object_set_new(o, "errors", errors_obj(p->errors));
+    if (p->has_ws) {
+        json_object_set_new(o, "ws_active", json_integer((json_int_t)p->ws_active));
+        json_object_set_new(o, "ws_messages_in", json_integer((json_int_t)p->ws_msgs_in));
+    }
+    return o;
+}
+
+/* WebSocket counters of a scenario or a step, or NULL when it had none. */
+static json_t *ws_obj(const struct stats_counts *c)
+{
+    if (!c->ws_opens && !c->ws_msgs_in && !c->ws_msgs_out && !c->ws_reconnects)
+        return NULL;
+    json_t *o = json_object();
+    json_object_set_new(o, "opened", json_integer((json_int_t)c->ws_opens));
+    json_object_set_new(o, "closed", json_integer((json_int_t)c->ws_closes));
+    json_object_set_new(o, "messages_in", json_integer((json_int_t)c->ws_msgs_in));
+    json_object_set_new(o, "messages_out", json_integer((json_int_t)c->ws_msgs_out));
+    json_object_set_new(o, "reconnects", json_integer((json_int_t)c->ws_reconnects));
     return o;
 }
 
@@ -114,6 +132,9 @@ json_t *results_json_sub(const struct sub_result *u, int with_status, int level)
         json_object_set_new(o, "errors", errors_obj(c->errors));
     }
     json_object_set_new(o, "latency_ms", latency_obj(u->lat));
+    json_t *w = ws_obj(c);
+    if (w)
+        json_object_set_new(o, "ws", w);
     return o;
 }
 
@@ -171,6 +192,9 @@ static json_t *scenario_obj(const struct scenario_result *s)
     json_object_set_new(o, "error_examples", det);
     json_object_set_new(o, "latency_ms", latency_obj(s->lat));
     json_object_set_new(o, "series", series_arr(s->ser));
+    json_t *w = ws_obj(c);
+    if (w)
+        json_object_set_new(o, "ws", w);
     if (s->is_plan)
         plan_parts(o, s);
     return o;

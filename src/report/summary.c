@@ -85,6 +85,10 @@ counts:
     for (int i = 1; i < ERR__COUNT; i++)
         if (c->errors[i] && s->error_detail[i][0])
             fprintf(f, "    %s: e.g. %s\n", errclass_name((enum errclass)i), s->error_detail[i]);
+    if (c->ws_opens || c->ws_msgs_in || c->ws_reconnects)
+        fprintf(f, "  WebSocket:     %llu opened, %llu messages in, %llu out, %llu reconnects\n",
+                (unsigned long long)c->ws_opens, (unsigned long long)c->ws_msgs_in,
+                (unsigned long long)c->ws_msgs_out, (unsigned long long)c->ws_reconnects);
 }
 
 static void sub_line(FILE *f, const struct sub_result *u, int width)

@@ -146,6 +146,11 @@ static void complete(collect *c, struct pending *p, const uint32_t *vus)
             .max_ms = ms(hist_max(h)),
         };
         memcpy(pt.errors, s->errors, sizeof pt.errors);
+        uint64_t opens = c->total[k].ws_opens + s->ws_opens;
+        uint64_t closes = c->total[k].ws_closes + s->ws_closes;
+        pt.has_ws = opens > 0;
+        pt.ws_active = opens > closes ? opens - closes : 0;
+        pt.ws_msgs_in = s->ws_msgs_in;
         if (p->t >= c->first[k] && p->t <= c->last[k])
             series_append(c->ser[k], &pt);
         hist_merge(c->total_lat[k], h);

@@ -83,6 +83,9 @@ static void merge_into(struct series_point *into, const struct series_point *lat
         into->errors[e] += later->errors[e];
     into->dropped += later->dropped;
     into->vus = later->vus; /* at the end of the merged interval */
+    into->has_ws |= later->has_ws;
+    into->ws_active = later->ws_active;
+    into->ws_msgs_in += later->ws_msgs_in;
 }
 
 /* Halve the resolution: merge adjacent pairs, doubling the span. */

@@ -22,6 +22,9 @@ struct series_point {
     uint64_t errors[ERR__COUNT];  /* failed requests by error class (ERR_NONE unused) */
     uint32_t vus;                 /* active virtual users at the end of the interval */
     uint64_t dropped;             /* arrival-rate iterations due but not started */
+    int has_ws;                   /* a WebSocket was opened by then (ws_* are meaningful) */
+    uint64_t ws_active;           /* WebSocket connections open at the end of the interval */
+    uint64_t ws_msgs_in;          /* WebSocket messages received in the interval */
     double p50_ms, p90_ms, p95_ms, p99_ms, max_ms; /* latency of the interval's requests */
 };
 

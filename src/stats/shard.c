@@ -145,6 +145,20 @@ void shard_drop(shard *s, int key, uint64_t now_us)
     s->cur->key[key].c.dropped++;
 }
 
+void shard_ws(shard *s, int key, uint64_t now_us, const struct stats_ws *d)
+{
+    if (now_us >= s->cur_end_us)
+        shard_tick(s, now_us);
+    struct stats_counts *c = &s->cur->key[key].c;
+    c->ws_opens += d->opens;
+    c->ws_closes += d->closes;
+    c->ws_msgs_in += d->msgs_in;
+    c->ws_msgs_out += d->msgs_out;
+    c->ws_reconnects += d->reconnects;
+    c->bytes_in += d->bytes_in;
+    c->bytes_out += d->bytes_out;
+}
+
 struct stats_bucket *shard_take(shard *s)
 {
     pthread_mutex_lock(&s->mu);
@@ -171,6 +185,11 @@ void stats_counts_add(struct stats_counts *dst, const struct stats_counts *src)
     dst->bytes_out += src->bytes_out;
     dst->connects += src->connects;
     dst->dropped += src->dropped;
+    dst->ws_opens += src->ws_opens;
+    dst->ws_closes += src->ws_closes;
+    dst->ws_msgs_in += src->ws_msgs_in;
+    dst->ws_msgs_out += src->ws_msgs_out;
+    dst->ws_reconnects += src->ws_reconnects;
     for (int i = 0; i < ERR__COUNT; i++)
         dst->errors[i] += src->errors[i];
     for (int i = 0; i < STATS_STATUS_MAX; i++)

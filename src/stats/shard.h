@@ -20,6 +20,10 @@ struct stats_counts {
     uint64_t connects;                  /* of requests: those that opened a connection */
     uint64_t dropped;                   /* arrival-rate iterations due but not started (no
                                            free VU): not requests, counted apart */
+    uint64_t ws_opens, ws_closes;       /* WebSocket connections opened / closed (open
+                                           now: opens - closes, summed from the start) */
+    uint64_t ws_msgs_in, ws_msgs_out;   /* WebSocket data messages received / sent */
+    uint64_t ws_reconnects;             /* ws steps' reconnects after a drop */
     uint64_t errors[ERR__COUNT];        /* failed requests by error class */
     uint64_t status[STATS_STATUS_MAX];  /* completed responses by status code */
 };
@@ -61,6 +65,14 @@ void shard_record(shard *s, int key, uint64_t now_us, const struct stats_sample 
 /* Worker side. Count one arrival-rate iteration of key that was due at now_us but
  * not started (no free VU). */
 void shard_drop(shard *s, int key, uint64_t now_us);
+
+/* What a WebSocket did, as counted by shard_ws. */
+struct stats_ws {
+    uint64_t opens, closes, msgs_in, msgs_out, reconnects, bytes_in, bytes_out;
+};
+
+/* Worker side. Add d to key's WebSocket counters (and bytes) at now_us. */
+void shard_ws(shard *s, int key, uint64_t now_us, const struct stats_ws *d);
 
 /* Worker side, from a timer: hand over every second that has ended by now_us
  * (even empty ones, so the main thread knows this shard is done with them). */

@@ -573,7 +573,7 @@ static void unknown_keys(void)
                 "status, body, json");
     EXPECT_ERRS(MIN_PLAN("    - pst: /a\n"),
                 "4:7: unknown key 'pst' in a step (did you mean 'post'?); a step needs one of "
-                "get, post, put, patch, delete, head, options, think or transaction");
+                "get, post, put, patch, delete, head, options, ws, think or transaction");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "defaults: {timeout: 1s, zzz_top: 1}\n",
                 "7:25: unknown key 'zzz_top' in defaults; valid keys: headers, timeout, "
                 "connect_timeout, insecure, cacert");
@@ -1067,6 +1067,70 @@ static void criteria_workload(void)
                 "7:57: unknown key 'ram' in workload (did you mean 'rate'?); valid keys: users, rate, memory_limit");
 }
 
+/* ws: steps: the loaded shape, defaults, the connect key's step, and the errors */
+static void ws_steps(void)
+{
+    struct plan *p = NULL;
+    char *errs = load(MIN_PLAN("    - ws: /ws/${vu}\n"
+                               "      name: progress\n"
+                               "      send: ['a ${vu}', {k: \"${vu}\"}]\n"
+                               "      receive: {until: \"s == done\", timeout: 5s, extract: {r: $.r}}\n"
+                               "      each_message: {count: n, extract: {pct: p, t: {regex: 't=(.)'}}}\n"
+                               "      reconnect: {attempts: 2}\n"
+                               "      resume_check: {get: \"/j/${n}\", extract: {q: x}}\n"
+                               "      drop_after: 2s\n"
+                               "    - {get: \"/next/${r}/${pct}/${t}/${q}\"}\n"
+                               "    - {ws: /plain, send: hi}\n"),
+                      NULL, &p);
+    if (errs)
+        printf("    errors were:\n%s", errs);
+    CHECK(errs == NULL);
+    free(errs);
+    if (!p)
+        return;
+    const struct plan_flow *f = &p->flows[0];
+    CHECK_INT(f->nsteps, 5); /* ws, its connect key, get, ws, its connect key */
+    const struct plan_step *s = &f->steps[0];
+    CHECK_INT(s->kind, STEP_WS);
+    CHECK_STR(s->name, "progress");
+    CHECK_INT(f->steps[1].kind, STEP_WS_CONNECT);
+    CHECK_STR(f->steps[1].name, "progress connect");
+    CHECK_INT(s->ws->nsend, 2);
+    CHECK(s->ws->until != NULL);
+    CHECK_INT(s->ws->receive_timeout_us, 5000000);
+    CHECK_INT(s->nextract, 1);
+    CHECK_STR(s->ws->count_var, "n");
+    CHECK_INT(s->ws->neach, 2);
+    CHECK_INT(s->ws->each[1].from, EXTRACT_REGEX);
+    CHECK_INT(s->ws->reconnect_attempts, 2);
+    CHECK_INT(s->ws->reconnect_backoff_us, 1000000); /* default 1s */
+    CHECK(s->ws->resume != NULL && s->ws->resume->kind == STEP_REQUEST);
+    CHECK_STR(s->ws->resume->method, "GET");
+    CHECK_INT(s->ws->drop_after_us, 2000000);
+    const struct plan_step *w2 = &f->steps[3];
+    CHECK_STR(w2->name, "WS /plain");
+    CHECK(w2->ws->until == NULL && w2->ws->nsend == 1 && w2->ws->reconnect_attempts == 0);
+    CHECK_INT(w2->ws->receive_timeout_us, 60000000); /* the step's timeout */
+    plan_free(p);
+
+    EXPECT_ERRS(MIN_PLAN("    - {ws: /a, get: /b}\n"),
+                "4:7: a step is one of a request (get:, post:, ...), ws:, think: or "
+                "transaction:, not several");
+    EXPECT_ERRS(MIN_PLAN("    - {ws: /a, name: x}\n    - {ws: /b, name: x}\n"),
+                "5:22: duplicate step name 'x' in flow 'f' (first at line 4); names must be "
+                "unique within a flow");
+    EXPECT_ERRS(MIN_PLAN("    - {ws: /a, resume_check: {get: /b}}\n"),
+                "4:30: resume_check: goes with receive: until: (it is checked on the check's "
+                "JSON body)");
+    EXPECT_ERRS(MIN_PLAN("    - {ws: /a, receive: {until: \"x == 1\"}, resume_check: {x: 1}}\n"),
+                "4:58: resume_check: a request step (get:, post:, ...)");
+    EXPECT_ERRS(MIN_PLAN("    - {ws: /a, each_message: {count: vu}}\n"),
+                "4:38: each_message count: 'vu' is not a variable name of your own");
+    EXPECT_ERRS(MIN_PLAN("    - {ws: \"/a/${nope}\"}\n"),
+                "4:18: ws: undefined variable 'nope' (define it in vars:, with --var, or extract "
+                "it in an earlier step)");
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/surge-test-plan-XXXXXX");
@@ -1094,6 +1158,7 @@ int main(void)
     RUN(aliases_and_limits);
     RUN(recovery_settings);
     RUN(criteria_workload);
+    RUN(ws_steps);
     for (int i = nmade - 1; i >= 0; i--)
         remove(made[i]);
     rmdir(dir);
