@@ -31,6 +31,9 @@ const char *quick_args_usage(void)
            "      --connect-timeout D connect timeout (default 10s)\n"
            "      --abort-unreachable D  stop (exit 3) when no connect succeeded and\n"
            "                          every connect failed for D (default 10s; 0: never)\n"
+           "      --on-saturation warn|abort  when surge itself is the bottleneck (a\n"
+           "                          thread > 90% busy or its loop > 50 ms late, 3 s in\n"
+           "                          a row): say so (warn, default) or stop (abort, exit 3)\n"
            "  -k, --insecure          do not verify TLS certificates\n"
            "      --cacert FILE       trust this CA (PEM) too\n"
            "      --latency           print the latency distribution\n"
@@ -87,7 +90,7 @@ static const char *flag_name(int c, const struct option *longs, int idx)
 
 enum { O_LATENCY = 256, O_BODY, O_TIMEOUT, O_CONNECT_TIMEOUT, O_JSON, O_CACERT, O_NO_CO,
        O_ABORT_UNREACHABLE, O_TRACE, O_WATCH_PID, O_WATCH_PROM, O_HEALTH, O_WATCH_INTERVAL,
-       O_WATCH_BASELINE, O_CRITERIA };
+       O_WATCH_BASELINE, O_CRITERIA, O_ON_SATURATION };
 
 int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int errlen)
 {
@@ -111,6 +114,7 @@ int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int
         {"cacert", required_argument, NULL, O_CACERT},
         {"no-co-correction", no_argument, NULL, O_NO_CO},
         {"abort-unreachable", required_argument, NULL, O_ABORT_UNREACHABLE},
+        {"on-saturation", required_argument, NULL, O_ON_SATURATION},
         {"trace", required_argument, NULL, O_TRACE},
         {"watch-pid", required_argument, NULL, O_WATCH_PID},
         {"watch-prom", required_argument, NULL, O_WATCH_PROM},
@@ -229,6 +233,11 @@ int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int
             if (units_parse_duration(optarg, 1000000, &a->abort_unreachable_us))
                 return bad(err, errlen, "bad duration '%s' for %s (use 500ms, 10s, 2m; 0: never)",
                            optarg, flag);
+            break;
+        case O_ON_SATURATION:
+            if (strcmp(optarg, "warn") && strcmp(optarg, "abort"))
+                return bad(err, errlen, "bad value '%s' for %s (use warn or abort)", optarg, flag);
+            a->on_saturation_abort = !strcmp(optarg, "abort");
             break;
         case O_JSON:
             a->json_path = optarg;

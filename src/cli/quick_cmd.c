@@ -195,6 +195,7 @@ int quick_cmd(int argc, char **argv)
         .rate = a.rate,
         .co_correct = a.co_correct,
         .abort_unreachable_us = a.abort_unreachable_us,
+        .on_saturation_abort = a.on_saturation_abort,
     };
     if (a.trace && !(tr = trace_new(stderr, (long)a.trace))) {
         fprintf(stderr, "surge: out of memory\n");
@@ -282,6 +283,11 @@ int quick_cmd(int argc, char **argv)
                 "surge: stopped: target %s unreachable: no connect succeeded and every connect "
                 "failed for %gs (%s); exit 3\n",
                 a.url, r.unreachable_s, r.unreachable_detail);
+        status = 3;
+    }
+    if (r.saturated_abort && !r.interrupted && !r.unreachable) {
+        fprintf(stderr, "surge: stopped: surge itself was saturated (--on-saturation abort); "
+                        "exit 3\n");
         status = 3;
     }
     if (a.json_path && results_json_save(doc, a.json_path, err, sizeof err)) {

@@ -71,6 +71,8 @@ struct runner {
     uint32_t *vus;              /* per key, for the series */
     uint32_t emitted;           /* seconds handed to o->on_second so far */
     live *view;                 /* the live terminal view on o->live, or NULL */
+    int saturated_abort;        /* stopped by the plan's on_saturation: abort */
+    json_t *generator;          /* the self-check's run figures (gencheck_json) */
 };
 
 static void on_worker_stop(worker *w, void *ud)
@@ -391,6 +393,9 @@ static int emit_seconds(runner *r)
         if (r->o->watch)
             watch_second_json(r->o->watch, (double)n, (double)n + 1, wj);
         json_object_set_new(line, "watch", wj);
+        json_t *gen = gencheck_second_json(engine_gencheck(r->e), n);
+        if (gen)
+            json_object_set_new(line, "generator", gen);
         if (r->o->on_second(r->o->on_second_ud, line) && !r->stopped)
             stop = 1;
         live_watch(r->view, json_object_get(line, "watch"));
@@ -468,6 +473,27 @@ static void on_second(struct ev_loop *loop, ev_timer *t, int revents)
     }
     if (watch_target_aborted(r->o->watch) && !r->stopped) {
         fprintf(stderr, "surge: the target exited (on_target_exit: abort): stopping the run\n");
+        stop_all(r);
+    }
+}
+
+/* The self-check found surge saturated: say so in the live view (or on stderr), and stop
+ * the run when the plan says on_saturation: abort. */
+static void on_saturated(void *ud, uint32_t from_s)
+{
+    runner *r = ud;
+    char at[16], msg[192];
+    gencheck_clock(from_s, at, sizeof at);
+    snprintf(msg, sizeof msg,
+             "surge: surge was saturated from %s; results past that point understate the "
+             "service%s",
+             at, r->plan->on_saturation_abort ? " (stopping: on_saturation: abort)" : "");
+    if (r->view)
+        live_note(r->view, msg);
+    else
+        fprintf(stderr, "%s\n", msg);
+    if (r->plan->on_saturation_abort && !r->stopped) {
+        r->saturated_abort = 1;
         stop_all(r);
     }
 }
@@ -593,6 +619,7 @@ void runner_free(runner *r)
     if (!r)
         return;
     collect_free(r->col);
+    json_decref(r->generator);
     engine_free(r->e);
     live_free(r->view);
     for (int i = 0; r->sc && i < r->nsc; i++) {
@@ -666,6 +693,8 @@ static int build_results(runner *r, struct run_result *out)
     }
     out->threads = r->nthreads;
     out->plan_file = r->plan->file;
+    out->generator = r->generator;
+    out->saturated_abort = r->saturated_abort && !r->interrupted;
     for (int i = 0; i < r->nsc; i++) {
         struct sc_run *s = &r->sc[i];
         const struct plan_scenario *sc = s->sh.sc;
@@ -805,6 +834,7 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
     ev_timer_init(&r->second, on_second, 1.2, 1.0);
     r->second.data = r;
     ev_timer_start(r->loop, &r->second);
+    gencheck_start(engine_gencheck(r->e), r->loop, on_saturated, r);
     int rc = engine_start(r->e, worker_start, r);
     if (rc) {
         snprintf(err, (size_t)errlen, "cannot start worker threads: %s", strerror(-rc));
@@ -837,6 +867,8 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
     ev_signal_stop(r->loop, &r->sigint);
     ev_signal_stop(r->loop, &r->sigterm);
     ev_async_stop(r->loop, &r->notify);
+    gencheck_stop(engine_gencheck(r->e));
+    r->generator = gencheck_json(engine_gencheck(r->e));
     fill_vus(r);
     collect_finish(r->col, r->vus);
     emit_seconds(r);

@@ -44,6 +44,7 @@ static const struct top_key {
     {"watch", NULL},
     {"criteria", NULL},
     {"workload", NULL},
+    {"on_saturation", NULL},
     {"report", "report settings are not in this build"},
 };
 #define NTOP_KEYS ((int)(sizeof TOP_KEYS / sizeof TOP_KEYS[0]))
@@ -829,6 +830,21 @@ static void select_scenarios(struct ld *l)
     p->nscenarios = kept;
 }
 
+/* on_saturation: warn | abort (what the run does when the self-check finds surge itself
+ * the bottleneck). */
+static void on_saturation(struct ld *l, const struct ynode *n)
+{
+    if (!n || yaml_is_null(n))
+        return;
+    const char *s = ld_str(l, n, "on_saturation");
+    if (!s)
+        return;
+    if (!strcmp(s, "abort"))
+        l->p->on_saturation_abort = 1;
+    else if (strcmp(s, "warn"))
+        ld_errn(l, n, "on_saturation: '%s' is not warn or abort", s);
+}
+
 /* Every top-level key is in TOP_KEYS, and implemented: an unknown one is reported with
  * the closest valid key, one not implemented yet says so. */
 static void top_keys(struct ld *l, const struct ynode *root)
@@ -995,6 +1011,7 @@ int plan_load(const char *path, const struct plan_overrides *ov, struct plan **o
     ld_watch(&l, yaml_map_get(root, "watch"));
     l.p->criteria = ld_criteria(&l, yaml_map_get(root, "criteria"), "criteria");
     l.p->workload = ld_workload(&l, yaml_map_get(root, "workload"));
+    on_saturation(&l, yaml_map_get(root, "on_saturation"));
     for (int i = 0; i < l.p->nscenarios; i++) /* a capacity search is steered by criteria */
         if (l.p->scenarios[i].exec == EXEC_CAPACITY && !l.p->scenarios[i].criteria &&
             !l.p->criteria)

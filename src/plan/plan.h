@@ -225,6 +225,8 @@ struct plan {
     void *watch, *criteria, *workload, *report;
     struct plan_watch *watch_cfg;  /* the `watch:` section checked, or NULL when absent */
     struct plan_service *service;  /* `target: {command: ...}`, or NULL */
+    int on_saturation_abort;       /* `on_saturation: abort`: stop the run (exit 3) when surge
+                                      itself is saturated; 0: warn (the default) */
 };
 
 /* `target:` as a map with a command: the service surge starts, watches and stops. */
