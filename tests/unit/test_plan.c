@@ -551,15 +551,18 @@ static void unknown_keys(void)
 {
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "flow: {}\n",
                 "7:1: unknown key 'flow' in the plan (did you mean 'flows'?); valid keys: "
-                "target, defaults, vars, data, flows, scenarios, watch, criteria, workload");
+                "target, defaults, vars, data, flows, scenarios, watch, criteria, workload, on_saturation");
     /* a key of a stage not built yet is an error (with its place), never silently kept */
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "report: {}\n",
                 "7:1: report: not supported yet; report settings are not in this build, so "
                 "nothing would check or use it: remove it from the plan");
+    /* on_saturation: warn | abort */
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "on_saturation: later\n",
+                "7:16: on_saturation: 'later' is not warn or abort");
     /* a typo of one is suggested all the same */
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "critera: []\n",
                 "7:1: unknown key 'critera' in the plan (did you mean 'criteria'?); valid keys: "
-                "target, defaults, vars, data, flows, scenarios, watch, criteria, workload");
+                "target, defaults, vars, data, flows, scenarios, watch, criteria, workload, on_saturation");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n      heders: {a: b}\n"),
                 "5:7: unknown key 'heders' in a request step (did you mean 'headers'?); valid "
                 "keys: get, post, put, patch, delete, head, options, name, headers, query, body, "
