@@ -40,7 +40,7 @@ struct stats_bucket {
     int nkeys;
     struct stats_bucket *next;  /* handoff list */
     struct stats_key {
-        hist *lat;
+        hist *lat;              /* NULL: no latency recorded for the key (yet) */
         struct stats_counts c;
     } key[];
 };
