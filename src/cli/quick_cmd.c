@@ -115,6 +115,7 @@ int quick_cmd(int argc, char **argv)
     watch *w = NULL;
     judge *jd = NULL;
     json_t *doc = NULL;
+    struct srcaddr src = {0};
 
     if (quick_args_parse(argc, argv, &a, err, sizeof err)) {
         fprintf(stderr, "surge: %s\n", err);
@@ -142,6 +143,18 @@ int quick_cmd(int argc, char **argv)
         fprintf(stderr, "surge: cannot resolve host '%s' in %s: %s\n", u.host, a.url,
                 gai_strerror(rc));
         goto out;
+    }
+    if (a.source_addresses) {
+        if (srcaddr_parse(a.source_addresses, &src, err, sizeof err)) {
+            fprintf(stderr, "surge: --source-addresses: %s\n", err);
+            goto out;
+        }
+        if (src.family != t.addr.ss_family) {
+            fprintf(stderr, "surge: --source-addresses %s: not the address family of %s\n",
+                    a.source_addresses, a.url);
+            goto out;
+        }
+        t.src = &src;
     }
     if (a.cacert && !u.tls) { /* checked all the same: a typo should not pass silently */
         FILE *f = fopen(a.cacert, "r");
@@ -307,6 +320,7 @@ out:
     free(body);
     tls_ctx_free(tls);
     url_free(&u);
+    srcaddr_free(&src);
     quick_args_free(&a);
     return status;
 }

@@ -57,6 +57,7 @@ struct runner {
     int nsc;
     struct url url;
     struct conn_target target;
+    struct srcaddr src;         /* defaults.source_addresses, parsed (target.src) */
     struct conn_reach reach;    /* whether any connect succeeded (target.reach) */
     ev_timer watchdog;          /* --abort-unreachable: checks reach every 100 ms */
     int unreachable;            /* stopped by it */
@@ -633,6 +634,7 @@ void runner_free(runner *r)
     free(r->vus);
     tls_ctx_free(r->tls);
     url_free(&r->url);
+    srcaddr_free(&r->src);
     free(r);
 }
 
@@ -659,6 +661,18 @@ static int resolve_target(runner *r, char *err, int errlen)
     r->target.host = r->url.host;
     r->target.host_is_ip = r->url.host_is_ip;
     r->target.connect_timeout_us = p->defaults.connect_timeout_us;
+    if (p->defaults.source_addresses) {
+        if (srcaddr_parse(p->defaults.source_addresses, &r->src, e2, sizeof e2)) {
+            snprintf(err, (size_t)errlen, "source_addresses: %s", e2);
+            return -1;
+        }
+        if (r->src.family != r->target.addr.ss_family) {
+            snprintf(err, (size_t)errlen, "source_addresses %s: not the address family of %s",
+                     p->defaults.source_addresses, p->target);
+            return -1;
+        }
+        r->target.src = &r->src;
+    }
     if (r->url.tls) {
         struct tls_opts to = {.insecure = p->defaults.insecure, .cacert = p->defaults.cacert};
         if (!(r->tls = tls_ctx_new(&to, e2, sizeof e2))) {

@@ -1,6 +1,7 @@
 /* load.c — plan_load: a YAML plan file read, checked (every problem as FILE:LINE:COL)
  * and turned into struct plan; target, defaults, vars, data, scenarios and the
  * command-line overrides here, flows in load_flow.c. */
+#include "engine/srcaddr.h"
 #include "engine/url.h"
 #include "plan/load_int.h"
 #include "plan/payload.h"
@@ -49,7 +50,7 @@ static const struct top_key {
 };
 #define NTOP_KEYS ((int)(sizeof TOP_KEYS / sizeof TOP_KEYS[0]))
 static const char *const DEFAULTS_KEYS[] = {"headers",  "timeout", "connect_timeout",
-                                            "insecure", "cacert",  NULL};
+                                            "insecure", "cacert",  "source_addresses", NULL};
 static const char *const DATA_KEYS[] = {"generate", "file", "glob", NULL};
 static const char *const GENERATE_KEYS[] = {"type", "count", "size", "seed", NULL};
 
@@ -187,6 +188,17 @@ static void defaults(struct ld *l, const struct ynode *n)
             free(path);
         } else {
             d->cacert = path;
+        }
+    }
+    if ((v = yaml_map_get(n, "source_addresses"))) {
+        const char *s = ld_str(l, v, "source_addresses");
+        struct srcaddr sa;
+        char why[160];
+        if (s && srcaddr_parse(s, &sa, why, sizeof why))
+            ld_errn(l, v, "source_addresses: %s", why);
+        else if (s) {
+            srcaddr_free(&sa);
+            d->source_addresses = strdup(s);
         }
     }
 }
@@ -1057,6 +1069,7 @@ void plan_free(struct plan *p)
     }
     free(p->defaults.headers);
     free(p->defaults.cacert);
+    free(p->defaults.source_addresses);
     for (int i = 0; i < p->nvars; i++) {
         free(p->vars[i].name);
         tmpl_free(p->vars[i].value);

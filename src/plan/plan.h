@@ -199,6 +199,8 @@ struct plan_defaults {
     uint64_t connect_timeout_us; /* default 10s */
     int insecure;
     char *cacert;
+    char *source_addresses;      /* local addresses connections spread over (checked:
+                                    engine/srcaddr.h), or NULL */
 };
 
 struct plan_payload {

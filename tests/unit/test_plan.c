@@ -575,7 +575,11 @@ static void unknown_keys(void)
                 "get, post, put, patch, delete, head, options, think or transaction");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "defaults: {timeout: 1s, zzz_top: 1}\n",
                 "7:25: unknown key 'zzz_top' in defaults; valid keys: headers, timeout, "
-                "connect_timeout, insecure, cacert");
+                "connect_timeout, insecure, cacert, source_addresses");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "defaults: {source_addresses: 127.0.0.9-127.0.0.2}\n",
+                "7:30: source_addresses: '127.0.0.9-127.0.0.2': the range runs backwards");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "defaults: {source_addresses: 'x, 127.0.0.1'}\n",
+                "7:31: source_addresses: 'x' is not an IP address or an IPv4 range (A-B)");
 }
 
 static void wrong_types(void)
