@@ -209,6 +209,7 @@ int quick_cmd(int argc, char **argv)
         .co_correct = a.co_correct,
         .abort_unreachable_us = a.abort_unreachable_us,
         .on_saturation_abort = a.on_saturation_abort,
+        .notes = a.quiet ? NULL : stderr,
     };
     if (a.trace && !(tr = trace_new(stderr, (long)a.trace))) {
         fprintf(stderr, "surge: out of memory\n");

@@ -267,7 +267,8 @@ static void on_saturated(void *ud, uint32_t from_s)
     quick_run *q = ud;
     char at[16];
     gencheck_clock(from_s, at, sizeof at);
-    fprintf(stderr, "surge: surge was saturated from %s; results past that point understate the "
+    if (q->p->notes)
+        fprintf(q->p->notes, "surge: surge was saturated from %s; results past that point understate the "
                     "service%s\n", at, q->p->on_saturation_abort ? " (stopping: --on-saturation abort)" : "");
     if (q->p->on_saturation_abort && !q->stopped) {
         q->saturated_abort = 1;

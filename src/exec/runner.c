@@ -478,7 +478,7 @@ static void on_second(struct ev_loop *loop, ev_timer *t, int revents)
     }
 }
 
-/* The self-check found surge saturated: say so in the live view (or on stderr), and stop
+/* The self-check found surge saturated: say so in the live view, and stop
  * the run when the plan says on_saturation: abort. */
 static void on_saturated(void *ud, uint32_t from_s)
 {
@@ -489,10 +489,7 @@ static void on_saturated(void *ud, uint32_t from_s)
              "surge: surge was saturated from %s; results past that point understate the "
              "service%s",
              at, r->plan->on_saturation_abort ? " (stopping: on_saturation: abort)" : "");
-    if (r->view)
-        live_note(r->view, msg);
-    else
-        fprintf(stderr, "%s\n", msg);
+    live_note(r->view, msg); /* no live view (--quiet): results.json and the report say it */
     if (r->plan->on_saturation_abort && !r->stopped) {
         r->saturated_abort = 1;
         stop_all(r);

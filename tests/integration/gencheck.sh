@@ -30,10 +30,10 @@ jcheck light_series "$L" '(.generator.series | length) >= 3 and (.generator.seri
 jcheck light_schedule_lag "$L" '.generator.schedule_lag_ms.count >= .scenarios[0].requests and .generator.schedule_lag_ms.count <= .scenarios[0].requests + 2 and .generator.schedule_lag_ms.p50 <= .generator.schedule_lag_ms.p99 and .generator.schedule_lag_ms.p99 <= .generator.schedule_lag_ms.max and .generator.schedule_lag_ms.max < 1000'
 check light_no_warning bash -c "! grep -q saturated '$T_DIR/light.txt'"
 
-# frozen 400 ms a second for 5 s: flagged, and the run still completes (warn)
-"$SURGE_BIN" -t1 -c2 -R 50 -d 6s --json "$T_DIR/stall.json" "$TB_URL/echo" >"$T_DIR/stall.txt" 2>&1 &
+# frozen 400 ms a second for 4 s: flagged, and the run still completes (warn)
+"$SURGE_BIN" -t1 -c2 -R 50 -d 5s --json "$T_DIR/stall.json" "$TB_URL/echo" >"$T_DIR/stall.txt" 2>&1 &
 pid=$!
-freeze $pid 5
+freeze $pid 4
 wait $pid
 check stall_exit0 test $? -eq 0
 S=$T_DIR/stall.json
@@ -49,6 +49,14 @@ freeze $pid 8
 wait $pid
 check quick_abort_exit3 test $? -eq 3
 jcheck quick_abort_doc "$T_DIR/abort.json" '.interrupted == true and .interrupted_by == "saturated" and .duration_s < 15'
+# --quiet: nothing on stderr as it happens, the document still says it
+"$SURGE_BIN" -q -t1 -c2 -R 50 -d 5s --json "$T_DIR/quiet.json" "$TB_URL/echo" >"$T_DIR/quiet.out" 2>"$T_DIR/quiet.err" &
+pid=$!
+freeze $pid 4
+wait $pid
+check quiet_exit0 test $? -eq 0
+check quiet_no_stderr test ! -s "$T_DIR/quiet.err"
+jcheck quiet_saturated_in_doc "$T_DIR/quiet.json" '.generator.saturated == true'
 check quick_abort_bad_value bash -c "'$SURGE_BIN' --on-saturation maybe -d 1s '$TB_URL/echo' >/dev/null 2>'$T_DIR/bad.txt'; test \$? -eq 2 && grep -q 'on-saturation' '$T_DIR/bad.txt'"
 
 # a plan with on_saturation: abort, frozen: exit 3; series.ndjson lines carry "generator"
