@@ -133,7 +133,9 @@ static void complete(collect *c, struct pending *p, const uint32_t *vus)
     for (int k = 0; k < c->nkeys; k++) {
         int any = seclat_count(&p->lat[k]) > 0;
         const hist *h = c->empty;
-        if (any) {
+        if (any && p->lat[k].h) {
+            h = p->lat[k].h; /* already a histogram: no copy */
+        } else if (any) {
             hist_reset(c->scratch);
             seclat_to_hist(&p->lat[k], c->scratch);
             h = c->scratch;
