@@ -13,18 +13,18 @@
 
 struct gworker {
     /* main thread */
-    clockid_t clk;             /* the thread's CPU clock */
+    clockid_t clk; /* the thread's CPU clock */
     int has_clk;
-    uint64_t cpu_prev_ns;      /* its CPU time at the last sample */
-    uint64_t cpu_first_ns;     /* at the first sample (for the run's mean) */
+    uint64_t cpu_prev_ns;  /* its CPU time at the last sample */
+    uint64_t cpu_first_ns; /* at the first sample (for the run's mean) */
     /* worker thread */
-    uint64_t due_us;           /* when its periodic timer should fire next; 0: not yet known */
-    hist *sched;               /* schedule lag, us (allocated on the first send) */
+    uint64_t due_us; /* when its periodic timer should fire next; 0: not yet known */
+    hist *sched;     /* schedule lag, us (allocated on the first send) */
     /* shared */
-    atomic_ullong lag_max_us;  /* worst timer lateness since the last sample */
-    atomic_ullong last_tick_us;/* when the timer last fired (a stalled loop shows here) */
-    atomic_ullong sched_max;   /* worst schedule lag since the last sample, us + 1; 0: none */
-    atomic_ullong cpu_end_ns;  /* its CPU time when it ended (gencheck_thread_end) */
+    atomic_ullong lag_max_us;   /* worst timer lateness since the last sample */
+    atomic_ullong last_tick_us; /* when the timer last fired (a stalled loop shows here) */
+    atomic_ullong sched_max;    /* worst schedule lag since the last sample, us + 1; 0: none */
+    atomic_ullong cpu_end_ns;   /* its CPU time when it ended (gencheck_thread_end) */
 };
 
 struct gencheck {
@@ -33,10 +33,10 @@ struct gencheck {
     struct gworker *w;
     struct ev_loop *loop;
     ev_timer timer;
-    uint64_t last_us;          /* wall time of the last sample */
+    uint64_t last_us; /* wall time of the last sample */
     struct gencheck_point *pts;
     uint32_t npts, cap;
-    int streak;                /* hot seconds in a row up to the last sample */
+    int streak; /* hot seconds in a row up to the last sample */
     int saturated;
     uint32_t sat_from;
     int stopped;
@@ -246,16 +246,20 @@ static double round_to(double v, double unit)
     return round(v / unit) * unit;
 }
 
-json_t *gencheck_second_json(const gencheck *g, uint32_t t)
+static json_t *point_json(const struct gencheck_point *pp)
 {
-    struct gencheck_point p;
-    if (gencheck_second(g, t, &p))
-        return NULL;
+    struct gencheck_point p = *pp;
     json_t *o = json_pack("{s:f, s:f, s:b}", "cpu_pct", round_to(p.cpu_pct, 0.1), "loop_lag_ms",
                           round_to(p.loop_lag_ms, 0.001), "saturated", p.hot);
     if (o && p.sched_lag_ms >= 0)
         json_object_set_new(o, "schedule_lag_ms", json_real(round_to(p.sched_lag_ms, 0.001)));
     return o;
+}
+
+json_t *gencheck_second_json(const gencheck *g, uint32_t t)
+{
+    struct gencheck_point p;
+    return gencheck_second(g, t, &p) ? NULL : point_json(&p);
 }
 
 int gencheck_saturated(const gencheck *g, uint32_t *from_s)
@@ -264,6 +268,35 @@ int gencheck_saturated(const gencheck *g, uint32_t *from_s)
         return 0;
     *from_s = g->sat_from;
     return 1;
+}
+
+/* The per-second points; beyond GENCHECK_SERIES_MAX seconds, each point covers `span`
+ * seconds (their worst: highest CPU and lags, saturated when any second was hot). */
+static json_t *series_json(const gencheck *g)
+{
+    json_t *ser = json_array();
+    uint32_t span = (g->npts + GENCHECK_SERIES_MAX - 1) / GENCHECK_SERIES_MAX;
+    if (span < 1)
+        span = 1;
+    for (uint32_t t = 0; ser && t < g->npts; t += span) {
+        struct gencheck_point w = g->pts[t];
+        for (uint32_t k = t + 1; k < t + span && k < g->npts; k++) {
+            const struct gencheck_point *q = &g->pts[k];
+            w.cpu_pct = fmax(w.cpu_pct, q->cpu_pct);
+            w.loop_lag_ms = fmax(w.loop_lag_ms, q->loop_lag_ms);
+            w.sched_lag_ms = fmax(w.sched_lag_ms, q->sched_lag_ms);
+            w.hot |= q->hot;
+        }
+        json_t *pt = point_json(&w);
+        if (pt) {
+            json_object_set_new(pt, "t_run", json_integer(t));
+            if (span > 1)
+                json_object_set_new(pt, "span",
+                                    json_integer(t + span <= g->npts ? span : g->npts - t));
+        }
+        json_array_append_new(ser, pt);
+    }
+    return ser;
 }
 
 json_t *gencheck_json(const gencheck *g)
@@ -282,26 +315,19 @@ json_t *gencheck_json(const gencheck *g)
         return NULL;
     json_object_set_new(o, "saturated_from_s",
                         g->saturated ? json_integer(g->sat_from) : json_null());
-    json_t *ser = json_array();
-    for (uint32_t t = 0; ser && t < g->npts; t++) {
-        json_t *pt = gencheck_second_json(g, t);
-        if (pt)
-            json_object_set_new(pt, "t_run", json_integer(t));
-        json_array_append_new(ser, pt);
-    }
-    json_object_set_new(o, "series", ser);
+    json_object_set_new(o, "series", series_json(g));
     hist *all = hist_new_default();
     for (int i = 0; all && i < g->n; i++)
         if (g->w[i].sched)
             hist_merge(all, g->w[i].sched);
     if (all && hist_count(all) > 0)
-        json_object_set_new(
-            o, "schedule_lag_ms",
-            json_pack("{s:f, s:f, s:f, s:I}", "p50",
-                      round_to((double)hist_percentile(all, 50) / 1e3, 0.001), "p99",
-                      round_to((double)hist_percentile(all, 99) / 1e3, 0.001), "max",
-                      round_to((double)hist_max(all) / 1e3, 0.001), "count",
-                      (json_int_t)hist_count(all)));
+        json_object_set_new(o, "schedule_lag_ms",
+                            json_pack("{s:f, s:f, s:f, s:I}", "p50",
+                                      round_to((double)hist_percentile(all, 50) / 1e3, 0.001),
+                                      "p99",
+                                      round_to((double)hist_percentile(all, 99) / 1e3, 0.001),
+                                      "max", round_to((double)hist_max(all) / 1e3, 0.001), "count",
+                                      (json_int_t)hist_count(all)));
     hist_free(all);
     return o;
 }

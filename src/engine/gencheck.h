@@ -18,13 +18,16 @@ typedef struct gencheck gencheck; /* opaque */
 #define GENCHECK_BUSY_PCT 90.0
 #define GENCHECK_LAG_MS 50.0
 #define GENCHECK_HOT_SECONDS 3
+/* results.json's generator.series holds at most this many points (then each spans more
+ * than one second). */
+#define GENCHECK_SERIES_MAX 3600
 
 /* One second of the self-check (sampled on the main thread). */
 struct gencheck_point {
-    double cpu_pct;          /* the busiest worker thread's CPU use, % of one core */
-    double loop_lag_ms;      /* the latest a worker loop's 100 ms timer fired */
-    double sched_lag_ms;     /* the latest an open-model send went out; < 0: none sent */
-    int hot;                 /* cpu_pct > GENCHECK_BUSY_PCT or loop_lag_ms > GENCHECK_LAG_MS */
+    double cpu_pct;      /* the busiest worker thread's CPU use, % of one core */
+    double loop_lag_ms;  /* the latest a worker loop's 100 ms timer fired */
+    double sched_lag_ms; /* the latest an open-model send went out; < 0: none sent */
+    int hot;             /* cpu_pct > GENCHECK_BUSY_PCT or loop_lag_ms > GENCHECK_LAG_MS */
 };
 
 /* For n worker threads whose run clock starts at start_us. NULL when out of memory. */
@@ -47,9 +50,8 @@ void gencheck_sched_lag(gencheck *g, int i, uint64_t lag_us);
 /* Main thread: sample every run second on loop from now on; on the first time the run
  * counts as saturated, on_saturated(ud, from_s) is called once (from_s: the run second
  * the hot streak began). */
-void gencheck_start(gencheck *g, struct ev_loop *loop, void (*on_saturated)(void *ud,
-                                                                            uint32_t from_s),
-                    void *ud);
+void gencheck_start(gencheck *g, struct ev_loop *loop,
+                    void (*on_saturated)(void *ud, uint32_t from_s), void *ud);
 /* Main thread, once the workers have ended (joined): sample the last partial second and
  * stop sampling. */
 void gencheck_stop(gencheck *g);

@@ -13,8 +13,8 @@
 struct srcaddr {
     struct sockaddr_storage *addr; /* n addresses, port 0 */
     int n;
-    int family;                    /* AF_INET or AF_INET6 (one family per list) */
-    atomic_uint next;              /* the next one handed out (any thread) */
+    int family;       /* AF_INET or AF_INET6 (one family per list) */
+    atomic_uint next; /* the next one handed out (any thread) */
 };
 
 /* Parse s into out (zeroed first). Items are separated by commas (blanks around them

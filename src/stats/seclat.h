@@ -16,9 +16,9 @@
 
 /* Zero-initialised is empty and valid; owned by one thread at a time. */
 struct seclat {
-    uint32_t *raw;   /* values (us, clamped to UINT32_MAX) while n <= SECLAT_RAW_MAX */
+    uint32_t *raw; /* values (us, clamped to UINT32_MAX) while n <= SECLAT_RAW_MAX */
     uint32_t n, cap;
-    hist *h;         /* once more than SECLAT_RAW_MAX values: everything is here (raw unused) */
+    hist *h; /* once more than SECLAT_RAW_MAX values: everything is here (raw unused) */
 };
 
 /* Record one latency (us). @return 0, or -ENOMEM (the value is lost). */

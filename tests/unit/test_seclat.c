@@ -58,7 +58,10 @@ static void raw_and_dense(void)
 static void merges(void)
 {
     /* raw into raw, raw into dense, dense into raw, dense into dense, overflowing raw */
-    static const int pairs[][2] = {{10, 20}, {SECLAT_RAW_MAX + 2, 30}, {30, SECLAT_RAW_MAX + 2}, {SECLAT_RAW_MAX + 1, SECLAT_RAW_MAX + 1},
+    static const int pairs[][2] = {{10, 20},
+                                   {SECLAT_RAW_MAX + 2, 30},
+                                   {30, SECLAT_RAW_MAX + 2},
+                                   {SECLAT_RAW_MAX + 1, SECLAT_RAW_MAX + 1},
                                    {SECLAT_RAW_MAX - 5, 10}};
     for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
         struct seclat a = {0}, b = {0};

@@ -38,7 +38,8 @@ static void ranges_and_lists(void)
     srcaddr_free(NULL);
 
     /* a comma list, blanks around items, a range crossing an octet, a one-address range */
-    CHECK_INT(srcaddr_parse(" 10.0.0.1 , 10.0.0.255-10.0.1.1,10.0.2.2-10.0.2.2", &a, err, sizeof err), 0);
+    CHECK_INT(
+        srcaddr_parse(" 10.0.0.1 , 10.0.0.255-10.0.1.1,10.0.2.2-10.0.2.2", &a, err, sizeof err), 0);
     CHECK_INT(a.n, 5);
     CHECK_STR(ip4(&a.addr[1], b), "10.0.0.255");
     CHECK_STR(ip4(&a.addr[2], b), "10.0.1.0");
@@ -53,13 +54,13 @@ static void ranges_and_lists(void)
     srcaddr_free(&a);
 }
 
-#define BAD(s, want)                                                                     \
-    do {                                                                                 \
-        struct srcaddr x_ = {0};                                                         \
-        char e_[160] = "";                                                               \
-        CHECK_INT(srcaddr_parse(s, &x_, e_, sizeof e_), -1);                             \
-        CHECK_STR(e_, want);                                                             \
-        CHECK(x_.addr == NULL);                                                          \
+#define BAD(s, want)                                                                               \
+    do {                                                                                           \
+        struct srcaddr x_ = {0};                                                                   \
+        char e_[160] = "";                                                                         \
+        CHECK_INT(srcaddr_parse(s, &x_, e_, sizeof e_), -1);                                       \
+        CHECK_STR(e_, want);                                                                       \
+        CHECK(x_.addr == NULL);                                                                    \
     } while (0)
 
 static void errors(void)
@@ -74,7 +75,8 @@ static void errors(void)
     BAD("::1-::2", "'::1-::2' is not an IP address or an IPv4 range (A-B)");
     BAD("10.0.0.0-10.1.0.0", "'10.0.0.0-10.1.0.0': more than 4096 addresses");
     BAD("127.0.0.1,::1", "'::1': IPv4 and IPv6 addresses mixed in one list");
-    BAD("::1,127.0.0.1-127.0.0.2", "'127.0.0.1-127.0.0.2': IPv4 and IPv6 addresses mixed in one list");
+    BAD("::1,127.0.0.1-127.0.0.2",
+        "'127.0.0.1-127.0.0.2': IPv4 and IPv6 addresses mixed in one list");
     BAD("10.0.0.0-10.0.15.255,10.0.16.0", "more than 4096 addresses (or out of memory)");
     char longer[300];
     memset(longer, '1', sizeof longer - 1);
