@@ -146,10 +146,17 @@ static void print_plan_parts(FILE *f, const struct scenario_result *s)
     }
 }
 
-/* The self-check's verdict, when surge itself was the bottleneck. */
+/* The self-check: the open model's schedule lag, and the verdict when surge itself was
+ * the bottleneck. */
 static void print_saturation(FILE *f, const struct run_result *r)
 {
     const json_t *g = r->generator;
+    const json_t *sl = json_object_get(g, "schedule_lag_ms");
+    if (sl)
+        fprintf(f, "  Schedule lag:  p50 %.3fms, p99 %.3fms, max %.3fms (sends behind schedule)\n",
+                json_number_value(json_object_get(sl, "p50")),
+                json_number_value(json_object_get(sl, "p99")),
+                json_number_value(json_object_get(sl, "max")));
     if (!g || !json_is_true(json_object_get(g, "saturated")))
         return;
     char at[16];
