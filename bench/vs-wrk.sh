@@ -9,6 +9,7 @@
 #   CONNECTIONS=50  connections; both tools run with one thread (-t1)
 #   SURGE_BIN=build/bin/surge  WRK=wrk  NGINX=nginx
 #   BENCH_KEEP=1    keep the temporary directory (nginx config, raw outputs)
+#   NGX_CPU=0 TOOL_CPU=1  pin nginx and the generators with taskset (unset: unpinned)
 #
 # Machines are shared and noisy: read the ratios, not the absolute figures. Every
 # load run is bounded by its own -d and, should a tool hang, by timeout(1).
@@ -104,7 +105,7 @@ http {
     }
 }
 NGX
-    "$NGINX" -c "$DIR/nginx.conf" -p "$DIR/nginx" >"$DIR/nginx/stdout" 2>&1 &
+    ${NGX_CPU:+taskset -c "$NGX_CPU"} "$NGINX" -c "$DIR/nginx.conf" -p "$DIR/nginx" >"$DIR/nginx/stdout" 2>&1 &
     NGX_PID=$!
     for _ in $(seq 1 100); do
         kill -0 "$NGX_PID" 2>/dev/null || break
@@ -149,7 +150,7 @@ run_surge() {
     local r=$1
     local json="$DIR/out/surge.$r.json" tf="$DIR/out/surge.$r.time" log="$DIR/out/surge.$r.log"
     RPS=0 REQS=0 CPU_S=0 VALID=1 WHY=""
-    bounded "$TIME" -f '%U %S' -o "$tf" \
+    bounded "$TIME" -f '%U %S' -o "$tf" ${TOOL_CPU:+taskset -c "$TOOL_CPU"} \
         "$SURGE_BIN" -t1 -c"$CONNECTIONS" -d"$DURATION" -q --json "$json" "$URL" >"$log" 2>&1
     local rc=$?
     if [ $rc -ne 0 ] || [ ! -s "$json" ]; then
@@ -171,7 +172,7 @@ run_wrk() {
     local r=$1
     local out="$DIR/out/wrk.$r.out" tf="$DIR/out/wrk.$r.time"
     RPS=0 REQS=0 CPU_S=0 VALID=1 WHY=""
-    bounded "$TIME" -f '%U %S' -o "$tf" \
+    bounded "$TIME" -f '%U %S' -o "$tf" ${TOOL_CPU:+taskset -c "$TOOL_CPU"} \
         "$WRK" -t1 -c"$CONNECTIONS" -d"$DURATION" "$URL" >"$out" 2>&1
     local rc=$?
     if [ $rc -ne 0 ]; then VALID=0 WHY="wrk exit $rc: $(tail -c 200 "$out" | tr '\n' ' ')"; return; fi

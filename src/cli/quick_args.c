@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/srcaddr.h"
 #include "judge/expr.h"
 #include "util/units.h"
 
@@ -32,6 +33,11 @@ const char *quick_args_usage(void)
            "      --connect-timeout D connect timeout (default 10s)\n"
            "      --abort-unreachable D  stop (exit 3) when no connect succeeded and\n"
            "                          every connect failed for D (default 10s; 0: never)\n"
+           "      --source-addresses LIST  spread connections over these local\n"
+           "                          addresses (127.0.0.2-127.0.0.9, or a comma list)\n"
+           "      --on-saturation warn|abort  when surge itself is the bottleneck (a\n"
+           "                          thread > 90% busy or its loop > 50 ms late, 3 s in\n"
+           "                          a row): say so (warn, default) or stop (abort, exit 3)\n"
            "  -k, --insecure          do not verify TLS certificates\n"
            "      --cacert FILE       trust this CA (PEM) too\n"
            "      --latency           print the latency distribution\n"
@@ -88,7 +94,8 @@ static const char *flag_name(int c, const struct option *longs, int idx)
 
 enum { O_LATENCY = 256, O_BODY, O_TIMEOUT, O_CONNECT_TIMEOUT, O_JSON, O_CACERT, O_NO_CO,
        O_ABORT_UNREACHABLE, O_TRACE, O_WATCH_PID, O_WATCH_PROM, O_HEALTH, O_WATCH_INTERVAL,
-       O_WATCH_BASELINE, O_CRITERIA };
+       O_WATCH_BASELINE, O_CRITERIA, O_ON_SATURATION,
+       O_SOURCE_ADDRESSES };
 
 int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int errlen)
 {
@@ -112,6 +119,8 @@ int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int
         {"cacert", required_argument, NULL, O_CACERT},
         {"no-co-correction", no_argument, NULL, O_NO_CO},
         {"abort-unreachable", required_argument, NULL, O_ABORT_UNREACHABLE},
+        {"on-saturation", required_argument, NULL, O_ON_SATURATION},
+        {"source-addresses", required_argument, NULL, O_SOURCE_ADDRESSES},
         {"trace", required_argument, NULL, O_TRACE},
         {"watch-pid", required_argument, NULL, O_WATCH_PID},
         {"watch-prom", required_argument, NULL, O_WATCH_PROM},
@@ -230,6 +239,22 @@ int quick_args_parse(int argc, char **argv, struct quick_args *a, char *err, int
             if (units_parse_duration(optarg, 1000000, &a->abort_unreachable_us))
                 return bad(err, errlen, "bad duration '%s' for %s (use 500ms, 10s, 2m; 0: never)",
                            optarg, flag);
+            break;
+        case O_SOURCE_ADDRESSES: {
+            struct srcaddr sa;
+            char why[160];
+            if (srcaddr_parse(optarg, &sa, why, sizeof why)) {
+                snprintf(err, (size_t)errlen, "bad value '%s' for %s: %s", optarg, flag, why);
+                return -1;
+            }
+            srcaddr_free(&sa);
+            a->source_addresses = optarg;
+            break;
+        }
+        case O_ON_SATURATION:
+            if (strcmp(optarg, "warn") && strcmp(optarg, "abort"))
+                return bad(err, errlen, "bad value '%s' for %s (use warn or abort)", optarg, flag);
+            a->on_saturation_abort = !strcmp(optarg, "abort");
             break;
         case O_JSON:
             a->json_path = optarg;

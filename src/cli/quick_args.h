@@ -22,6 +22,8 @@ struct quick_args {
     uint64_t timeout_us;    /* --timeout, default 60s */
     uint64_t connect_timeout_us; /* --connect-timeout, default 10s (capped by --timeout) */
     uint64_t abort_unreachable_us; /* --abort-unreachable, default 10s; 0: never */
+    int on_saturation_abort; /* --on-saturation abort (default warn) */
+    const char *source_addresses; /* --source-addresses (checked), or NULL */
     int latency;            /* --latency: print the percentile distribution */
     int co_correct;         /* 0 with --no-co-correction */
     const char *json_path;  /* --json FILE */

@@ -115,6 +115,7 @@ int quick_cmd(int argc, char **argv)
     watch *w = NULL;
     judge *jd = NULL;
     json_t *doc = NULL;
+    struct srcaddr src = {0};
 
     if (quick_args_parse(argc, argv, &a, err, sizeof err)) {
         fprintf(stderr, "surge: %s\n", err);
@@ -142,6 +143,18 @@ int quick_cmd(int argc, char **argv)
         fprintf(stderr, "surge: cannot resolve host '%s' in %s: %s\n", u.host, a.url,
                 gai_strerror(rc));
         goto out;
+    }
+    if (a.source_addresses) {
+        if (srcaddr_parse(a.source_addresses, &src, err, sizeof err)) {
+            fprintf(stderr, "surge: --source-addresses: %s\n", err);
+            goto out;
+        }
+        if (src.family != t.addr.ss_family) {
+            fprintf(stderr, "surge: --source-addresses %s: not the address family of %s\n",
+                    a.source_addresses, a.url);
+            goto out;
+        }
+        t.src = &src;
     }
     if (a.cacert && !u.tls) { /* checked all the same: a typo should not pass silently */
         FILE *f = fopen(a.cacert, "r");
@@ -195,6 +208,8 @@ int quick_cmd(int argc, char **argv)
         .rate = a.rate,
         .co_correct = a.co_correct,
         .abort_unreachable_us = a.abort_unreachable_us,
+        .on_saturation_abort = a.on_saturation_abort,
+        .notes = a.quiet ? NULL : stderr,
     };
     if (a.trace && !(tr = trace_new(stderr, (long)a.trace))) {
         fprintf(stderr, "surge: out of memory\n");
@@ -284,6 +299,11 @@ int quick_cmd(int argc, char **argv)
                 a.url, r.unreachable_s, r.unreachable_detail);
         status = 3;
     }
+    if (r.saturated_abort && !r.interrupted && !r.unreachable) {
+        fprintf(stderr, "surge: stopped: surge itself was saturated (--on-saturation abort); "
+                        "exit 3\n");
+        status = 3;
+    }
     if (a.json_path && results_json_save(doc, a.json_path, err, sizeof err)) {
         fprintf(stderr, "surge: --json: %s\n", err);
         status = 3;
@@ -301,6 +321,7 @@ out:
     free(body);
     tls_ctx_free(tls);
     url_free(&u);
+    srcaddr_free(&src);
     quick_args_free(&a);
     return status;
 }

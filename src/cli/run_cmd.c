@@ -698,6 +698,11 @@ int run_cmd(int argc, char **argv)
         }
         if (target_exit && !r.interrupted)
             status = 3;
+        if (r.saturated_abort && !r.interrupted && !r.unreachable) {
+            fprintf(stderr, "surge: stopped: surge itself was saturated (on_saturation: abort); "
+                            "exit 3\n");
+            status = 3;
+        }
         if (results_json_save(doc, json_path, err, sizeof err)) {
             fprintf(stderr, "surge: %s\n", err);
             status = 3;

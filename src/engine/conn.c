@@ -2,6 +2,7 @@
  * handshake, writev of a request, response parsing, timeouts and error classes. */
 #include "engine/conn.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -292,6 +293,27 @@ static void start_connect(conn *c)
     }
     int one = 1;
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    socklen_t slen;
+    const struct sockaddr_storage *src = srcaddr_next(t->src, &slen);
+    if (src) {
+        /* the port is picked at connect, per (source, target) pair: each source address
+         * brings its own ephemeral ports */
+        setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+        if (bind(c->fd, (const struct sockaddr *)src, slen) != 0) {
+            char ip[64] = "?";
+            inet_ntop(src->ss_family,
+                      src->ss_family == AF_INET6
+                          ? (const void *)&((const struct sockaddr_in6 *)src)->sin6_addr
+                          : (const void *)&((const struct sockaddr_in *)src)->sin_addr,
+                      ip, sizeof ip);
+            c->pending_err = ERR_CONNECT;
+            snprintf(c->detail, sizeof c->detail, "bind %s: %s", ip, strerror(errno));
+            c->pending_detail = c->detail;
+            close_fd(c);
+            connect_failed(c, c->detail, 1);
+            return;
+        }
+    }
     c->opens++;
     c->res.new_conn = 1;
     c->st = ST_CONNECTING;

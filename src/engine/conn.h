@@ -15,6 +15,7 @@
 
 #include "engine/errclass.h"
 #include "engine/http1.h"
+#include "engine/srcaddr.h"
 
 typedef struct conn conn; /* opaque; owned by one thread */
 
@@ -44,6 +45,8 @@ struct conn_target {
     int host_is_ip;
     uint64_t connect_timeout_us;  /* 0: only the request timeout applies */
     struct conn_reach *reach;     /* NULL, or where connects note their outcome */
+    struct srcaddr *src;          /* NULL, or local addresses each connect binds to in
+                                     turn (--source-addresses; engine/srcaddr.h) */
 };
 
 /* One request to send. iov (head, then body pieces) must stay valid and unchanged

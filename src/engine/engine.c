@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 
+#include "engine/gencheck.h"
 #include "util/clock.h"
 
 struct cmd {
@@ -44,9 +45,11 @@ struct engine {
     int all_done_called;
     shard **shards;
     worker *w;                /* nthreads */
+    gencheck *gc;             /* the generator's self-check */
 };
 
 static void on_wake(struct ev_loop *loop, ev_async *a, int revents);
+#define TICK_US 100000u /* the period of each worker's tick */
 static void on_tick(struct ev_loop *loop, ev_timer *t, int revents);
 
 static void on_done_async(struct ev_loop *loop, ev_async *a, int revents)
@@ -74,7 +77,8 @@ engine *engine_new(struct ev_loop *main_loop, int nthreads, int nkeys, uint64_t 
     atomic_init(&e->ndone, 0);
     e->w = calloc((size_t)nthreads, sizeof *e->w);
     e->shards = calloc((size_t)nthreads, sizeof *e->shards);
-    if (!e->w || !e->shards)
+    e->gc = gencheck_new(nthreads, start_us);
+    if (!e->w || !e->shards || !e->gc)
         goto fail;
     for (int i = 0; i < nthreads; i++) {
         worker *w = &e->w[i];
@@ -92,7 +96,7 @@ engine *engine_new(struct ev_loop *main_loop, int nthreads, int nkeys, uint64_t 
         ev_async_init(&w->wake, on_wake);
         w->wake.data = w;
         ev_async_start(w->loop, &w->wake);
-        ev_timer_init(&w->tick, on_tick, 0.1, 0.1);
+        ev_timer_init(&w->tick, on_tick, TICK_US / 1e6, TICK_US / 1e6);
         w->tick.data = w;
         ev_timer_start(w->loop, &w->tick);
     }
@@ -122,7 +126,18 @@ void engine_free(engine *e)
     }
     free(e->w);
     free(e->shards);
+    gencheck_free(e->gc);
     free(e);
+}
+
+gencheck *engine_gencheck(engine *e)
+{
+    return e->gc;
+}
+
+void worker_sched_lag(worker *w, uint64_t lag_us)
+{
+    gencheck_sched_lag(w->e->gc, w->index, lag_us);
 }
 
 int engine_nthreads(const engine *e)
@@ -215,7 +230,9 @@ static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
     (void)loop;
     (void)revents;
     worker *w = t->data;
-    shard_tick(w->sh, clock_us());
+    uint64_t now = clock_us();
+    gencheck_tick(w->e->gc, w->index, now, TICK_US);
+    shard_tick(w->sh, now);
 }
 
 static void *thread_main(void *arg)
@@ -238,6 +255,7 @@ static void *thread_main(void *arg)
     ev_timer_stop(w->loop, &w->tick);
     ev_async_stop(w->loop, &w->wake);
     shard_finish(w->sh, clock_us());
+    gencheck_thread_end(w->e->gc, w->index);
     worker_done(w);
     return NULL;
 }
@@ -255,6 +273,7 @@ int engine_start(engine *e, worker_fn start, void *ud)
             return -rc;
         }
         w->started = 1;
+        gencheck_thread(e->gc, i, w->thread);
     }
     return 0;
 }

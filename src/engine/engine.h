@@ -7,6 +7,7 @@
 
 #include <ev.h>
 
+#include "engine/gencheck.h"
 #include "stats/shard.h"
 
 typedef struct engine engine; /* opaque */
@@ -38,6 +39,9 @@ void engine_free(engine *e); /* NULL is fine */
 int engine_nthreads(const engine *e);
 worker *engine_worker(engine *e, int i);
 shard *const *engine_shards(const engine *e);
+/* The workers' self-check (CPU, loop lag, schedule lag): the caller starts its sampling
+ * on the main loop (gencheck_start) and stops it after engine_join. */
+gencheck *engine_gencheck(engine *e);
 
 /* ---- worker side (call on the worker's thread) ---- */
 struct ev_loop *worker_loop(worker *w);
@@ -48,6 +52,10 @@ void worker_on_stop(worker *w, worker_fn fn, void *ud);
 /* This worker has no more work (a count ran out); the last to say so triggers
  * all_done on the main loop. */
 void worker_done(worker *w);
+
+/* An open-model send (or arrival-rate iteration) went out lag_us behind its intended
+ * time: for the self-check's schedule lag (engine/gencheck.h). */
+void worker_sched_lag(worker *w, uint64_t lag_us);
 
 /* From any thread: run fn(w, ud) on w's thread, soon. @return 0 or -ENOMEM. */
 int worker_post(worker *w, worker_fn fn, void *ud);

@@ -61,6 +61,8 @@ struct quick_run {
     int interrupted;
     int stopped;
     uint32_t emitted;      /* seconds handed to p->on_second so far */
+    int saturated_abort;   /* stopped by p->on_saturation_abort */
+    json_t *generator;     /* the self-check's run figures (gencheck_json) */
 };
 
 static void send_one(struct qconn *qc);
@@ -140,6 +142,7 @@ static void send_one(struct qconn *qc)
         if (qc->intended_us > now + 20 && qt->timers &&
             ptimer_arm(qt->timers, &qc->wait, qc->intended_us) == 0)
             return;
+        worker_sched_lag(qt->w, now > qc->intended_us ? now - qc->intended_us : 0);
     }
     qt->started++;
     struct conn_req req = {
@@ -237,6 +240,10 @@ static void emit_seconds(quick_run *q)
         json_object_set_new(o, "t_run", json_integer(pt->t));
         json_t *line = json_pack("{s:i, s:{s:o}, s:{}}", "t_run", (json_int_t)pt->t, "scenarios",
                                  "quick", o, "watch");
+        json_t *gen = gencheck_second_json(engine_gencheck(q->e), pt->t);
+        if (line && gen)
+            json_object_set(line, "generator", gen);
+        json_decref(gen);
         if (line)
             q->p->on_second(q->p->on_second_ud, line);
         json_decref(line);
@@ -252,6 +259,21 @@ static void on_second(struct ev_loop *loop, ev_timer *t, int revents)
     uint32_t vus = (uint32_t)q->p->connections;
     if (collect_poll(q->col, &vus))
         emit_seconds(q);
+}
+
+/* The self-check found surge saturated: say so, and stop with --on-saturation abort. */
+static void on_saturated(void *ud, uint32_t from_s)
+{
+    quick_run *q = ud;
+    char at[16];
+    gencheck_clock(from_s, at, sizeof at);
+    if (q->p->notes)
+        fprintf(q->p->notes, "surge: surge was saturated from %s; results past that point understate the "
+                    "service%s\n", at, q->p->on_saturation_abort ? " (stopping: --on-saturation abort)" : "");
+    if (q->p->on_saturation_abort && !q->stopped) {
+        q->saturated_abort = 1;
+        stop_run(q);
+    }
 }
 
 static void on_watchdog(struct ev_loop *loop, ev_timer *t, int revents)
@@ -283,6 +305,7 @@ void quick_run_free(quick_run *q)
     if (!q)
         return;
     collect_free(q->col);
+    json_decref(q->generator);
     engine_free(q->e);
     if (q->qts)
         for (int i = 0; i < q->p->threads; i++)
@@ -343,6 +366,7 @@ quick_run *quick_run_start(const struct quick_plan *p, struct run_result *out, c
     ev_timer_init(&q->watchdog, on_watchdog, 0.1, 0.1);
     q->watchdog.data = q;
     ev_now_update(q->loop);
+    gencheck_start(engine_gencheck(q->e), q->loop, on_saturated, q);
     int rc = engine_start(q->e, thread_start, q->qts);
     if (rc) {
         snprintf(err, (size_t)errlen, "cannot start worker threads: %s", strerror(-rc));
@@ -356,6 +380,10 @@ quick_run *quick_run_start(const struct quick_plan *p, struct run_result *out, c
     ev_timer_stop(q->loop, &q->second);
     ev_signal_stop(q->loop, &q->sigint);
     ev_signal_stop(q->loop, &q->sigterm);
+    gencheck_stop(engine_gencheck(q->e));
+    q->generator = gencheck_json(engine_gencheck(q->e));
+    out->generator = q->generator;
+    out->saturated_abort = q->saturated_abort;
     uint32_t vus = (uint32_t)p->connections;
     collect_finish(q->col, &vus);
     emit_seconds(q);

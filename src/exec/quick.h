@@ -5,6 +5,7 @@
 #define SURGE_EXEC_QUICK_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/uio.h>
 
 #include <jansson.h>
@@ -26,6 +27,11 @@ struct quick_plan {
     int co_correct;          /* open model: latency from the intended send time */
     uint64_t abort_unreachable_us; /* stop when target->reach shows no connect succeeded
                                       and connects failed for this long (0: never) */
+    FILE *notes;             /* where the self-check says surge was saturated, as it
+                                happens (stderr), or NULL (--quiet: results.json and the
+                                summary still say it) */
+    int on_saturation_abort; /* --on-saturation abort: stop (out->saturated_abort) once the
+                                self-check finds surge saturated; 0: warn only */
     struct trace *trace;     /* --trace: the first connection prints its exchanges here
                                 (flow/trace.h), or NULL */
     /* Called on the main thread once per merged second, in order (the last, partial ones

@@ -57,6 +57,7 @@ struct runner {
     int nsc;
     struct url url;
     struct conn_target target;
+    struct srcaddr src;         /* defaults.source_addresses, parsed (target.src) */
     struct conn_reach reach;    /* whether any connect succeeded (target.reach) */
     ev_timer watchdog;          /* --abort-unreachable: checks reach every 100 ms */
     int unreachable;            /* stopped by it */
@@ -71,6 +72,8 @@ struct runner {
     uint32_t *vus;              /* per key, for the series */
     uint32_t emitted;           /* seconds handed to o->on_second so far */
     live *view;                 /* the live terminal view on o->live, or NULL */
+    int saturated_abort;        /* stopped by the plan's on_saturation: abort */
+    json_t *generator;          /* the self-check's run figures (gencheck_json) */
 };
 
 static void on_worker_stop(worker *w, void *ud)
@@ -395,6 +398,9 @@ static int emit_seconds(runner *r)
         if (r->o->watch)
             watch_second_json(r->o->watch, (double)n, (double)n + 1, wj);
         json_object_set_new(line, "watch", wj);
+        json_t *gen = gencheck_second_json(engine_gencheck(r->e), n);
+        if (gen)
+            json_object_set_new(line, "generator", gen);
         if (r->o->on_second(r->o->on_second_ud, line) && !r->stopped)
             stop = 1;
         live_watch(r->view, json_object_get(line, "watch"));
@@ -474,6 +480,24 @@ static void on_second(struct ev_loop *loop, ev_timer *t, int revents)
     }
     if (watch_target_aborted(r->o->watch) && !r->stopped) {
         fprintf(stderr, "surge: the target exited (on_target_exit: abort): stopping the run\n");
+        stop_all(r);
+    }
+}
+
+/* The self-check found surge saturated: say so in the live view, and stop
+ * the run when the plan says on_saturation: abort. */
+static void on_saturated(void *ud, uint32_t from_s)
+{
+    runner *r = ud;
+    char at[16], msg[192];
+    gencheck_clock(from_s, at, sizeof at);
+    snprintf(msg, sizeof msg,
+             "surge: surge was saturated from %s; results past that point understate the "
+             "service%s",
+             at, r->plan->on_saturation_abort ? " (stopping: on_saturation: abort)" : "");
+    live_note(r->view, msg); /* no live view (--quiet): results.json and the report say it */
+    if (r->plan->on_saturation_abort && !r->stopped) {
+        r->saturated_abort = 1;
         stop_all(r);
     }
 }
@@ -599,6 +623,7 @@ void runner_free(runner *r)
     if (!r)
         return;
     collect_free(r->col);
+    json_decref(r->generator);
     engine_free(r->e);
     live_free(r->view);
     for (int i = 0; r->sc && i < r->nsc; i++) {
@@ -612,6 +637,7 @@ void runner_free(runner *r)
     free(r->vus);
     tls_ctx_free(r->tls);
     url_free(&r->url);
+    srcaddr_free(&r->src);
     free(r);
 }
 
@@ -638,6 +664,18 @@ static int resolve_target(runner *r, char *err, int errlen)
     r->target.host = r->url.host;
     r->target.host_is_ip = r->url.host_is_ip;
     r->target.connect_timeout_us = p->defaults.connect_timeout_us;
+    if (p->defaults.source_addresses) {
+        if (srcaddr_parse(p->defaults.source_addresses, &r->src, e2, sizeof e2)) {
+            snprintf(err, (size_t)errlen, "source_addresses: %s", e2);
+            return -1;
+        }
+        if (r->src.family != r->target.addr.ss_family) {
+            snprintf(err, (size_t)errlen, "source_addresses %s: not the address family of %s",
+                     p->defaults.source_addresses, p->target);
+            return -1;
+        }
+        r->target.src = &r->src;
+    }
     if (r->url.tls) {
         struct tls_opts to = {.insecure = p->defaults.insecure, .cacert = p->defaults.cacert};
         if (!(r->tls = tls_ctx_new(&to, e2, sizeof e2))) {
@@ -674,6 +712,8 @@ static int build_results(runner *r, struct run_result *out)
     if (!segment_whole(r->o->segment))
         segment_format(r->o->segment, out->segment, sizeof out->segment);
     out->plan_file = r->plan->file;
+    out->generator = r->generator;
+    out->saturated_abort = r->saturated_abort && !r->interrupted;
     for (int i = 0; i < r->nsc; i++) {
         struct sc_run *s = &r->sc[i];
         const struct plan_scenario *sc = s->sh.sc;
@@ -817,6 +857,7 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
     ev_timer_init(&r->second, on_second, 1.2, 1.0);
     r->second.data = r;
     ev_timer_start(r->loop, &r->second);
+    gencheck_start(engine_gencheck(r->e), r->loop, on_saturated, r);
     int rc = engine_start(r->e, worker_start, r);
     if (rc) {
         snprintf(err, (size_t)errlen, "cannot start worker threads: %s", strerror(-rc));
@@ -849,6 +890,8 @@ runner *runner_run(const struct plan *p, const struct runner_opts *o, struct run
     ev_signal_stop(r->loop, &r->sigint);
     ev_signal_stop(r->loop, &r->sigterm);
     ev_async_stop(r->loop, &r->notify);
+    gencheck_stop(engine_gencheck(r->e));
+    r->generator = gencheck_json(engine_gencheck(r->e));
     fill_vus(r);
     collect_finish(r->col, r->vus);
     emit_seconds(r);

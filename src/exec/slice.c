@@ -314,7 +314,8 @@ static void on_next(struct ptimer_entry *e)
     struct slice *s = of_entry(e, offsetof(struct slice, t_next));
     if (s->phase != RUNNING)
         return;
-    uint64_t intended = s->t_next.at_us;
+    uint64_t intended = s->t_next.at_us, now = clock_us();
+    worker_sched_lag(s->w, now > intended ? now - intended : 0);
     int j = -1;
     if (s->nidle > 0)
         j = s->idle[--s->nidle];

@@ -888,6 +888,17 @@ static uint64_t uniform(uint64_t *rng, uint64_t lo, uint64_t hi)
 }
 
 /* Run steps until one has to wait (a request, a think, a poll) or the flow ends. */
+/* A VU about to wait (think, or between iterations) gives its request buffers back: an
+ * idle VU keeps no 4 KiB head buffer (the next request allocates again). */
+static void idle_buffers(vu *v)
+{
+    sbuf_free(&v->head);
+    sbuf_free(&v->hdrs);
+    sbuf_free(&v->body);
+    sbuf_free(&v->scratch);
+    sbuf_free(&v->ck);
+}
+
 static void advance(vu *v)
 {
     const struct plan_flow *f = v->ctx->flow;
@@ -900,6 +911,7 @@ static void advance(vu *v)
             send_step(v);
             return;
         case STEP_THINK:
+            idle_buffers(v);
             ptimer_arm(v->ctx->timers, &v->wake,
                        now + uniform(&v->ctx->rng, st->think_min_us, st->think_max_us));
             return;
@@ -955,6 +967,7 @@ static void end_iteration(vu *v)
         v->ws_phase = WSP_NONE;
     }
     v->sub = NULL;
+    idle_buffers(v);
     v->done(v, v->done_ud, !v->failed);
 }
 

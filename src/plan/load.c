@@ -1,6 +1,7 @@
 /* load.c — plan_load: a YAML plan file read, checked (every problem as FILE:LINE:COL)
  * and turned into struct plan; target, defaults, vars, data, scenarios and the
  * command-line overrides here, flows in load_flow.c. */
+#include "engine/srcaddr.h"
 #include "engine/url.h"
 #include "plan/load_int.h"
 #include "plan/payload.h"
@@ -44,11 +45,12 @@ static const struct top_key {
     {"watch", NULL},
     {"criteria", NULL},
     {"workload", NULL},
+    {"on_saturation", NULL},
     {"report", NULL},
 };
 #define NTOP_KEYS ((int)(sizeof TOP_KEYS / sizeof TOP_KEYS[0]))
 static const char *const DEFAULTS_KEYS[] = {"headers",  "timeout", "connect_timeout",
-                                            "insecure", "cacert",  NULL};
+                                            "insecure", "cacert",  "source_addresses", NULL};
 static const char *const DATA_KEYS[] = {"generate", "file", "glob", NULL};
 static const char *const GENERATE_KEYS[] = {"type", "count", "size", "seed", NULL};
 
@@ -187,6 +189,17 @@ static void defaults(struct ld *l, const struct ynode *n)
             free(path);
         } else {
             d->cacert = path;
+        }
+    }
+    if ((v = yaml_map_get(n, "source_addresses"))) {
+        const char *s = ld_str(l, v, "source_addresses");
+        struct srcaddr sa;
+        char why[160];
+        if (s && srcaddr_parse(s, &sa, why, sizeof why))
+            ld_errn(l, v, "source_addresses: %s", why);
+        else if (s) {
+            srcaddr_free(&sa);
+            d->source_addresses = strdup(s);
         }
     }
 }
@@ -853,6 +866,21 @@ static void select_scenarios(struct ld *l)
     p->nscenarios = kept;
 }
 
+/* on_saturation: warn | abort (what the run does when the self-check finds surge itself
+ * the bottleneck). */
+static void on_saturation(struct ld *l, const struct ynode *n)
+{
+    if (!n || yaml_is_null(n))
+        return;
+    const char *s = ld_str(l, n, "on_saturation");
+    if (!s)
+        return;
+    if (!strcmp(s, "abort"))
+        l->p->on_saturation_abort = 1;
+    else if (strcmp(s, "warn"))
+        ld_errn(l, n, "on_saturation: '%s' is not warn or abort", s);
+}
+
 /* Every top-level key is in TOP_KEYS, and implemented: an unknown one is reported with
  * the closest valid key, one not implemented yet says so. */
 static void top_keys(struct ld *l, const struct ynode *root)
@@ -1019,6 +1047,7 @@ int plan_load(const char *path, const struct plan_overrides *ov, struct plan **o
     ld_watch(&l, yaml_map_get(root, "watch"));
     l.p->criteria = ld_criteria(&l, yaml_map_get(root, "criteria"), "criteria");
     l.p->workload = ld_workload(&l, yaml_map_get(root, "workload"));
+    on_saturation(&l, yaml_map_get(root, "on_saturation"));
     for (int i = 0; i < l.p->nscenarios; i++) /* a capacity search is steered by criteria */
         if (l.p->scenarios[i].exec == EXEC_CAPACITY && !l.p->scenarios[i].criteria &&
             !l.p->criteria)
@@ -1064,6 +1093,7 @@ void plan_free(struct plan *p)
     }
     free(p->defaults.headers);
     free(p->defaults.cacert);
+    free(p->defaults.source_addresses);
     for (int i = 0; i < p->nvars; i++) {
         free(p->vars[i].name);
         tmpl_free(p->vars[i].value);

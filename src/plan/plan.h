@@ -231,6 +231,8 @@ struct plan_defaults {
     uint64_t connect_timeout_us; /* default 10s */
     int insecure;
     char *cacert;
+    char *source_addresses;      /* local addresses connections spread over (checked:
+                                    engine/srcaddr.h), or NULL */
 };
 
 struct plan_payload {
@@ -257,6 +259,8 @@ struct plan {
     void *watch, *criteria, *workload, *report;
     struct plan_watch *watch_cfg;  /* the `watch:` section checked, or NULL when absent */
     struct plan_service *service;  /* `target: {command: ...}`, or NULL */
+    int on_saturation_abort;       /* `on_saturation: abort`: stop the run (exit 3) when surge
+                                      itself is saturated; 0: warn (the default) */
 };
 
 /* `target:` as a map with a command: the service surge starts, watches and stops. */

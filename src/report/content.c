@@ -641,6 +641,15 @@ static int sec_verdict(struct ctx *c)
         snprintf(why, sizeof why, " The run was interrupted%s%s: figures cover what completed.",
                  by ? " by " : "", by ? by : "");
     }
+    const json_t *gen = json_object_get(d, "generator");
+    if (json_is_true(json_object_get(gen, "saturated"))) {
+        json_int_t from = json_integer_value(json_object_get(gen, "saturated_from_s"));
+        size_t n = strlen(why);
+        snprintf(why + n, sizeof why - n,
+                 " surge was saturated from %02lld:%02lld; results past that point understate "
+                 "the service.",
+                 (long long)(from / 60), (long long)(from % 60));
+    }
     if (!v || !strcmp(v, "none") || !json_array_size(cr))
         return para(c, "Verdict: no criteria.", "The plan gave no criteria to judge.%s", why);
     char strong[64];

@@ -132,6 +132,18 @@ void live_end(live *l)
     }
 }
 
+void live_note(live *l, const char *msg)
+{
+    if (!l)
+        return;
+    if (l->tty && l->shown) {
+        fputs("\r\033[K", l->f); /* the status line comes back with the next update */
+        l->shown = 0;
+    }
+    fprintf(l->f, "%s\n", msg);
+    fflush(l->f);
+}
+
 void live_free(live *l)
 {
     free(l);

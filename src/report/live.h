@@ -41,6 +41,10 @@ void live_update(live *l, uint32_t t, const struct live_row *rows, int n);
 /* On a TTY: end the status line (kept on screen) so what follows starts on its own line. */
 void live_end(live *l);
 
+/* A message on its own line (e.g. the self-check's "surge was saturated from 00:41"), the
+ * status line cleared first on a TTY. NULL l: nothing. */
+void live_note(live *l, const char *msg);
+
 void live_free(live *l); /* NULL is fine */
 
 #endif

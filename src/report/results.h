@@ -68,6 +68,9 @@ struct run_result {
     int threads;
     int connections;
     int co_corrected;           /* open model latency measured from the intended time */
+    const json_t *generator;    /* borrowed: the self-check's figures (engine/gencheck.h's
+                                   gencheck_json), or NULL */
+    int saturated_abort;        /* stopped by on_saturation: abort (then interrupted is 0) */
     int nscenarios;
     struct scenario_result *sc;
 };

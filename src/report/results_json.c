@@ -212,14 +212,19 @@ json_t *results_json_build(const struct run_result *r)
     json_object_set_new(root, "duration_s", num(r->duration_s));
     if (r->url)
         json_object_set_new(root, "target", json_string(r->url));
-    json_object_set_new(root, "interrupted", json_boolean(r->interrupted || r->unreachable));
-    if (r->unreachable)
+    json_object_set_new(root, "interrupted",
+                        json_boolean(r->interrupted || r->unreachable || r->saturated_abort));
+    if (r->saturated_abort && !r->interrupted && !r->unreachable)
+        json_object_set_new(root, "interrupted_by", json_string("saturated"));
+    else if (r->unreachable)
         json_object_set_new(root, "interrupted_by", json_string("unreachable"));
     else if (r->interrupted)
         json_object_set_new(root, "interrupted_by",
                             json_string(r->interrupted == SIGINT    ? "SIGINT"
                                         : r->interrupted == SIGTERM ? "SIGTERM"
                                                                     : "abort"));
+    if (r->generator)
+        json_object_set_new(root, "generator", json_deep_copy(r->generator));
     if (r->target) {
         json_t *q = json_object();
         json_object_set_new(q, "url", json_string(r->target));

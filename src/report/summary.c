@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "engine/gencheck.h"
 #include "util/units.h"
 
 static void ms_cell(FILE *f, double ms)
@@ -149,6 +150,30 @@ static void print_plan_parts(FILE *f, const struct scenario_result *s)
     }
 }
 
+/* The self-check: the open model's schedule lag, and the verdict when surge itself was
+ * the bottleneck. */
+static void print_saturation(FILE *f, const struct run_result *r)
+{
+    const json_t *g = r->generator;
+    const json_t *sl = json_object_get(g, "schedule_lag_ms");
+    if (sl)
+        fprintf(f, "  Schedule lag:  p50 %.3fms, p99 %.3fms, max %.3fms (sends behind schedule)\n",
+                json_number_value(json_object_get(sl, "p50")),
+                json_number_value(json_object_get(sl, "p99")),
+                json_number_value(json_object_get(sl, "max")));
+    if (!g || !json_is_true(json_object_get(g, "saturated")))
+        return;
+    char at[16];
+    gencheck_clock((uint32_t)json_integer_value(json_object_get(g, "saturated_from_s")), at,
+                   sizeof at);
+    fprintf(f,
+            "  ! surge was saturated from %s; results past that point understate the service\n"
+            "    (busiest thread %.0f%% CPU at most, loop lag up to %.1f ms; add threads (-t) or "
+            "generator machines)\n",
+            at, json_number_value(json_object_get(g, "cpu_pct_max")),
+            json_number_value(json_object_get(g, "loop_lag_ms")));
+}
+
 void results_summary_print(FILE *f, const struct run_result *r, int distribution)
 {
     for (int i = 0; i < r->nscenarios; i++) {
@@ -163,8 +188,12 @@ void results_summary_print(FILE *f, const struct run_result *r, int distribution
                            "(coordinated omission corrected)\n");
                 break;
             }
+    print_saturation(f, r);
     if (r->unreachable)
         fprintf(f, "  (stopped: the target was unreachable; figures cover the time until the stop)\n");
+    else if (r->saturated_abort && !r->interrupted)
+        fprintf(f, "  (stopped: surge was saturated (on_saturation: abort); figures cover the time "
+                   "until the stop)\n");
     else if (r->interrupted)
         fprintf(f, "  (interrupted: figures cover the time until the stop)\n");
     fflush(f);

@@ -8,7 +8,7 @@
 struct pending {
     uint32_t t;
     struct pending *next;
-    hist **lat;                 /* per key */
+    struct seclat *lat;         /* per key (sparse while few) */
     struct stats_counts *c;     /* per key */
 };
 
@@ -19,7 +19,9 @@ struct collect {
     uint32_t done;              /* seconds completed */
     struct pending *pend;       /* seconds >= done, in order */
     struct pending *spare;      /* completed, ready for reuse */
-    hist **total_lat;           /* per key */
+    hist **total_lat;           /* per key; NULL until the key's first latency */
+    hist *empty;                /* what a key without latencies reads as */
+    hist *scratch;              /* the second being completed, one key at a time */
     collect_second_fn on_second; /* called per completed second and key, or NULL */
     void *on_second_ud;
     struct stats_counts *total; /* per key */
@@ -33,7 +35,7 @@ static void pending_free(struct pending *p, int nkeys)
         return;
     if (p->lat)
         for (int k = 0; k < nkeys; k++)
-            hist_free(p->lat[k]);
+            seclat_free(&p->lat[k]);
     free(p->lat);
     free(p->c);
     free(p);
@@ -50,7 +52,7 @@ static struct pending *pending_get(collect *c, uint32_t t)
     if (p) {
         c->spare = p->next;
         for (int k = 0; k < c->nkeys; k++)
-            hist_reset(p->lat[k]);
+            seclat_reset(&p->lat[k]);
         memset(p->c, 0, sizeof *p->c * (size_t)c->nkeys);
     } else {
         p = calloc(1, sizeof *p);
@@ -62,11 +64,6 @@ static struct pending *pending_get(collect *c, uint32_t t)
             pending_free(p, c->nkeys);
             return NULL;
         }
-        for (int k = 0; k < c->nkeys; k++)
-            if (!(p->lat[k] = hist_new_default())) {
-                pending_free(p, c->nkeys);
-                return NULL;
-            }
     }
     p->t = t;
     p->next = *pp;
@@ -93,8 +90,10 @@ collect *collect_new(shard *const *shards, int n, int nkeys)
     for (int k = 0; k < nkeys; k++)
         c->last[k] = COLLECT_NEVER;
     for (int k = 0; k < nkeys; k++)
-        if (!(c->total_lat[k] = hist_new_default()) || !(c->ser[k] = series_new(0)))
+        if (!(c->ser[k] = series_new(0)))
             goto fail;
+    if (!(c->empty = hist_new_default()) || !(c->scratch = hist_new_default()))
+        goto fail;
     return c;
 fail:
     collect_free(c);
@@ -113,6 +112,8 @@ void collect_free(collect *c)
         hist_free(c->total_lat[k]);
     for (int k = 0; c->ser && k < c->nkeys; k++)
         series_free(c->ser[k]);
+    hist_free(c->empty);
+    hist_free(c->scratch);
     free(c->total_lat);
     free(c->total);
     free(c->ser);
@@ -130,7 +131,15 @@ static double ms(int64_t us)
 static void complete(collect *c, struct pending *p, const uint32_t *vus)
 {
     for (int k = 0; k < c->nkeys; k++) {
-        const hist *h = p->lat[k];
+        int any = seclat_count(&p->lat[k]) > 0;
+        const hist *h = c->empty;
+        if (any && p->lat[k].h) {
+            h = p->lat[k].h; /* already a histogram: no copy */
+        } else if (any) {
+            hist_reset(c->scratch);
+            seclat_to_hist(&p->lat[k], c->scratch);
+            h = c->scratch;
+        }
         const struct stats_counts *s = &p->c[k];
         struct series_point pt = {
             .t = p->t,
@@ -153,7 +162,8 @@ static void complete(collect *c, struct pending *p, const uint32_t *vus)
         pt.ws_msgs_in = s->ws_msgs_in;
         if (p->t >= c->first[k] && p->t <= c->last[k])
             series_append(c->ser[k], &pt);
-        hist_merge(c->total_lat[k], h);
+        if (any && (c->total_lat[k] || (c->total_lat[k] = hist_new_default())))
+            hist_merge(c->total_lat[k], h);
         stats_counts_add(&c->total[k], s);
         if (c->on_second)
             c->on_second(c->on_second_ud, p->t, k, h);
@@ -169,7 +179,8 @@ static void take_all(collect *c)
             nx = b->next;
             struct pending *p = b->t >= c->done ? pending_get(c, b->t) : NULL;
             for (int k = 0; p && k < c->nkeys && k < b->nkeys; k++) {
-                hist_merge(p->lat[k], b->key[k].lat);
+                if (seclat_count(&b->key[k].lat) > 0)
+                    seclat_merge(&p->lat[k], &b->key[k].lat);
                 stats_counts_add(&p->c[k], &b->key[k].c);
             }
             if (b->t + 1 > c->delivered[i])
@@ -221,7 +232,7 @@ void collect_finish(collect *c, const uint32_t *vus)
 
 const hist *collect_latency(const collect *c, int key)
 {
-    return c->total_lat[key];
+    return c->total_lat[key] ? c->total_lat[key] : c->empty;
 }
 
 const struct stats_counts *collect_counts(const collect *c, int key)

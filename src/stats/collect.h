@@ -42,7 +42,8 @@ void collect_finish(collect *c, const uint32_t *vus);
 typedef void (*collect_second_fn)(void *ud, uint32_t t, int key, const hist *lat);
 void collect_on_second(collect *c, collect_second_fn fn, void *ud);
 
-/* Results so far, per key (valid until collect_free). */
+/* Results so far, per key (valid until collect_free; a key's latency pointer may change
+ * once, at its first latency: take it again after collect_poll). */
 const hist *collect_latency(const collect *c, int key);
 const struct stats_counts *collect_counts(const collect *c, int key);
 const series *collect_series(const collect *c, int key);

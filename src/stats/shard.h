@@ -8,6 +8,7 @@
 
 #include "engine/errclass.h"
 #include "stats/hist.h"
+#include "stats/seclat.h"
 
 #define STATS_STATUS_MAX 1000 /* status codes 0..999 are counted one by one */
 
@@ -44,7 +45,7 @@ struct stats_bucket {
     int nkeys;
     struct stats_bucket *next;  /* handoff list */
     struct stats_key {
-        hist *lat;
+        struct seclat lat;      /* the second's latencies (sparse: stats/seclat.h) */
         struct stats_counts c;
     } key[];
 };

@@ -551,7 +551,7 @@ static void unknown_keys(void)
 {
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "flow: {}\n",
                 "7:1: unknown key 'flow' in the plan (did you mean 'flows'?); valid keys: "
-                "target, defaults, vars, data, flows, scenarios, watch, criteria, workload, report");
+                "target, defaults, vars, data, flows, scenarios, watch, criteria, workload, on_saturation, report");
     /* report: checked like every section */
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "report: {title: \"\", outputs: [md, pdf, md], "
                                             "colour: red}\n",
@@ -560,10 +560,13 @@ static void unknown_keys(void)
                 "7:35: report.outputs: unknown output 'pdf' (md, html, junit, csv; results.json "
                 "and series.ndjson are always written)",
                 "7:40: report.outputs: 'md' given twice");
+    /* on_saturation: warn | abort */
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "on_saturation: later\n",
+                "7:16: on_saturation: 'later' is not warn or abort");
     /* a typo of one is suggested all the same */
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "critera: []\n",
                 "7:1: unknown key 'critera' in the plan (did you mean 'criteria'?); valid keys: "
-                "target, defaults, vars, data, flows, scenarios, watch, criteria, workload, report");
+                "target, defaults, vars, data, flows, scenarios, watch, criteria, workload, on_saturation, report");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n      heders: {a: b}\n"),
                 "5:7: unknown key 'heders' in a request step (did you mean 'headers'?); valid "
                 "keys: get, post, put, patch, delete, head, options, name, headers, query, body, "
@@ -576,7 +579,11 @@ static void unknown_keys(void)
                 "get, post, put, patch, delete, head, options, ws, think or transaction");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "defaults: {timeout: 1s, zzz_top: 1}\n",
                 "7:25: unknown key 'zzz_top' in defaults; valid keys: headers, timeout, "
-                "connect_timeout, insecure, cacert");
+                "connect_timeout, insecure, cacert, source_addresses");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "defaults: {source_addresses: 127.0.0.9-127.0.0.2}\n",
+                "7:30: source_addresses: '127.0.0.9-127.0.0.2': the range runs backwards");
+    EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "defaults: {source_addresses: 'x, 127.0.0.1'}\n",
+                "7:31: source_addresses: 'x' is not an IP address or an IPv4 range (A-B)");
 }
 
 static void wrong_types(void)
