@@ -326,6 +326,8 @@ static void live_line(runner *r)
                 w->errors += p->errors[k];
             w->dropped = p->dropped;
             w->refused = p->errors[ERR_CONNECT_REFUSED];
+            w->has_ws = p->has_ws;
+            w->ws = p->ws_active;
         }
         w->arrival = sc->exec == EXEC_CONSTANT_ARRIVAL_RATE || sc->exec == EXEC_RAMPING_ARRIVAL_RATE;
         n++;

@@ -86,6 +86,8 @@ static void row_text(const live *l, struct sbuf *o, const struct live_row *r, in
         sbuf_printf(o, "  dropped %llu", (unsigned long long)r->dropped);
     if (r->refused)
         sbuf_printf(o, "  refused %llu", (unsigned long long)r->refused);
+    if (r->has_ws)
+        sbuf_printf(o, "  ws %llu", (unsigned long long)r->ws);
     if (r->errors)
         sbuf_printf(o, "  errors %llu", (unsigned long long)r->errors);
     if (l->mem[0])

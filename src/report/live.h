@@ -25,6 +25,8 @@ struct live_row {
     int arrival;        /* an arrival-rate executor: dropped is shown, even when 0 */
     uint64_t dropped;   /* arrival rates: iterations due this second but not started */
     uint64_t refused;   /* connect attempts refused this second (shown when any) */
+    int has_ws;         /* the flow has opened a WebSocket: ws is shown */
+    uint64_t ws;        /* WebSockets open at the second's end */
 };
 
 /* A view writing to f. tty: 1 status line in place, 0 plain lines, -1 decide by isatty(f).

@@ -63,6 +63,7 @@ YAML
 check "validate exits 0" "$SURGE_BIN" validate "$P"
 timeout 60 "$SURGE_BIN" run "$P" --target "$TB1" -o "$T_DIR/out" >"$T_DIR/run.out" 2>&1
 check "run exits 0" test $? -eq 0
+check "live view: open WebSockets on a ws flow's line" grep -qE "follow .* ws [0-9]+$" "$T_DIR/run.out"
 R=$T_DIR/out/results.json
 sc() { echo ".scenarios[] | select(.name == \"$1\")"; }
 step() { echo ".steps[] | select(.name == \"$1\")"; }

@@ -84,7 +84,9 @@ static void show(struct rank_state *st, const json_t *merged)
             .p95_ms = json_number_value(json_object_get(p, "p95_ms")),
             .failed = (uint64_t)json_integer_value(json_object_get(p, "failed")),
             .errors = errors, .arrival = dropped > 0, .dropped = dropped,
-            .refused = (uint64_t)json_integer_value(json_object_get(p, "refused"))};
+            .refused = (uint64_t)json_integer_value(json_object_get(p, "refused")),
+            .has_ws = json_object_get(p, "ws_active") != NULL,
+            .ws = (uint64_t)json_integer_value(json_object_get(p, "ws_active"))};
     }
     live_watch(st->view, json_object_get(merged, "watch"));
     live_update(st->view, (uint32_t)t, rows, n);
