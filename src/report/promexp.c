@@ -167,23 +167,50 @@ static void render(const promexp *p, struct sbuf *o)
     static const struct {
         const char *key, *name, *help;
         double scale;
+        int optional; /* only for scenarios whose points carry it (ws_active: ws flows) */
     } gauges[] = {
-        {"vus", "surge_vus", "Active virtual users at the end of the last second.", 1},
-        {"requests", "surge_requests_per_second", "Requests that ended in the last second.", 1},
-        {"p50_ms", "surge_latency_p50_seconds", "Median latency in the last second.", 1e-3},
-        {"p95_ms", "surge_latency_p95_seconds", "95th percentile latency in the last second.", 1e-3},
-        {"p99_ms", "surge_latency_p99_seconds", "99th percentile latency in the last second.", 1e-3},
-        {"max_ms", "surge_latency_max_seconds", "Largest latency in the last second.", 1e-3},
+        {"vus", "surge_vus", "Active virtual users at the end of the last second.", 1, 0},
+        {"requests", "surge_requests_per_second", "Requests that ended in the last second.", 1, 0},
+        {"p50_ms", "surge_latency_p50_seconds", "Median latency in the last second.", 1e-3, 0},
+        {"p95_ms", "surge_latency_p95_seconds", "95th percentile latency in the last second.", 1e-3, 0},
+        {"p99_ms", "surge_latency_p99_seconds", "99th percentile latency in the last second.", 1e-3, 0},
+        {"max_ms", "surge_latency_max_seconds", "Largest latency in the last second.", 1e-3, 0},
+        {"ws_active", "surge_websockets_open", "WebSocket connections open at the end of the "
+                                              "last second.", 1, 1},
     };
     for (size_t g = 0; g < sizeof gauges / sizeof gauges[0]; g++) {
+        int any = 0;
+        json_object_foreach((json_t *)sc, name, v)
+            any |= json_object_get(v, gauges[g].key) != NULL;
+        if (gauges[g].optional && !any)
+            continue;
         sbuf_printf(o, "# HELP %s %s\n# TYPE %s gauge\n", gauges[g].name, gauges[g].help,
                     gauges[g].name);
         json_object_foreach((json_t *)sc, name, v)
         {
+            if (gauges[g].optional && !json_object_get(v, gauges[g].key))
+                continue;
             sbuf_printf(o, "%s{scenario=\"", gauges[g].name);
             label(o, name);
             sbuf_printf(o, "\"} %.9g\n", num(v, gauges[g].key) * gauges[g].scale);
         }
+    }
+    const json_t *gen = json_object_get(p->last, "generator"); /* surge's self-check */
+    if (json_is_object(gen)) {
+        sbuf_printf(o, "# HELP surge_generator_cpu_percent CPU of surge's busiest worker thread "
+                       "in the last second (100 = one core).\n"
+                       "# TYPE surge_generator_cpu_percent gauge\n"
+                       "surge_generator_cpu_percent %.9g\n"
+                       "# HELP surge_generator_loop_lag_seconds How late the worker loops' "
+                       "timers fired in the last second (the worst).\n"
+                       "# TYPE surge_generator_loop_lag_seconds gauge\n"
+                       "surge_generator_loop_lag_seconds %.9g\n"
+                       "# HELP surge_generator_saturated 1 when surge itself is the bottleneck "
+                       "(results past then understate the service).\n"
+                       "# TYPE surge_generator_saturated gauge\n"
+                       "surge_generator_saturated %d\n",
+                    num(gen, "cpu_pct"), num(gen, "loop_lag_ms") * 1e-3,
+                    json_is_true(json_object_get(gen, "saturated")));
     }
     json_object_foreach(json_object_get(p->last, "watch"), name, v)
     {

@@ -68,6 +68,10 @@ if command -v promtool >/dev/null; then
     check "promtool accepts the exposition text" promtool check metrics <"$T_DIR/metrics.txt"
 fi
 check "still serving after all that" grep -q '^surge_vus{scenario="steady"} 2$' "$T_DIR/metrics.txt"
+check "surge's self-check is served (cpu, loop lag, saturated)" \
+    bash -c "grep -qE '^surge_generator_cpu_percent [0-9.e+-]+$' '$T_DIR/metrics.txt' &&
+             grep -qE '^surge_generator_loop_lag_seconds [0-9.e+-]+$' '$T_DIR/metrics.txt' &&
+             grep -qE '^surge_generator_saturated [01]$' '$T_DIR/metrics.txt'"
 wait $spid
 "$SURGE_BIN" run "$P" --prometheus-listen nonsense -q >"$T_DIR/bad.out" 2>&1
 check "--prometheus-listen nonsense: exit 2" test $? -eq 2

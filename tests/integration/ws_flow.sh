@@ -64,6 +64,27 @@ check "validate exits 0" "$SURGE_BIN" validate "$P"
 timeout 60 "$SURGE_BIN" run "$P" --target "$TB1" -o "$T_DIR/out" >"$T_DIR/run.out" 2>&1
 check "run exits 0" test $? -eq 0
 check "live view: open WebSockets on a ws flow's line" grep -qE "follow .* ws [0-9]+$" "$T_DIR/run.out"
+# --prometheus-listen shows the open WebSockets of a ws flow while it runs
+PLP=$(free_port)
+cat >"$T_DIR/pl.yaml" <<'YAML'
+target: http://127.0.0.1:1
+flows:
+  follow:
+    - {name: submit, post: /api/generate, body: "x", expect: {status: 202}, extract: {job: job_id}}
+    - {ws: "/ws/jobs/${job}", name: progress, receive: {until: "status == completed", timeout: 10s}}
+scenarios:
+  - {name: follow, flow: follow, executor: per-vu-iterations, vus: 2, iterations: 4}
+YAML
+timeout 60 "$SURGE_BIN" run "$T_DIR/pl.yaml" --target "$TB1" -q -o "$T_DIR/pl" \
+    --prometheus-listen "127.0.0.1:$PLP" >/dev/null 2>&1 &
+PLR=$!
+got=""
+for _ in $(seq 1 60); do
+    got=$(curl -sf "http://127.0.0.1:$PLP/metrics" | grep '^surge_websockets_open{scenario="follow"}') && break
+    sleep 0.1
+done
+wait $PLR
+check "prometheus-listen: surge_websockets_open for the ws scenario ($got)" test -n "$got"
 R=$T_DIR/out/results.json
 sc() { echo ".scenarios[] | select(.name == \"$1\")"; }
 step() { echo ".steps[] | select(.name == \"$1\")"; }
