@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -391,6 +392,14 @@ static void connected(conn *c)
     step(c);
 }
 
+/* Whether a connect in progress has already succeeded or failed (the socket is
+ * writable or in error), so its outcome is known without waiting for the event. */
+static int connect_settled(const conn *c)
+{
+    struct pollfd p = {.fd = c->fd, .events = POLLOUT};
+    return c->fd >= 0 && poll(&p, 1, 0) == 1 && (p.revents & (POLLOUT | POLLERR | POLLHUP));
+}
+
 static void handshake(conn *c)
 {
     if (!c->ssl) {
@@ -601,6 +610,10 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
         return;
     }
     if (c->deadline_us && now >= c->deadline_us) {
+        if (c->st == ST_CONNECTING && connect_settled(c)) {
+            connected(c); /* a refusal already waiting is a refusal, not a timeout */
+            return;
+        }
         if (c->st == ST_CONNECTING)
             connect_failed(c, "no connection within the timeout", 0);
         finish(c, c->st == ST_CONNECTING ? ERR_CONNECT_TIMEOUT : ERR_TIMEOUT,
