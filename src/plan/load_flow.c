@@ -230,7 +230,7 @@ static void body_json(struct ld *l, struct plan_step *st, const struct ynode *n)
     char err[256];
     int ecol = 0;
     tmpl *t = NULL;
-    if (tmpl_compile(text, &t, err, sizeof err, &ecol) != 0) {
+    if (tmpl_compile_json(text, &t, err, sizeof err, &ecol) != 0) {
         ld_errn(l, n, "json: %s (in the JSON text at byte %d)", err, ecol);
     } else {
         st->body = BODY_JSON;
