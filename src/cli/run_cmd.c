@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/watch_setup.h"
+#include "exec/fdlim.h"
 #include "exec/runner.h"
 #include "flow/trace.h"
 #include "judge/judge.h"
@@ -233,6 +234,24 @@ static int dry_run_plan(const char *path, struct plan *p, long trace_n, uint64_t
     return status;
 }
 
+/* The plan's biggest scenario must fit in RLIMIT_NOFILE (raised up to the hard limit,
+ * toward what all scenarios together could hold): else a clear error before starting. */
+static int check_fds(const char *path, const struct plan *p)
+{
+    uint64_t peak, sum;
+    int at;
+    fdlim_plan_vus(p, &peak, &at, &sum);
+    if (at < 0)
+        return 0;
+    char what[512], err[1024];
+    snprintf(what, sizeof what, "%s: scenario '%s' (%llu VUs, one connection each)", path,
+             p->scenarios[at].name, (unsigned long long)peak);
+    if (fdlim_ensure(peak, sum, what, "lower its VUs", err, sizeof err) != -EMFILE)
+        return 0;
+    fprintf(stderr, "surge: %s\n", err);
+    return -1;
+}
+
 int run_cmd(int argc, char **argv)
 {
     static const struct option longs[] = {
@@ -439,6 +458,10 @@ int run_cmd(int argc, char **argv)
     if (!threads) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (int)n : 1;
+    }
+    if (check_fds(path, p)) {
+        plan_free(p);
+        return 2;
     }
     if (!out_dir) {
         default_out(def_out, sizeof def_out);

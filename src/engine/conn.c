@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -269,13 +270,44 @@ static enum errclass io_errclass(int e)
 
 /* ---- states ------------------------------------------------------------------ */
 
+/* The class of a socket()/connect() errno, and for the two that mean surge itself ran
+ * out of something (descriptors, local ports) one warning per process on stderr, not
+ * one per failed request. */
+static enum errclass connect_class(int e)
+{
+    static atomic_int warned_fd, warned_ports;
+    int zero = 0;
+    switch (e) {
+    case ECONNREFUSED:
+        return ERR_CONNECT_REFUSED;
+    case ETIMEDOUT:
+        return ERR_CONNECT_TIMEOUT;
+    case EMFILE:
+    case ENFILE:
+        if (atomic_compare_exchange_strong(&warned_fd, &zero, 1))
+            fprintf(stderr, "surge: warning: out of file descriptors (%s): requests fail as "
+                            "fd_limit until connections close; raise ulimit -n or use fewer "
+                            "connections\n", strerror(e));
+        return ERR_FD_LIMIT;
+    case EADDRNOTAVAIL:
+        if (atomic_compare_exchange_strong(&warned_ports, &zero, 1))
+            fprintf(stderr, "surge: warning: no local port left to connect from (%s): requests "
+                            "fail as no_ports; keep connections alive, use fewer, or widen "
+                            "net.ipv4.ip_local_port_range\n", strerror(e));
+        return ERR_NO_PORTS;
+    default:
+        return ERR_CONNECT;
+    }
+}
+
 static void start_connect(conn *c)
 {
     const struct conn_target *t = c->t;
     c->fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c->fd < 0) {
-        c->pending_err = ERR_CONNECT;
-        snprintf(c->detail, sizeof c->detail, "socket: %s", strerror(errno));
+        int e = errno;
+        c->pending_err = connect_class(e);
+        snprintf(c->detail, sizeof c->detail, "socket: %s", strerror(e));
         c->pending_detail = c->detail;
         connect_failed(c, c->detail, 1);
         return;
@@ -293,8 +325,9 @@ static void start_connect(conn *c)
         want(c, EV_WRITE);
         return;
     }
-    c->pending_err = errno == ECONNREFUSED ? ERR_CONNECT_REFUSED : ERR_CONNECT;
-    snprintf(c->detail, sizeof c->detail, "connect: %s", strerror(errno));
+    int e = errno;
+    c->pending_err = connect_class(e);
+    snprintf(c->detail, sizeof c->detail, "connect: %s", strerror(e));
     c->pending_detail = c->detail;
     close_fd(c);
     connect_failed(c, c->detail, 1);
@@ -379,10 +412,7 @@ static void connected(conn *c)
     if (e) {
         snprintf(c->detail, sizeof c->detail, "connect: %s", strerror(e));
         connect_failed(c, c->detail, e != ETIMEDOUT);
-        fail_errno(c, e == ECONNREFUSED ? ERR_CONNECT_REFUSED
-                      : e == ETIMEDOUT  ? ERR_CONNECT_TIMEOUT
-                                        : ERR_CONNECT,
-                   e);
+        fail_errno(c, connect_class(e), e);
         return;
     }
     connect_ok(c);
