@@ -64,7 +64,8 @@ static const char *usage =
     "             stopped the run; validate --dry-run: a step failed), 2 bad usage or an\n"
     "             invalid plan, 3 the run could not start or complete (the target was\n"
     "             unreachable, the target surge starts was not ready in time or exited with\n"
-    "             on_target_exit: abort, or results.json could not be written), 130/143\n"
+    "             on_target_exit: abort, or series.ndjson or results.json could not be\n"
+    "             written; an out dir that cannot be written at all: 2), 130/143\n"
     "             interrupted by SIGINT/SIGTERM (criteria judged on the data so far)\n";
 
 
@@ -94,6 +95,7 @@ struct streams {
     promexp *prom;       /* --prometheus-listen, or NULL */
     watch *w;            /* the watched service, or NULL */
     judge *jd;           /* the criteria: abort_on_fail each second, capacity levels */
+    int series_failed;   /* a series.ndjson line could not be written: the run stops, exit 3 */
 };
 
 /* The capacity executor's per-level verdict. */
@@ -108,10 +110,16 @@ static int level_check(void *ud, const char *scenario, const json_t *level)
 static int on_second(void *ud, const json_t *line)
 {
     struct streams *st = ud;
-    if (st->series)
-        ndjson_write(st->series, line);
+    if (st->series && !st->series_failed && ndjson_write(st->series, line)) {
+        /* disk full, quota, a file system gone read-only: measuring on without recording
+         * would lose the run; stop it cleanly (results.json says interrupted) */
+        st->series_failed = errno ? errno : EIO;
+        fprintf(stderr, "surge: cannot write '%s/series.ndjson': %s; stopping the run\n",
+                st->dir, strerror(st->series_failed));
+    }
     promexp_second(st->prom, line);
-    return judge_second(st->jd, line);
+    int stop = judge_second(st->jd, line);
+    return stop || st->series_failed;
 }
 
 /* A second signal: the workers are still stopping, so write what series.ndjson already
@@ -178,7 +186,7 @@ static ndjson *open_series(const struct plan *p, const char *out_dir, double *ep
     snprintf(path, sizeof path, "%s/series.ndjson", out_dir);
     ndjson *w = NULL;
     if (!h || ndjson_open(path, h, &w, err, sizeof err))
-        fprintf(stderr, "surge: %s\n", h ? err : "out of memory");
+        fprintf(stderr, "surge: --out: %s\n", h ? err : "out of memory");
     json_decref(h);
     return w;
 }
@@ -501,6 +509,13 @@ int run_cmd(int argc, char **argv)
     judge_set_time_scale(jd, ov.time_scale);
     struct streams st = {.p = p, .dir = out_dir, .w = w, .jd = jd};
     st.series = open_series(p, out_dir, &st.start_epoch);
+    if (!st.series) { /* the out dir is not writable: say so before any load */
+        judge_free(jd);
+        watch_free(w);
+        trace_free(tr);
+        plan_free(p);
+        return 2;
+    }
     if (!(st.hlogs = calloc((size_t)p->nscenarios + 1, sizeof *st.hlogs))) {
         fprintf(stderr, "surge: out of memory\n");
         ndjson_close(st.series);
@@ -566,10 +581,12 @@ int run_cmd(int argc, char **argv)
     if (doc && !watch_json_add(w, doc, win, p->nscenarios)) {
         if (p->workload)
             json_object_set(doc, "workload", (json_t *)p->workload);
-        if (!r.interrupted && !r.unreachable && (aborted || target_exit)) {
+        if (!r.interrupted && !r.unreachable && (aborted || target_exit || st.series_failed)) {
             json_object_set_new(doc, "interrupted", json_true());
             json_object_set_new(doc, "interrupted_by",
-                                json_string(target_exit ? "target_exit" : "abort"));
+                                json_string(st.series_failed ? "output_error"
+                                            : target_exit    ? "target_exit"
+                                                             : "abort"));
         }
         verdict = judge_doc(jd, doc);
     }
@@ -592,7 +609,7 @@ int run_cmd(int argc, char **argv)
                     p->target, r.unreachable_s, r.unreachable_detail);
             status = 3;
         }
-        if (target_exit && !r.interrupted)
+        if ((target_exit || st.series_failed) && !r.interrupted)
             status = 3;
         if (results_json_save(doc, json_path, err, sizeof err)) {
             fprintf(stderr, "surge: %s\n", err);
