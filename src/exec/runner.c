@@ -17,6 +17,7 @@
 #include "exec/slice.h"
 #include "report/live.h"
 #include "stats/collect.h"
+#include "util/redact.h"
 #include "util/clock.h"
 #include "util/units.h"
 
@@ -689,6 +690,8 @@ static int build_results(runner *r, struct run_result *out)
             for (int k = 1; k < ERR__COUNT; k++)
                 if (!o->error_detail[k][0] && s->sh.examples[w][k][0])
                     memcpy(o->error_detail[k], s->sh.examples[w][k], sizeof o->error_detail[k]);
+        for (int k = 1; k < ERR__COUNT; k++) /* ${env.*} values never reach the results */
+            redact_scrub_str(o->error_detail[k], sizeof o->error_detail[k]);
         o->dropped = atomic_load(&s->sh.dropped);
         o->aborted = atomic_load(&s->sh.aborted);
         o->steps = calloc((size_t)f->nsteps + 1, sizeof *o->steps);

@@ -3,6 +3,7 @@
 
 #include "util/sbuf.h"
 #include "util/perr.h"
+#include "util/redact.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -339,6 +340,9 @@ int tmpl_compile(const char *s, tmpl **out, char *err, int errlen, int *err_col)
     for (int i = 0; i < t->nparts; i++)
         if (t->parts[i].kind == P_RANDOM || t->parts[i].kind == P_UUID)
             t->uses_rng = 1;
+    /* what ${env.NAME} gives is a secret: never printed by --trace or error examples */
+    for (int i = 0; i < t->nenvs; i++)
+        redact_add_secret(getenv(t->text + t->envs[i]));
     *out = t;
     return 0;
 

@@ -1,6 +1,11 @@
-/* redact.c — showing secret header values as a prefix and a length. */
+/* redact.c — showing secret header values as a prefix and a length; the registry of
+ * secret values (${env.*}) scrubbed from what surge prints. */
 #include "util/redact.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 #include "util/sbuf.h"
@@ -9,7 +14,8 @@ enum redact_kind redact_header_kind(const char *name)
 {
     if (!strcasecmp(name, "Cookie") || !strcasecmp(name, "Set-Cookie"))
         return REDACT_COOKIES;
-    if (!strcasecmp(name, "Authorization") || !strcasecmp(name, "Proxy-Authorization"))
+    if (!strcasecmp(name, "Authorization") || !strcasecmp(name, "Proxy-Authorization") ||
+        strcasestr(name, "key") || strcasestr(name, "token") || strcasestr(name, "secret"))
         return REDACT_WHOLE;
     return REDACT_NONE;
 }
@@ -84,4 +90,92 @@ int redact_header(struct sbuf *out, const char *name, const char *v, size_t n)
     if (rc)
         sbuf_truncate(out, entry);
     return rc;
+}
+
+/* ---- the registry of secret values ---- */
+
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
+static char *secrets[REDACT_MAX_SECRETS];
+static size_t secret_len[REDACT_MAX_SECRETS];
+static int nsecrets;
+
+int redact_add_secret(const char *v)
+{
+    size_t n = v ? strlen(v) : 0;
+    if (n < REDACT_MIN_SECRET)
+        return 0;
+    int rc = 0;
+    pthread_mutex_lock(&reg_mu);
+    for (int i = 0; i < nsecrets; i++)
+        if (secret_len[i] == n && !memcmp(secrets[i], v, n))
+            goto out;
+    if (nsecrets == REDACT_MAX_SECRETS) {
+        rc = -ENOSPC;
+        goto out;
+    }
+    if (!(secrets[nsecrets] = strdup(v))) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    secret_len[nsecrets++] = n;
+out:
+    pthread_mutex_unlock(&reg_mu);
+    return rc;
+}
+
+/* The registered secret starting at s (n bytes left), or -1. Longest first wins. */
+static int secret_at(const char *s, size_t n)
+{
+    int best = -1;
+    for (int i = 0; i < nsecrets; i++)
+        if (secret_len[i] <= n && !memcmp(s, secrets[i], secret_len[i]) &&
+            (best < 0 || secret_len[i] > secret_len[best]))
+            best = i;
+    return best;
+}
+
+int redact_scrub(struct sbuf *out, const char *s, size_t n)
+{
+    size_t entry = out->len, run = 0;
+    int rc = 0;
+    pthread_mutex_lock(&reg_mu);
+    for (size_t i = 0; i < n && !rc;) {
+        int k = nsecrets ? secret_at(s + i, n - i) : -1;
+        if (k < 0) {
+            i++;
+            continue;
+        }
+        rc = sbuf_append(out, s + run, i - run);
+        if (!rc)
+            rc = sbuf_puts(out, "...(secret)");
+        i += secret_len[k];
+        run = i;
+    }
+    if (!rc)
+        rc = sbuf_append(out, s + run, n - run);
+    pthread_mutex_unlock(&reg_mu);
+    if (rc)
+        sbuf_truncate(out, entry);
+    return rc;
+}
+
+void redact_scrub_str(char *buf, size_t cap)
+{
+    struct sbuf o = SBUF_INIT;
+    size_t n = strnlen(buf, cap);
+    if (!redact_scrub(&o, buf, n) && (o.len != n || memcmp(o.buf, buf, n))) {
+        size_t c = o.len < cap - 1 ? o.len : cap - 1;
+        memcpy(buf, o.buf, c);
+        buf[c] = '\0';
+    }
+    sbuf_free(&o);
+}
+
+void redact_clear_secrets(void)
+{
+    pthread_mutex_lock(&reg_mu);
+    for (int i = 0; i < nsecrets; i++)
+        free(secrets[i]);
+    nsecrets = 0;
+    pthread_mutex_unlock(&reg_mu);
 }
