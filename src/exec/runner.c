@@ -124,8 +124,12 @@ static void start_scenario(struct sc_run *s)
         collect_series_window(r->col, s->key0 + k, run_second(r, s->started_us), COLLECT_NEVER);
     for (int i = 0; i < r->nthreads; i++) {
         struct slice_cmd *cmd = calloc(1, sizeof *cmd);
-        if (!cmd)
-            continue; /* that worker's share does not run; counted as done */
+        if (!cmd) { /* that worker's share does not run; counted as done (on_notify
+                     * looks: a scenario whose every share failed still ends) */
+            atomic_fetch_add(&s->sh.slices_done, 1);
+            ev_async_send(r->loop, &r->notify);
+            continue;
+        }
         *cmd = (struct slice_cmd){.sh = &s->sh, .target = &r->target,
                                   .authority = r->url.authority,
                                   .base_path = strcmp(r->url.path, "/") ? r->url.path : "",
@@ -133,6 +137,7 @@ static void start_scenario(struct sc_run *s)
         if (worker_post(engine_worker(r->e, i), slice_start, cmd)) {
             free(cmd);
             atomic_fetch_add(&s->sh.slices_done, 1);
+            ev_async_send(r->loop, &r->notify);
         }
     }
     if (s->sh.sc->exec == EXEC_LADDER)

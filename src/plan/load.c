@@ -602,6 +602,8 @@ static void scenario(struct ld *l, const struct ynode *m, struct plan_scenario *
         const char *names[64];
         int nn = 0;
         for (int i = 0; fs && i < p->nflows; i++) {
+            if (!p->flows[i].name) /* out of memory (l->oom): the load fails */
+                continue;
             if (!strcmp(p->flows[i].name, fs))
                 s->flow = i;
             if (nn < 63)
