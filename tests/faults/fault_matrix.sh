@@ -65,22 +65,26 @@ sc() { # NAME PATH [STEP-OPTIONS]
     for f in reset:/fault/reset close_mid_body:/fault/close-mid-body malformed:/fault/malformed \
         huge_headers:/fault/huge-headers bad_chunked:/fault/bad-chunked \
         no_response:/fault/no-response slow_headers:/fault/slow-headers?ms=1500 ok:/echo; do
-        echo "  ${f%%:*}: [{name: get, get: \"${f#*:}\", timeout: 300ms}]"
+        # a short timeout only where the fault is the lack of an answer (the others get
+        # the default 2 s: instrumented builds answer slowly)
+        case $f in no_response:* | slow_headers:*) to=", timeout: 300ms" ;; *) to= ;; esac
+        echo "  ${f%%:*}: [{name: get, get: \"${f#*:}\"$to}]"
     done
     echo "scenarios:"
     for n in reset close_mid_body malformed huge_headers bad_chunked no_response slow_headers ok; do sc "$n"; done
 } >"$T_DIR/routes.scen"
 run_plan routes "$TB_URL" 6 "$(cat "$T_DIR/routes.scen")"
-expect routes reset 20 '["reset"]'
-expect routes close_mid_body 20 '["closed_early"]'
-expect routes malformed 20 '["parse"]'
-expect routes huge_headers 4 '["parse"]'
-expect routes bad_chunked 20 '["parse"]'
+# minimums low enough for ThreadSanitizer builds (make tsan: 10-50x slower)
+expect routes reset 4 '["reset"]'
+expect routes close_mid_body 4 '["closed_early"]'
+expect routes malformed 4 '["parse"]'
+expect routes huge_headers 2 '["parse"]'
+expect routes bad_chunked 4 '["parse"]'
 # 2 VUs, a 300 ms timeout, 2 s: ~12 timeouts; a loaded machine gets half
 expect routes no_response 6 '["timeout"]'
 expect routes slow_headers 6 '["timeout"]'
 jcheck routes_control_all_200 "$T_DIR/routes/results.json" \
-    '.scenarios[] | select(.name == "ok") | .requests > 100 and .failed == 0 and .errors == {}'
+    '.scenarios[] | select(.name == "ok") | .requests > 20 and .failed == 0 and .errors == {}'
 jcheck routes_timeouts_at_deadline "$T_DIR/routes/results.json" \
     '.scenarios[] | select(.name == "no_response") | .errors.timeout <= 14'
 
