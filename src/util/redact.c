@@ -10,12 +10,50 @@
 
 #include "util/sbuf.h"
 
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
+static char *extra_names[REDACT_MAX_HEADERS];
+static int nextra;
+
+int redact_add_header(const char *name)
+{
+    if (!name || !name[0])
+        return -EINVAL;
+    for (const char *c = name; *c; c++)
+        if (*c <= ' ' || *c >= 127 || strchr("()<>@,;:\\\"/[]?={}", *c))
+            return -EINVAL;
+    int rc = 0;
+    pthread_mutex_lock(&reg_mu);
+    for (int i = 0; i < nextra; i++)
+        if (!strcasecmp(extra_names[i], name))
+            goto out;
+    if (nextra == REDACT_MAX_HEADERS)
+        rc = -ENOSPC;
+    else if (!(extra_names[nextra] = strdup(name)))
+        rc = -ENOMEM;
+    else
+        nextra++;
+out:
+    pthread_mutex_unlock(&reg_mu);
+    return rc;
+}
+
+static int extra_name(const char *name)
+{
+    int found = 0;
+    pthread_mutex_lock(&reg_mu);
+    for (int i = 0; i < nextra && !found; i++)
+        found = !strcasecmp(extra_names[i], name);
+    pthread_mutex_unlock(&reg_mu);
+    return found;
+}
+
 enum redact_kind redact_header_kind(const char *name)
 {
     if (!strcasecmp(name, "Cookie") || !strcasecmp(name, "Set-Cookie"))
         return REDACT_COOKIES;
     if (!strcasecmp(name, "Authorization") || !strcasecmp(name, "Proxy-Authorization") ||
-        strcasestr(name, "key") || strcasestr(name, "token") || strcasestr(name, "secret"))
+        strcasestr(name, "key") || strcasestr(name, "token") || strcasestr(name, "secret") ||
+        extra_name(name))
         return REDACT_WHOLE;
     return REDACT_NONE;
 }
@@ -94,7 +132,6 @@ int redact_header(struct sbuf *out, const char *name, const char *v, size_t n)
 
 /* ---- the registry of secret values ---- */
 
-static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
 static char *secrets[REDACT_MAX_SECRETS];
 static size_t secret_len[REDACT_MAX_SECRETS];
 static int nsecrets;

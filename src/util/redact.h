@@ -33,6 +33,13 @@ int redact_value(struct sbuf *out, const char *v, size_t n);
  * (the rest are attributes); in a Cookie every pair's. @return 0 or -ENOMEM / -E2BIG. */
 int redact_header(struct sbuf *out, const char *name, const char *v, size_t n);
 
+/* More header names to redact whole (a plan's defaults.redact), case-insensitive, for
+ * the rest of the process. @return 0 (also when already there), -EINVAL for an empty
+ * name or one with characters a header name cannot have, -ENOSPC past
+ * REDACT_MAX_HEADERS, -ENOMEM. Thread-safe. */
+#define REDACT_MAX_HEADERS 32
+int redact_add_header(const char *name);
+
 /* Secret values: the values of ${env.NAME} a plan reads (registered by tmpl_compile) are
  * replaced by "...(secret)" wherever surge prints what it sent or received (--trace,
  * error examples). Values shorter than REDACT_MIN_SECRET bytes are not registered (they

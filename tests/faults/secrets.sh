@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # secrets.sh — a secret planted in the environment (${env.*}) and in secret headers
-# (Authorization, Cookie, X-Api-Key, X-Auth-Token, X-Client-Secret) never appears in
+# (Authorization, Cookie, X-Api-Key, X-Auth-Token, X-Client-Secret, and X-Session named
+# in defaults.redact) never appears in
 # any output: --trace, the summary, error examples, results.json, series.ndjson, the
 # reports, the CSV/JUnit files. Grepped for in every byte surge wrote.
 cd "$(dirname "$0")/../.." || exit 1
@@ -12,7 +13,8 @@ HDR='hdr-PLANTED-9c2e'
 cat >"$T_DIR/p.yaml" <<YAML
 target: $TB_URL
 defaults:
-  headers: {Authorization: "Bearer $HDR-auth", X-Api-Key: "$HDR-key", X-Client-Secret: "$HDR-sec"}
+  headers: {Authorization: "Bearer $HDR-auth", X-Api-Key: "$HDR-key", X-Client-Secret: "$HDR-sec", X-Session: "$HDR-sess"}
+  redact: [X-Session]
 flows:
   f:
     - name: env_everywhere
@@ -29,6 +31,7 @@ check plan_ran test -s "$T_DIR/out/results.json"
 jcheck plan_expect_failed "$T_DIR/out/results.json" '.scenarios[0].errors.expect == 3 and (.scenarios[0].error_examples.expect | test("secret"))'
 check plan_trace_printed grep -q -- '--- trace 1' "$T_DIR/stderr"
 check plan_trace_shows_redacted grep -q '^> X-Plain: ...(secret)$' "$T_DIR/stderr"
+check plan_trace_redact_list grep -qE '^> X-Session: hdr-\.\.\.\([0-9]+ bytes\)$' "$T_DIR/stderr"
 "$S" report "$T_DIR/out" >/dev/null 2>&1
 for what in "$SURGE_PLANTED" "$HDR"; do
     check "plan_no_${what%%-*}_anywhere" sh -c "! grep -r -a -l -F -- '$what' '$T_DIR/out' '$T_DIR/stdout' '$T_DIR/stderr'"

@@ -572,7 +572,7 @@ static void unknown_keys(void)
                 "get, post, put, patch, delete, head, options, think or transaction");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "defaults: {timeout: 1s, zzz_top: 1}\n",
                 "7:25: unknown key 'zzz_top' in defaults; valid keys: headers, timeout, "
-                "connect_timeout, insecure, cacert");
+                "connect_timeout, insecure, cacert, redact");
 }
 
 static void wrong_types(void)

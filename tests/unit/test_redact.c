@@ -78,6 +78,19 @@ static void secret_headers(void)
     CHECK_INT(redact_header_kind("Content-Type"), REDACT_NONE);
 }
 
+static void extra_headers(void)
+{
+    CHECK_INT(redact_header_kind("X-Session"), REDACT_NONE);
+    CHECK_INT(redact_add_header("X-Session"), 0);
+    CHECK_INT(redact_add_header("x-session"), 0); /* once */
+    CHECK_INT(redact_header_kind("x-SESSION"), REDACT_WHOLE);
+    CHECK_INT(redact_header_kind("X-Session-Id"), REDACT_NONE); /* the name, not a part */
+    CHECK_INT(redact_add_header(""), -EINVAL);
+    CHECK_INT(redact_add_header("a b"), -EINVAL);
+    CHECK_INT(redact_add_header("a:b"), -EINVAL);
+    CHECK_INT(redact_add_header("caf\xc3\xa9"), -EINVAL);
+}
+
 static void scrub(const char *in, const char *want)
 {
     struct sbuf o = SBUF_INIT;
@@ -123,5 +136,6 @@ int main(void)
     RUN(headers);
     RUN(secret_headers);
     RUN(secret_values);
+    RUN(extra_headers);
     UNIT_EXIT();
 }
