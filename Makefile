@@ -23,6 +23,10 @@ ifeq ($(SANITIZE),1)
   CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
   LDFLAGS += -fsanitize=address,undefined
 endif
+ifeq ($(SANITIZE),thread)
+  CFLAGS  += -fsanitize=thread -fno-omit-frame-pointer
+  LDFLAGS += -fsanitize=thread
+endif
 
 Q := @
 ifeq ($(V),1)
@@ -50,7 +54,7 @@ SURGE     := $(BUILD)/bin/surge
 TESTBED   := $(BUILD)/bin/surge-testbed
 
 .SECONDARY:
-.PHONY: all deps test tests-built check unit integration fuzz bench demo install clean lint
+.PHONY: all deps test tests-built check unit integration fuzz fuzz-smoke tsan bench demo install clean lint
 
 all: $(SURGE) $(TESTBED) bin/surge bin/surge-testbed
 
@@ -136,6 +140,27 @@ check: deps
 	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    SURGE_SANITIZED=1 tests/run build/asan
 
+# ThreadSanitizer: the tests that run the engine on several worker threads (quick and plan
+# runs with -t 2, faults; the executors' timing tests are too tight for it), built with -fsanitize=thread; every report (surge's or
+# the testbed's, written to build/tsan/race.PID) is a failure.
+TSAN_TESTS ?= tests/faults/engine_faults.sh tests/faults/fault_matrix.sh \
+              tests/integration/quick_nginx.sh
+tsan: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=build/tsan SANITIZE=thread OPT="-O1 -g" all
+	$(Q)export SURGE_BUILD=$$PWD/build/tsan SURGE_BIN=$$PWD/build/tsan/bin/surge \
+	    TESTBED_BIN=$$PWD/build/tsan/bin/surge-testbed SURGE_TOOLS=$$PWD/build/tools \
+	    SURGE_SANITIZED=1 TSAN_OPTIONS="exitcode=66 log_path=$$PWD/build/tsan/race"; \
+	  rm -f build/tsan/race.*; p=0 f=0; for t in $(TSAN_TESTS); do \
+	    out=$$(timeout -k 10 600 bash $$t 2>&1); rc=$$?; \
+	    tp=$$(printf '%s\n' "$$out" | grep -c '^PASS '); tf=$$(printf '%s\n' "$$out" | grep -c '^FAIL '); \
+	    if [ $$rc -ne 0 ] && [ $$tf -eq 0 ]; then tf=1; fi; \
+	    printf '%-40s %3d passed %3d failed\n' "tsan/$$t" $$tp $$tf; \
+	    if [ $$tf -gt 0 ]; then printf '%s\n' "$$out" | grep -E '^FAIL|WARNING: ThreadSanitizer|^    #' | head -40 | sed 's/^/    /'; fi; \
+	    p=$$((p + tp)); f=$$((f + tf)); done; \
+	  for r in build/tsan/race.*; do [ -e "$$r" ] || continue; f=$$((f + 1)); \
+	    echo "FAIL tsan: $$r"; grep -E 'WARNING|^    #[0-9]' "$$r" | head -20 | sed 's/^/    /'; done; \
+	  echo "$$p passed, $$f failed"; [ $$f -eq 0 ]
+
 unit: $(UNIT_BIN) $(TB_UNIT_BIN)
 	$(Q)tests/run $(BUILD) unit
 
@@ -146,6 +171,10 @@ integration: all tests-built
 FUZZ_SECONDS ?= 20
 fuzz: deps
 	$(Q)scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_SRC)
+
+# CI's fuzzing: every target for 60 s, two at a time (about 11 minutes for 22 targets).
+fuzz-smoke: deps
+	$(Q)FUZZ_JOBS=2 scripts/fuzz 60 $(FUZZ_SRC)
 
 bench: all
 	$(Q)bench/vs-wrk.sh

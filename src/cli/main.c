@@ -9,9 +9,11 @@
 #include "cli/quick_cmd.h"
 #include "cli/report_cmd.h"
 #include "cli/run_cmd.h"
+#include "engine/evalloc.h"
 
 int main(int argc, char **argv)
 {
+    evalloc_install(); /* out of memory in libev: exit 3, not abort() */
     signal(SIGPIPE, SIG_IGN); /* a peer that closes is an error class, not a signal */
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc > 1 && (!strcmp(argv[1], "run") || !strcmp(argv[1], "validate")))

@@ -14,6 +14,7 @@
 #include "cli/watch_setup.h"
 #include "engine/tls.h"
 #include "engine/url.h"
+#include "exec/fdlim.h"
 #include "exec/quick.h"
 #include "flow/trace.h"
 #include "util/clock.h"
@@ -133,6 +134,12 @@ int quick_cmd(int argc, char **argv)
     }
     if (url_parse(a.url, &u, err, sizeof err)) {
         fprintf(stderr, "surge: bad URL '%s': %s\n", a.url, err);
+        goto out;
+    }
+    char what[48];
+    snprintf(what, sizeof what, "-c %d", a.connections);
+    if (fdlim_ensure((uint64_t)a.connections, 0, what, "lower -c", err, sizeof err) == -EMFILE) {
+        fprintf(stderr, "surge: %s\n", err);
         goto out;
     }
     struct conn_reach reach = {0};

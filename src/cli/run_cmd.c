@@ -14,6 +14,7 @@
 
 #include "cli/watch_setup.h"
 #include "dist/dist.h"
+#include "exec/fdlim.h"
 #include "exec/runner.h"
 #include "exec/segment.h"
 #include "flow/trace.h"
@@ -69,7 +70,8 @@ static const char *usage =
     "             stopped the run; validate --dry-run: a step failed), 2 bad usage or an\n"
     "             invalid plan, 3 the run could not start or complete (the target was\n"
     "             unreachable, the target surge starts was not ready in time or exited with\n"
-    "             on_target_exit: abort, or results.json could not be written), 130/143\n"
+    "             on_target_exit: abort, or series.ndjson or results.json could not be\n"
+    "             written; an out dir that cannot be written at all: 2), 130/143\n"
     "             interrupted by SIGINT/SIGTERM (criteria judged on the data so far)\n";
 
 
@@ -103,6 +105,7 @@ struct streams {
     const struct dist_hooks *dh; /* surge-mpi's hooks, or NULL */
     json_t *sec_hists;   /* with dh: this second's histograms {SCENARIO: entry} */
     int dist_stop;       /* with dh: the reporting process stopped the whole run */
+    int series_failed;   /* a series.ndjson line could not be written: the run stops, exit 3 */
 };
 
 /* The capacity executor's per-level verdict. */
@@ -117,11 +120,16 @@ static int level_check(void *ud, const char *scenario, const json_t *level)
 static int on_second(void *ud, const json_t *line)
 {
     struct streams *st = ud;
-    if (st->series)
-        ndjson_write(st->series, line);
+    if (st->series && !st->series_failed && ndjson_write(st->series, line)) {
+        /* disk full, quota, a file system gone read-only: measuring on without recording
+         * would lose the run; stop it cleanly (results.json says interrupted) */
+        st->series_failed = errno ? errno : EIO;
+        fprintf(stderr, "surge: cannot write '%s/series.ndjson': %s; stopping the run\n",
+                st->dir, strerror(st->series_failed));
+    }
     if (!st->dh || !st->dh->second) {
         promexp_second(st->prom, line);
-        return judge_second(st->jd, line);
+        return judge_second(st->jd, line) || st->series_failed;
     }
     /* distributed: the reporting process judges the whole run's second, the others none */
     json_t *merged = NULL;
@@ -135,7 +143,7 @@ static int on_second(void *ud, const json_t *line)
     if (watch_target_aborted(st->w) && st->dh->abort)
         st->dh->abort(st->dh->ud); /* the target exited (on_target_exit: abort): all stop */
     json_decref(merged);
-    return stop || judge_abort_reason(st->jd)[0] != '\0';
+    return stop || st->series_failed || judge_abort_reason(st->jd)[0] != '\0';
 }
 
 /* A second signal: the workers are still stopping, so write what series.ndjson already
@@ -224,7 +232,7 @@ static ndjson *open_series(const struct plan *p, const char *out_dir, double *ep
     snprintf(path, sizeof path, "%s/series.ndjson", out_dir);
     ndjson *w = NULL;
     if (!h || ndjson_open(path, h, &w, err, sizeof err))
-        fprintf(stderr, "surge: %s\n", h ? err : "out of memory");
+        fprintf(stderr, "surge: --out: %s\n", h ? err : "out of memory");
     json_decref(h);
     return w;
 }
@@ -302,6 +310,24 @@ static void recovery_settings(const struct plan *p, json_t *doc)
             json_object_set_new(sc, "recovery_settings", o);
         }
     }
+}
+
+/* The plan's biggest scenario must fit in RLIMIT_NOFILE (raised up to the hard limit,
+ * toward what all scenarios together could hold): else a clear error before starting. */
+static int check_fds(const char *path, const struct plan *p)
+{
+    uint64_t peak, sum;
+    int at;
+    fdlim_plan_vus(p, &peak, &at, &sum);
+    if (at < 0)
+        return 0;
+    char what[512], err[1024];
+    snprintf(what, sizeof what, "%s: scenario '%s' (%llu VUs, one connection each)", path,
+             p->scenarios[at].name, (unsigned long long)peak);
+    if (fdlim_ensure(peak, sum, what, "lower its VUs", err, sizeof err) != -EMFILE)
+        return 0;
+    fprintf(stderr, "surge: %s\n", err);
+    return -1;
 }
 
 int run_cmd(int argc, char **argv)
@@ -540,6 +566,10 @@ int run_cmd(int argc, char **argv)
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (int)n : 1;
     }
+    if (check_fds(path, p)) {
+        plan_free(p);
+        return 2;
+    }
     if (!out_dir) {
         default_out(def_out, sizeof def_out);
         out_dir = def_out;
@@ -584,6 +614,13 @@ int run_cmd(int argc, char **argv)
     struct streams st = {.p = p, .dir = out_dir, .w = w, .jd = jd, .hf = histfile_new(),
                          .dh = dh, .sec_hists = dh && dh->second ? json_object() : NULL};
     st.series = open_series(p, out_dir, &st.start_epoch);
+    if (!st.series) { /* the out dir is not writable: say so before any load */
+        judge_free(jd);
+        watch_free(w);
+        trace_free(tr);
+        plan_free(p);
+        return 2;
+    }
     if (!(st.hlogs = calloc((size_t)p->nscenarios + 1, sizeof *st.hlogs))) {
         fprintf(stderr, "surge: out of memory\n");
         ndjson_close(st.series);
@@ -670,10 +707,12 @@ int run_cmd(int argc, char **argv)
         if (ov.time_scale != 1) /* a rehearsal: the report says how to read its times */
             json_object_set_new(doc, "time_scale", json_real(ov.time_scale));
         recovery_settings(p, doc);
-        if (!r.interrupted && !r.unreachable && (aborted || target_exit)) {
+        if (!r.interrupted && !r.unreachable && (aborted || target_exit || st.series_failed)) {
             json_object_set_new(doc, "interrupted", json_true());
             json_object_set_new(doc, "interrupted_by",
-                                json_string(target_exit ? "target_exit" : "abort"));
+                                json_string(st.series_failed ? "output_error"
+                                            : target_exit    ? "target_exit"
+                                                             : "abort"));
         }
         verdict = judge_doc(jd, doc);
     }
@@ -696,7 +735,7 @@ int run_cmd(int argc, char **argv)
                     p->target, r.unreachable_s, r.unreachable_detail);
             status = 3;
         }
-        if (target_exit && !r.interrupted)
+        if ((target_exit || st.series_failed) && !r.interrupted)
             status = 3;
         if (r.saturated_abort && !r.interrupted && !r.unreachable) {
             fprintf(stderr, "surge: stopped: surge itself was saturated (on_saturation: abort); "

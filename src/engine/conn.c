@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -280,13 +282,44 @@ static enum errclass io_errclass(int e)
 
 /* ---- states ------------------------------------------------------------------ */
 
+/* The class of a socket()/connect() errno, and for the two that mean surge itself ran
+ * out of something (descriptors, local ports) one warning per process on stderr, not
+ * one per failed request. */
+static enum errclass connect_class(int e)
+{
+    static atomic_int warned_fd, warned_ports;
+    int zero = 0;
+    switch (e) {
+    case ECONNREFUSED:
+        return ERR_CONNECT_REFUSED;
+    case ETIMEDOUT:
+        return ERR_CONNECT_TIMEOUT;
+    case EMFILE:
+    case ENFILE:
+        if (atomic_compare_exchange_strong(&warned_fd, &zero, 1))
+            fprintf(stderr, "surge: warning: out of file descriptors (%s): requests fail as "
+                            "fd_limit until connections close; raise ulimit -n or use fewer "
+                            "connections\n", strerror(e));
+        return ERR_FD_LIMIT;
+    case EADDRNOTAVAIL:
+        if (atomic_compare_exchange_strong(&warned_ports, &zero, 1))
+            fprintf(stderr, "surge: warning: no local port left to connect from (%s): requests "
+                            "fail as no_ports; keep connections alive, use fewer, or widen "
+                            "net.ipv4.ip_local_port_range\n", strerror(e));
+        return ERR_NO_PORTS;
+    default:
+        return ERR_CONNECT;
+    }
+}
+
 static void start_connect(conn *c)
 {
     const struct conn_target *t = c->t;
     c->fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c->fd < 0) {
-        c->pending_err = ERR_CONNECT;
-        snprintf(c->detail, sizeof c->detail, "socket: %s", strerror(errno));
+        int e = errno;
+        c->pending_err = connect_class(e);
+        snprintf(c->detail, sizeof c->detail, "socket: %s", strerror(e));
         c->pending_detail = c->detail;
         connect_failed(c, c->detail, 1);
         return;
@@ -325,8 +358,9 @@ static void start_connect(conn *c)
         want(c, EV_WRITE);
         return;
     }
-    c->pending_err = errno == ECONNREFUSED ? ERR_CONNECT_REFUSED : ERR_CONNECT;
-    snprintf(c->detail, sizeof c->detail, "connect: %s", strerror(errno));
+    int e = errno;
+    c->pending_err = connect_class(e);
+    snprintf(c->detail, sizeof c->detail, "connect: %s", strerror(e));
     c->pending_detail = c->detail;
     close_fd(c);
     connect_failed(c, c->detail, 1);
@@ -415,10 +449,7 @@ static void connected(conn *c)
     if (e) {
         snprintf(c->detail, sizeof c->detail, "connect: %s", strerror(e));
         connect_failed(c, c->detail, e != ETIMEDOUT);
-        fail_errno(c, e == ECONNREFUSED ? ERR_CONNECT_REFUSED
-                      : e == ETIMEDOUT  ? ERR_CONNECT_TIMEOUT
-                                        : ERR_CONNECT,
-                   e);
+        fail_errno(c, connect_class(e), e);
         return;
     }
     connect_ok(c);
@@ -426,6 +457,14 @@ static void connected(conn *c)
     c->st = c->t->tls ? ST_HANDSHAKE : ST_WRITING;
     arm_timer(c);
     step(c);
+}
+
+/* Whether a connect in progress has already succeeded or failed (the socket is
+ * writable or in error), so its outcome is known without waiting for the event. */
+static int connect_settled(const conn *c)
+{
+    struct pollfd p = {.fd = c->fd, .events = POLLOUT};
+    return c->fd >= 0 && poll(&p, 1, 0) == 1 && (p.revents & (POLLOUT | POLLERR | POLLHUP));
 }
 
 static void handshake(conn *c)
@@ -661,6 +700,10 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
         return;
     }
     if (c->deadline_us && now >= c->deadline_us) {
+        if (c->st == ST_CONNECTING && connect_settled(c)) {
+            connected(c); /* a refusal already waiting is a refusal, not a timeout */
+            return;
+        }
         if (c->st == ST_CONNECTING)
             connect_failed(c, "no connection within the timeout", 0);
         finish(c, c->st == ST_CONNECTING ? ERR_CONNECT_TIMEOUT : ERR_TIMEOUT,

@@ -15,6 +15,8 @@ const char *errclass_name(enum errclass e)
         [ERR_TLS] = "tls",
         [ERR_PARSE] = "parse",
         [ERR_IO] = "io",
+        [ERR_FD_LIMIT] = "fd_limit",
+        [ERR_NO_PORTS] = "no_ports",
         [ERR_EXPECT] = "expect",
         [ERR_EXTRACT] = "extract",
         [ERR_POLL_TIMEOUT] = "poll_timeout",

@@ -14,6 +14,8 @@ enum errclass {
     ERR_TLS,             /* TLS handshake or certificate verification failed */
     ERR_PARSE,           /* response was not valid HTTP/1.x */
     ERR_IO,              /* another socket error (errno given in the log) */
+    ERR_FD_LIMIT,        /* socket(): EMFILE/ENFILE, out of file descriptors */
+    ERR_NO_PORTS,        /* connect(): EADDRNOTAVAIL, no local port left (port exhaustion) */
     /* flow-level reasons: the response arrived (status and latency are kept) but the
      * step failed on it */
     ERR_EXPECT,          /* an expectation (status, body, JSON condition) did not hold */

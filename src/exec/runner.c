@@ -17,6 +17,7 @@
 #include "exec/slice.h"
 #include "report/live.h"
 #include "stats/collect.h"
+#include "util/redact.h"
 #include "util/clock.h"
 #include "util/units.h"
 
@@ -126,8 +127,12 @@ static void start_scenario(struct sc_run *s)
         collect_series_window(r->col, s->key0 + k, run_second(r, s->started_us), COLLECT_NEVER);
     for (int i = 0; i < r->nthreads; i++) {
         struct slice_cmd *cmd = calloc(1, sizeof *cmd);
-        if (!cmd)
-            continue; /* that worker's share does not run; counted as done */
+        if (!cmd) { /* that worker's share does not run; counted as done (on_notify
+                     * looks: a scenario whose every share failed still ends) */
+            atomic_fetch_add(&s->sh.slices_done, 1);
+            ev_async_send(r->loop, &r->notify);
+            continue;
+        }
         *cmd = (struct slice_cmd){.sh = &s->sh, .target = &r->target,
                                   .authority = r->url.authority,
                                   .base_path = strcmp(r->url.path, "/") ? r->url.path : "",
@@ -135,6 +140,7 @@ static void start_scenario(struct sc_run *s)
         if (worker_post(engine_worker(r->e, i), slice_start, cmd)) {
             free(cmd);
             atomic_fetch_add(&s->sh.slices_done, 1);
+            ev_async_send(r->loop, &r->notify);
         }
     }
     if (s->sh.sc->exec == EXEC_LADDER)
@@ -740,6 +746,8 @@ static int build_results(runner *r, struct run_result *out)
             for (int k = 1; k < ERR__COUNT; k++)
                 if (!o->error_detail[k][0] && s->sh.examples[w][k][0])
                     memcpy(o->error_detail[k], s->sh.examples[w][k], sizeof o->error_detail[k]);
+        for (int k = 1; k < ERR__COUNT; k++) /* ${env.*} values never reach the results */
+            redact_scrub_str(o->error_detail[k], sizeof o->error_detail[k]);
         o->dropped = atomic_load(&s->sh.dropped);
         o->aborted = atomic_load(&s->sh.aborted);
         o->steps = calloc((size_t)f->nsteps + 1, sizeof *o->steps);

@@ -9,7 +9,11 @@
 #include "util/sbuf.h"
 
 struct trace {
-    FILE *f;
+    FILE *f;   /* where the printing functions write: a memory stream while one runs */
+    FILE *out; /* the real stream: each block goes there whole, secrets scrubbed */
+    char *mbuf;
+    size_t mlen;
+    struct sbuf scrubbed;
     long left; /* requests still to print */
     long seq;  /* requests printed */
     int open;  /* the last request was printed: its response and notes follow */
@@ -21,9 +25,41 @@ trace *trace_new(FILE *f, long n)
     trace *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
-    t->f = f;
+    t->f = t->out = f;
     t->left = n;
     return t;
+}
+
+/* Start a block: print into memory, so that end() can scrub the secret values
+ * (${env.*}) out of it before it reaches the real stream. */
+static void begin(trace *t)
+{
+    t->mbuf = NULL;
+    t->mlen = 0;
+    t->f = open_memstream(&t->mbuf, &t->mlen);
+    if (!t->f) /* out of memory: print nothing rather than unscrubbed */
+        t->f = fopen("/dev/null", "w");
+    if (!t->f)
+        t->f = t->out;
+}
+
+static void end(trace *t)
+{
+    if (t->f == t->out)
+        return;
+    fclose(t->f); /* a memory stream's buffer is final now (NULL for /dev/null) */
+    t->f = t->out;
+    if (!t->mbuf)
+        return;
+    sbuf_reset(&t->scrubbed);
+    if (!redact_scrub(&t->scrubbed, t->mbuf, t->mlen)) {
+        flockfile(t->out); /* a block stays whole among other threads' stderr lines */
+        fwrite(t->scrubbed.buf, 1, t->scrubbed.len, t->out);
+        fflush(t->out);
+        funlockfile(t->out);
+    }
+    free(t->mbuf);
+    t->mbuf = NULL;
 }
 
 void trace_free(trace *t)
@@ -31,6 +67,7 @@ void trace_free(trace *t)
     if (!t)
         return;
     sbuf_free(&t->line);
+    sbuf_free(&t->scrubbed);
     free(t);
 }
 
@@ -116,9 +153,9 @@ static void request(trace *t, const char *what, const struct iovec *iov, int iov
 
 void trace_request(trace *t, const char *what, const struct iovec *iov, int iovcnt)
 {
-    flockfile(t->f); /* a block stays whole among other threads' stderr lines */
+    begin(t);
     request(t, what, iov, iovcnt);
-    funlockfile(t->f);
+    end(t);
 }
 
 static void request(trace *t, const char *what, const struct iovec *iov, int iovcnt)
@@ -181,17 +218,19 @@ void trace_skip(trace *t, const char *what, const char *cls, const char *reason)
         return;
     t->left--;
     t->seq++;
+    begin(t);
     fprintf(t->f, "--- trace %ld: %s ---\n= not sent: FAILED (%s): %s\n", t->seq, what, cls,
             reason);
+    end(t);
 }
 
 static void response(trace *t, int status, const http1_resp *r, const char *reason);
 
 void trace_response(trace *t, int status, const http1_resp *r, const char *reason)
 {
-    flockfile(t->f);
+    begin(t);
     response(t, status, r, reason);
-    funlockfile(t->f);
+    end(t);
 }
 
 static void response(trace *t, int status, const http1_resp *r, const char *reason)
@@ -225,11 +264,11 @@ void trace_note(trace *t, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    flockfile(t->f);
+    begin(t);
     fputs("= ", t->f);
     vfprintf(t->f, fmt, ap);
     fputc('\n', t->f);
-    funlockfile(t->f);
+    end(t);
     va_end(ap);
 }
 
@@ -244,12 +283,12 @@ void trace_value(trace *t, const char *var, const char *v, size_t n, const char 
     int rc = header   ? redact_header(&t->line, header, v, n)
              : secret ? redact_value(&t->line, v, n)
                       : sbuf_append(&t->line, v, n);
-    flockfile(t->f);
+    begin(t);
     fprintf(t->f, "= extract %s = ", var);
     if (rc)
         fputs("(out of memory)", t->f);
     else
         put_text(t, t->line.buf, t->line.len);
     fputc('\n', t->f);
-    funlockfile(t->f);
+    end(t);
 }

@@ -83,8 +83,8 @@ static const char *const WATCH_FUNCS[] = {"p50", "p90", "p95", "p99", "p999", "a
                                           "min", "max", "last", "baseline", NULL};
 static const char *const ERR_CLASSES[] = {
     "dns", "connect_refused", "connect_timeout", "connect_error", "timeout",
-    "reset", "closed_early", "tls", "parse", "io", "expect", "extract", "poll_timeout",
-    "template", NULL};
+    "reset", "closed_early", "tls", "parse", "io", "fd_limit", "no_ports", "expect", "extract",
+    "poll_timeout", "template", "ws_handshake", "ws_protocol", "ws_closed", NULL};
 
 enum op { OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE, OP_IN };
 

@@ -5,6 +5,7 @@
 #include "engine/url.h"
 #include "plan/load_int.h"
 #include "plan/payload.h"
+#include "util/redact.h"
 #include "util/units.h"
 
 #include <errno.h>
@@ -50,7 +51,8 @@ static const struct top_key {
 };
 #define NTOP_KEYS ((int)(sizeof TOP_KEYS / sizeof TOP_KEYS[0]))
 static const char *const DEFAULTS_KEYS[] = {"headers",  "timeout", "connect_timeout",
-                                            "insecure", "cacert",  "source_addresses", NULL};
+                                            "insecure", "cacert",  "source_addresses",
+                                            "redact",   NULL};
 static const char *const DATA_KEYS[] = {"generate", "file", "glob", NULL};
 static const char *const GENERATE_KEYS[] = {"type", "count", "size", "seed", NULL};
 
@@ -159,6 +161,27 @@ static void target(struct ld *l, const struct ynode *n)
     }
 }
 
+/* defaults.redact: more header names whose values are secrets (besides the built-in
+ * ones), registered process-wide in util/redact (one plan per process). */
+static void defaults_redact(struct ld *l, const struct ynode *v)
+{
+    if (ld_want_seq(l, v, "defaults redact") != 0)
+        return;
+    for (int i = 0; i < v->n; i++) {
+        const char *name = ld_str(l, v->items[i], "defaults redact");
+        if (!name)
+            continue;
+        int rc = name[0] ? redact_add_header(name) : -EINVAL;
+        if (rc == -EINVAL)
+            ld_errn(l, v->items[i], "defaults redact: '%s' is not a header name", name);
+        else if (rc == -ENOSPC)
+            ld_errn(l, v->items[i], "defaults redact: at most %d header names",
+                    REDACT_MAX_HEADERS);
+        else if (rc)
+            l->oom = 1;
+    }
+}
+
 static void defaults(struct ld *l, const struct ynode *n)
 {
     struct plan_defaults *d = &l->p->defaults;
@@ -181,6 +204,8 @@ static void defaults(struct ld *l, const struct ynode *n)
         ld_errn(l, v, "connect_timeout: must be more than 0s");
     if ((v = yaml_map_get(n, "insecure")))
         ld_bool(l, v, "insecure", &d->insecure);
+    if ((v = yaml_map_get(n, "redact")))
+        defaults_redact(l, v);
     if ((v = yaml_map_get(n, "cacert"))) {
         const char *s = ld_str(l, v, "cacert");
         char *path = s ? plan_path(l, s, 0) : NULL;
@@ -637,6 +662,8 @@ static void scenario(struct ld *l, const struct ynode *m, struct plan_scenario *
         const char *names[64];
         int nn = 0;
         for (int i = 0; fs && i < p->nflows; i++) {
+            if (!p->flows[i].name) /* out of memory (l->oom): the load fails */
+                continue;
             if (!strcmp(p->flows[i].name, fs))
                 s->flow = i;
             if (nn < 63)

@@ -237,7 +237,7 @@ static void body_json(struct ld *l, struct plan_step *st, const struct ynode *n)
     char err[256];
     int ecol = 0;
     tmpl *t = NULL;
-    if (tmpl_compile(text, &t, err, sizeof err, &ecol) != 0) {
+    if (tmpl_compile_json(text, &t, err, sizeof err, &ecol) != 0) {
         ld_errn(l, n, "json: %s (in the JSON text at byte %d)", err, ecol);
     } else {
         st->body = BODY_JSON;
@@ -692,6 +692,25 @@ static int is_absolute_url(const char *s)
     return !strncasecmp(s, "http://", 7) || !strncasecmp(s, "https://", 8);
 }
 
+/* Length of the origin ("http://host:port") at the start of an absolute URL. */
+static size_t origin_len(const char *u)
+{
+    const char *h = strstr(u, "://");
+    if (!h)
+        return 0;
+    h += 3;
+    return (size_t)(h + strcspn(h, "/?#") - u);
+}
+
+/* An absolute URL is sent to the target's connections (in absolute form): one to another
+ * origin would reach the wrong server, so it is refused until steps get their own
+ * connection pools. */
+static int other_origin(const char *us, const char *target)
+{
+    size_t a = origin_len(us), b = target ? origin_len(target) : 0;
+    return b && (a != b || strncasecmp(us, target, a) != 0);
+}
+
 static void request_step(struct ld *l, struct fb *fb, const struct ynode *m)
 {
     ld_check_keys(l, m, "a request step", REQ_KEYS);
@@ -729,6 +748,11 @@ static void request_step(struct ld *l, struct fb *fb, const struct ynode *m)
                         "%s: the path '%s' needs a target: set target: in the plan or "
                         "pass --target",
                         mk->str, us);
+            else if (is_absolute_url(us) && other_origin(us, l->p->target))
+                ld_errn(l, url,
+                        "%s: '%s' is not on the target %s: steps on another host are not "
+                        "supported yet (one connection pool per run)",
+                        mk->str, us, l->p->target ? l->p->target : "(none)");
         }
     }
     /* the name labels the metrics: as given, else "METHOD url-as-written" */

@@ -3,6 +3,7 @@
 
 #include "util/sbuf.h"
 #include "util/perr.h"
+#include "util/redact.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -34,6 +35,7 @@ struct tmpl {
     uint32_t *envs; /* offsets of distinct env names (after "env.") in text */
     int nenvs;
     int uses_rng; /* has P_RANDOM or P_UUID */
+    int json;     /* values are escaped as JSON string contents (tmpl_compile_json) */
 };
 
 /* "cookie" is not reserved: ${cookie} is a variable (plans have used that name),
@@ -338,6 +340,9 @@ int tmpl_compile(const char *s, tmpl **out, char *err, int errlen, int *err_col)
     for (int i = 0; i < t->nparts; i++)
         if (t->parts[i].kind == P_RANDOM || t->parts[i].kind == P_UUID)
             t->uses_rng = 1;
+    /* what ${env.NAME} gives is a secret: never printed by --trace or error examples */
+    for (int i = 0; i < t->nenvs; i++)
+        redact_add_secret(getenv(t->text + t->envs[i]));
     *out = t;
     return 0;
 
@@ -472,6 +477,24 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A variable's, env's or cookie's value: as is, or JSON-escaped in a JSON template (the
+ * built-ins are digits, '-' and hex: nothing to escape). */
+static int put_value(const tmpl *t, struct sbuf *out, const char *v, size_t n)
+{
+    return t->json ? sbuf_put_json_chars(out, v, n) : sbuf_append(out, v, n);
+}
+
+int tmpl_compile_json(const char *s, tmpl **out, char *err, int errlen, int *err_col)
+{
+    tmpl *t = NULL;
+    int rc = tmpl_compile(s, &t, err, errlen, err_col);
+    if (rc)
+        return rc;
+    t->json = 1;
+    *out = t;
+    return 0;
+}
+
 int tmpl_expand(const tmpl *t, const struct tmpl_ctx *ctx, struct sbuf *out)
 {
     size_t entry = out->len;
@@ -492,11 +515,11 @@ int tmpl_expand(const tmpl *t, const struct tmpl_ctx *ctx, struct sbuf *out)
             break;
         case P_VAR:
             v = ctx->lookup ? ctx->lookup(ctx->ud, t->text + p->off, &n) : NULL;
-            rc = v ? sbuf_append(out, v, n) : -ENOENT;
+            rc = v ? put_value(t, out, v, n) : -ENOENT;
             break;
         case P_ENV:
             v = getenv(t->text + p->off + 4);
-            rc = v ? sbuf_puts(out, v) : -ENOENT;
+            rc = v ? put_value(t, out, v, strlen(v)) : -ENOENT;
             break;
         case P_VU:
             rc = sbuf_put_u64(out, ctx->vu);
@@ -517,7 +540,7 @@ int tmpl_expand(const tmpl *t, const struct tmpl_ctx *ctx, struct sbuf *out)
             v = ctx->cookie ? ctx->cookie(ctx->ud, t->text + p->off + 7,
                                           p->a >= 0 ? t->text + p->a : NULL, &n)
                             : NULL;
-            rc = v ? sbuf_append(out, v, n) : -ENOENT;
+            rc = v ? put_value(t, out, v, n) : -ENOENT;
             break;
         default:
             rc = -EINVAL;

@@ -47,6 +47,14 @@ struct tmpl_ctx {
  * *out is set only on success. */
 int tmpl_compile(const char *s, tmpl **out, char *err, int errlen, int *err_col);
 
+/* Like tmpl_compile, for a JSON text whose every `${}` stands inside a JSON string (a
+ * `json:` body: YAML strings, keys included, serialised by jansson): the values of
+ * variables, env.NAME and cookies are escaped as JSON string contents when expanded
+ * (sbuf_put_json_chars: quotes, backslashes, control characters; invalid UTF-8 as
+ * U+FFFD), so a hostile value can neither break the document nor change its shape.
+ * The built-ins (vu, iteration, uuid, timestamp, random) need no escaping. */
+int tmpl_compile_json(const char *s, tmpl **out, char *err, int errlen, int *err_col);
+
 /* Free a template. Accepts NULL. */
 void tmpl_free(tmpl *t);
 

@@ -1,5 +1,6 @@
 /* hlog.c — HdrHistogram V2 encoding and decoding, and the interval log writer. */
 #include "report/hlog.h"
+#include "report/outfile.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -322,8 +323,9 @@ done:
 int hlog_open(const char *path, double start_epoch, hlog **out, char *err, int errlen)
 {
     hlog *l = calloc(1, sizeof *l);
-    if (!l || !(l->f = fopen(path, "w"))) {
-        snprintf(err, (size_t)errlen, "cannot write '%s': %s", path, l ? strerror(errno) : "out of memory");
+    if (!l)
+        snprintf(err, (size_t)errlen, "cannot write '%s': out of memory", path);
+    if (!l || !(l->f = outfile_create(path, err, errlen))) {
         free(l);
         return -1;
     }

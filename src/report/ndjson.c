@@ -1,5 +1,6 @@
 /* ndjson.c — series.ndjson: the streaming writer and the rebuild of a results document. */
 #include "report/ndjson.h"
+#include "report/outfile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -21,10 +22,8 @@ int ndjson_open(const char *path, const json_t *header, ndjson **out, char *err,
         goto fail;
     }
     json_object_set_new(h, "schema", json_string("surge.series/1"));
-    if (!(w->f = fopen(path, "w"))) {
-        snprintf(err, (size_t)errlen, "cannot write '%s': %s", path, strerror(errno));
+    if (!(w->f = outfile_create(path, err, errlen)))
         goto fail;
-    }
     if (ndjson_write(w, h)) {
         snprintf(err, (size_t)errlen, "cannot write '%s': %s", path, strerror(errno));
         goto fail;

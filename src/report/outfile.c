@@ -2,18 +2,39 @@
 #include "report/outfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define OUT_MODE 0644
+
+static void why(const char *path, int e, char *err, int errlen)
+{
+    snprintf(err, (size_t)errlen, "cannot write '%s': %s", path,
+             e == ELOOP ? "is a symbolic link, not followed" : strerror(e));
+}
+
 int outfile_write(const char *path, const void *data, size_t len, char *err, int errlen)
 {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
+    int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    int fd = open(tmp, flags, OUT_MODE);
+    if (fd < 0 && errno == EEXIST && !unlink(tmp)) /* left by a killed run of this pid */
+        fd = open(tmp, flags, OUT_MODE);
+    if (fd < 0) {
+        why(path, errno, err, errlen);
+        return -1;
+    }
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        errno = e;
         goto fail;
+    }
     if (fwrite(data, 1, len, f) != len) {
         int e = errno;
         fclose(f);
@@ -26,9 +47,21 @@ int outfile_write(const char *path, const void *data, size_t len, char *err, int
         goto fail;
     return 0;
 fail:
-    snprintf(err, (size_t)errlen, "cannot write '%s': %s", path, strerror(errno));
+    why(path, errno, err, errlen);
     unlink(tmp);
     return -1;
+}
+
+FILE *outfile_create(const char *path, char *err, int errlen)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, OUT_MODE);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        why(path, errno, err, errlen);
+        if (fd >= 0)
+            close(fd);
+    }
+    return f;
 }
 
 int outfile_mkdir_p(const char *dir)

@@ -1,5 +1,6 @@
 /* results_json.c — results.json (schema surge.results/2), written with jansson. */
 #include "report/results.h"
+#include "report/outfile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -253,15 +254,14 @@ int results_json_save(const json_t *root, const char *path, char *err, int errle
         fputc('\n', stdout);
         fflush(stdout);
     } else {
-        char tmp[4096];
-        snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-        rc = json_dump_file(root, tmp, flags);
-        if (rc == 0 && rename(tmp, path) != 0)
-            rc = -1;
-        if (rc != 0) {
-            snprintf(err, (size_t)errlen, "cannot write '%s': %s", path, strerror(errno));
-            unlink(tmp);
+        /* atomically, 0644, never through a planted symlink (outfile_write) */
+        char *text = json_dumps(root, flags);
+        if (!text) {
+            snprintf(err, (size_t)errlen, "cannot write '%s': out of memory", path);
+            return -1;
         }
+        rc = outfile_write(path, text, strlen(text), err, errlen);
+        free(text);
     }
     return rc ? -1 : 0;
 }

@@ -19,7 +19,8 @@ enum redact_kind {
 };
 
 /* The kind for a header name (case-insensitive). Cookie and Set-Cookie: REDACT_COOKIES;
- * Authorization and Proxy-Authorization: REDACT_WHOLE; anything else REDACT_NONE. */
+ * Authorization, Proxy-Authorization and any name containing "key", "token" or "secret"
+ * (X-Api-Key, X-CSRF-Token, X-Client-Secret): REDACT_WHOLE; anything else REDACT_NONE. */
 enum redact_kind redact_header_kind(const char *name);
 
 /* Append a secret value of n bytes as its first 4 bytes (only when n > 8) and its
@@ -31,5 +32,33 @@ int redact_value(struct sbuf *out, const char *v, size_t n);
  * redacted by redact_header_kind. In a Set-Cookie only the first pair's value is secret
  * (the rest are attributes); in a Cookie every pair's. @return 0 or -ENOMEM / -E2BIG. */
 int redact_header(struct sbuf *out, const char *name, const char *v, size_t n);
+
+/* More header names to redact whole (a plan's defaults.redact), case-insensitive, for
+ * the rest of the process. @return 0 (also when already there), -EINVAL for an empty
+ * name or one with characters a header name cannot have, -ENOSPC past
+ * REDACT_MAX_HEADERS, -ENOMEM. Thread-safe. */
+#define REDACT_MAX_HEADERS 32
+int redact_add_header(const char *name);
+
+/* Secret values: the values of ${env.NAME} a plan reads (registered by tmpl_compile) are
+ * replaced by "...(secret)" wherever surge prints what it sent or received (--trace,
+ * error examples). Values shorter than REDACT_MIN_SECRET bytes are not registered (they
+ * would mangle ordinary text); at most REDACT_MAX_SECRETS distinct values. */
+#define REDACT_MIN_SECRET 4
+#define REDACT_MAX_SECRETS 64
+
+/* Register a secret value (copied; NULL or short: ignored). Thread-safe.
+ * @return 0, -ENOSPC when the registry is full, -ENOMEM. */
+int redact_add_secret(const char *v);
+
+/* Append s (n bytes) with every registered secret replaced by "...(secret)". Thread-safe.
+ * @return 0 or -ENOMEM / -E2BIG from out (out as on entry). */
+int redact_scrub(struct sbuf *out, const char *s, size_t n);
+
+/* Scrub the NUL-terminated string in buf (cap bytes) in place, cut to fit. */
+void redact_scrub_str(char *buf, size_t cap);
+
+/* Forget every registered secret (tests). */
+void redact_clear_secrets(void);
 
 #endif

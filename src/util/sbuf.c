@@ -63,6 +63,51 @@ int sbuf_put_xml(struct sbuf *b, const char *s)
     return rc;
 }
 
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
+    if (!len || len > n || (len == 3 && c > 0xef))
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) || /* overlong, surrogate */
+        (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))   /* overlong, > 10FFFF */
+        return 0;
+    return len;
+}
+
+int sbuf_put_json_chars(struct sbuf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)s;
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc;) {
+        unsigned c = u[i];
+        if (c >= 0x80) {
+            size_t l = utf8_len(u + i, n - i);
+            rc = l ? sbuf_append(b, u + i, l) : sbuf_puts(b, "\\ufffd");
+            i += l ? l : 1;
+            continue;
+        }
+        i++;
+        if (c == '"' || c == '\\') {
+            char e[2] = {'\\', (char)c};
+            rc = sbuf_append(b, e, 2);
+        } else if (c < 0x20) {
+            const char *named = c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t"
+                              : c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
+            char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            rc = named ? sbuf_puts(b, named) : sbuf_append(b, e, 6);
+        } else {
+            rc = sbuf_putc(b, (char)c);
+        }
+    }
+    return rc;
+}
+
 int sbuf_vprintf(struct sbuf *b, const char *fmt, va_list ap)
 {
     va_list ap2;

@@ -38,6 +38,13 @@ int sbuf_putc(struct sbuf *b, char c);
  * empty. @return 0, -ENOMEM or -E2BIG (what was appended before the error stays). */
 int sbuf_put_xml(struct sbuf *b, const char *s);
 
+/* Append n bytes as the contents of a JSON string (no quotes around): '"' and '\\'
+ * escaped, control characters as \n \t ... or \u00XX, valid UTF-8 as is, and each byte
+ * of an invalid UTF-8 sequence (overlong, surrogate, past U+10FFFF, cut short) as
+ * \ufffd, so the result is always valid JSON text. @return 0, -ENOMEM or -E2BIG (what
+ * was appended before the error stays). */
+int sbuf_put_json_chars(struct sbuf *b, const char *s, size_t n);
+
 /* Append formatted text. @return 0, -ENOMEM, -E2BIG, or -EINVAL for a format error;
  * the buffer is unchanged on error. */
 int sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -72,7 +72,7 @@ check "validate --dry-run: every step held, exit 0" test $? -eq 0
 check "validate --dry-run: the verdict per flow on stdout" grep -qx "$T_DIR/ok.yaml: flow upload: ok (3 requests, 0 failed)" "$T_DIR/dry.out"
 check "validate --dry-run: 3 traced requests, one iteration" test "$(grep -c '^--- trace [0-9]*: scenario upload, flow upload, VU 1, iteration 1, step' "$T_DIR/dry.err")" -eq 3
 check "validate --dry-run: the csrf token went out in the header and its cookie redacted" \
-    bash -c "grep -qE '^> X-CSRF-Token: [0-9a-f]{32}\$' '$T_DIR/dry.err' && grep -qE '^> Cookie: session=[0-9a-f]{4}\\.\\.\\.\\(32 bytes\\); csrftoken=[0-9a-f]{4}\\.\\.\\.\\(32 bytes\\)\$' '$T_DIR/dry.err'"
+    bash -c "grep -qE '^> X-CSRF-Token: [0-9a-f]{4}\\.\\.\\.\\(32 bytes\\)\$' '$T_DIR/dry.err' && grep -qE '^> Cookie: session=[0-9a-f]{4}\\.\\.\\.\\(32 bytes\\); csrftoken=[0-9a-f]{4}\\.\\.\\.\\(32 bytes\\)\$' '$T_DIR/dry.err'"
 check "validate --dry-run: the extract took the cookie (redacted)" grep -qE '^= extract tok = [0-9a-f]{4}\.\.\.\(32 bytes\)$' "$T_DIR/dry.err"
 check "validate --dry-run: writes no out dir" test -z "$(ls -A "$T_DIR/cwd")"
 

@@ -118,6 +118,9 @@ static void counts_and_rates(void)
     CHECK_INT(tier_of("status(503) == 0", "warm", NULL, NULL), EXPR_TARGET);
     CHECK_INT(tier_of("status(200) == 199", NULL, NULL, NULL), EXPR_TARGET);
     CHECK_INT(tier_of("errors(timeout) == 3", NULL, NULL, NULL), EXPR_TARGET);
+    /* a class not seen in the run counts 0 (WebSocket classes are known names) */
+    CHECK_INT(tier_of("errors(ws_protocol) == 0", NULL, NULL, NULL), EXPR_TARGET);
+    CHECK_INT(tier_of("errors(ws_closed) < 1", NULL, NULL, NULL), EXPR_TARGET);
     CHECK_INT(tier_of("dropped == 0", "peak", &v, &m), EXPR_FAILURE);
     CHECK_NEAR(m, 2, 0);
     CHECK_INT(tier_of("requests >= 200", NULL, NULL, NULL), EXPR_TARGET);

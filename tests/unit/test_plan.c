@@ -161,7 +161,7 @@ static void expect_errs(int at, const char *text, const struct plan_overrides *o
     "        - get: /api/jobs/${job}/result\n"                                                     \
     "    - think: 30s..90s\n"                                                                      \
     "    - think: 2s\n"                                                                            \
-    "    - delete: http://other.example/x\n"                                                       \
+    "    - delete: http://127.0.0.1:8080/x\n"                                                      \
     "      form: {a: \"${id}\"}\n"                                                                 \
     "      body_never: 1\n"
 
@@ -387,7 +387,7 @@ static void full(void)
     CHECK_INT(gen->steps[6].think_max_us, 2000000);
     s = &gen->steps[7];
     CHECK_STR(s->method, "DELETE");
-    CHECK_STR(lit(s->url), "http://other.example/x");
+    CHECK_STR(lit(s->url), "http://127.0.0.1:8080/x"); /* absolute form, the target's origin */
     CHECK_INT(s->body, BODY_FORM);
     CHECK_INT(s->nform, 1);
     CHECK_STR(tmpl_var_name(s->form[0].value, 0), "id");
@@ -579,7 +579,7 @@ static void unknown_keys(void)
                 "get, post, put, patch, delete, head, options, ws, think or transaction");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "defaults: {timeout: 1s, zzz_top: 1}\n",
                 "7:25: unknown key 'zzz_top' in defaults; valid keys: headers, timeout, "
-                "connect_timeout, insecure, cacert, source_addresses");
+                "connect_timeout, insecure, cacert, source_addresses, redact");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "defaults: {source_addresses: 127.0.0.9-127.0.0.2}\n",
                 "7:30: source_addresses: '127.0.0.9-127.0.0.2': the range runs backwards");
     EXPECT_ERRS(MIN_PLAN("    - get: /a\n") "defaults: {source_addresses: 'x, 127.0.0.1'}\n",
@@ -922,6 +922,11 @@ static void overrides(void)
                 "executor: per-vu-iterations, vus: 1, iterations: 1}]\n",
                 "1:19: get: the path '/a' needs a target: set target: in the plan or pass "
                 "--target");
+    /* an absolute URL on another origin than the target would reach the wrong server */
+    EXPECT_ERRS("target: http://a:1/p\nflows: {f: [{get: \"http://A:1/ok\"}, {get: \"http://a:2/b\"}]}\n"
+                "scenarios: [{name: s, flow: f, executor: per-vu-iterations, vus: 1, iterations: 1}]\n",
+                "2:44: get: 'http://a:2/b' is not on the target http://a:1/p: steps on another "
+                "host are not supported yet (one connection pool per run)");
 }
 
 static void aliases_and_limits(void)

@@ -2,6 +2,9 @@
  * each cookie's value in Cookie, the first pair's in Set-Cookie, short and odd values. */
 #include "unit.h"
 #include "util/redact.h"
+
+#include <errno.h>
+#include <stdio.h>
 #include "util/sbuf.h"
 
 static const char *hdr(const char *name, const char *v)
@@ -65,10 +68,74 @@ static void headers(void)
               "s=...(0 bytes); Expires=Thu, 01 Jan 1970 00:00:00 GMT");
 }
 
+static void secret_headers(void)
+{
+    CHECK_INT(redact_header_kind("X-Api-Key"), REDACT_WHOLE);
+    CHECK_INT(redact_header_kind("x-csrf-token"), REDACT_WHOLE);
+    CHECK_INT(redact_header_kind("X-CLIENT-SECRET"), REDACT_WHOLE);
+    CHECK_INT(redact_header_kind("Keycloak-Id"), REDACT_WHOLE); /* contains key: better safe */
+    CHECK_INT(redact_header_kind("X-Request-Id"), REDACT_NONE);
+    CHECK_INT(redact_header_kind("Content-Type"), REDACT_NONE);
+}
+
+static void extra_headers(void)
+{
+    CHECK_INT(redact_header_kind("X-Session"), REDACT_NONE);
+    CHECK_INT(redact_add_header("X-Session"), 0);
+    CHECK_INT(redact_add_header("x-session"), 0); /* once */
+    CHECK_INT(redact_header_kind("x-SESSION"), REDACT_WHOLE);
+    CHECK_INT(redact_header_kind("X-Session-Id"), REDACT_NONE); /* the name, not a part */
+    CHECK_INT(redact_add_header(""), -EINVAL);
+    CHECK_INT(redact_add_header("a b"), -EINVAL);
+    CHECK_INT(redact_add_header("a:b"), -EINVAL);
+    CHECK_INT(redact_add_header("caf\xc3\xa9"), -EINVAL);
+}
+
+static void scrub(const char *in, const char *want)
+{
+    struct sbuf o = SBUF_INIT;
+    CHECK_INT(redact_scrub(&o, in, strlen(in)), 0);
+    CHECK_STR(sbuf_str(&o), want);
+    sbuf_free(&o);
+}
+
+static void secret_values(void)
+{
+    redact_clear_secrets();
+    scrub("nothing registered", "nothing registered");
+    CHECK_INT(redact_add_secret(NULL), 0);
+    CHECK_INT(redact_add_secret("abc"), 0); /* too short: not registered */
+    CHECK_INT(redact_add_secret("hunter2"), 0);
+    CHECK_INT(redact_add_secret("hunter2"), 0); /* once */
+    CHECK_INT(redact_add_secret("hunter2-long"), 0);
+    scrub("abc hunter2 x", "abc ...(secret) x");
+    scrub("hunter2hunter2", "...(secret)...(secret)");
+    scrub("[hunter2-long]", "[...(secret)]"); /* the longest match */
+    scrub("hunter", "hunter");
+    scrub("", "");
+    char buf[16] = "a hunter2 b";
+    redact_scrub_str(buf, sizeof buf);
+    CHECK_STR(buf, "a ...(secret) b");
+    char small[10] = "hunter2!";
+    redact_scrub_str(small, sizeof small); /* cut to fit */
+    CHECK_STR(small, "...(secre");
+    for (int i = 0; i < REDACT_MAX_SECRETS; i++) {
+        char v[32];
+        snprintf(v, sizeof v, "secret-%d", i);
+        redact_add_secret(v);
+    }
+    CHECK_INT(redact_add_secret("one-too-many"), -ENOSPC);
+    redact_clear_secrets();
+    scrub("hunter2", "hunter2");
+}
+
 int main(void)
 {
     RUN(kinds);
     RUN(values);
     RUN(headers);
+    RUN(secret_headers);
+    RUN(secret_values);
+    RUN(extra_headers);
     UNIT_EXIT();
 }

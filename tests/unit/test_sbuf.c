@@ -121,6 +121,26 @@ static void xml(void)
     sbuf_free(&b);
 }
 
+static void json_chars(void)
+{
+    struct sbuf b = SBUF_INIT;
+    static const char in[] = "q\"b\\/\n\r\t\b\f\x01\x1f\x7f\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";
+    CHECK_INT(sbuf_put_json_chars(&b, in, sizeof in - 1), 0);
+    CHECK_STR(sbuf_str(&b), "q\\\"b\\\\/\\n\\r\\t\\b\\f\\u0001\\u001f\x7f\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+    sbuf_reset(&b);
+    /* invalid: lone continuation, overlong 2- and 3-byte, surrogate, > U+10FFFF, F5, cut */
+    static const char bad[] = "\x80|\xc0\xaf|\xe0\x80\xaf|\xed\xa0\x80|\xf4\x90\x80\x80|\xf5|\xe2\x82";
+    CHECK_INT(sbuf_put_json_chars(&b, bad, sizeof bad - 1), 0);
+    CHECK_STR(sbuf_str(&b), "\\ufffd|\\ufffd\\ufffd|\\ufffd\\ufffd\\ufffd|\\ufffd\\ufffd\\ufffd|"
+                            "\\ufffd\\ufffd\\ufffd\\ufffd|\\ufffd|\\ufffd\\ufffd");
+    sbuf_reset(&b);
+    CHECK_INT(sbuf_put_json_chars(&b, "a\0b", 3), 0); /* NUL is a control character */
+    CHECK_STR(sbuf_str(&b), "a\\u0000b");
+    CHECK_INT(sbuf_put_json_chars(&b, "", 0), 0);
+    CHECK_INT(b.len, 8);
+    sbuf_free(&b);
+}
+
 int main(void)
 {
     RUN(empty);
@@ -131,5 +151,6 @@ int main(void)
     RUN(too_big);
     RUN(detach);
     RUN(xml);
+    RUN(json_chars);
     UNIT_EXIT();
 }

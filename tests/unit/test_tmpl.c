@@ -5,6 +5,7 @@
 #include "util/sbuf.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -440,6 +441,100 @@ static void reserved_names(void)
     CHECK(!tmpl_is_reserved(""));
 }
 
+/* Hostile values for a JSON template: each must come back, through a JSON parser, as
+ * the very string it was (the invalid UTF-8 one as U+FFFD), in a document of the same
+ * shape. */
+static const char *const hostile[][2] = {
+    {"quote", "a\"b"},
+    {"inject", "\"},\"admin\":true,\"x\":{\"y\":\""},
+    {"backslash", "C:\\dir\\"},
+    {"ctl", "line\nbreak\ttab\r\b\f\x01\x1f\x7f end"},
+    {"utf8", "h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80"},
+    {"bad", "\xff\xc0\x80\xed\xa0\x80\xf4\x90\x80\x80\xe2\x82"},
+    {"dollar", "${env.HOME} $$"},
+};
+
+static const char *hostile_lookup(void *ud, const char *name, size_t *len)
+{
+    (void)ud;
+    for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++)
+        if (!strcmp(name, hostile[i][0])) {
+            *len = strlen(hostile[i][1]);
+            return hostile[i][1];
+        }
+    if (!strcmp(name, "nul")) {
+        *len = 3;
+        return "a\0b";
+    }
+    return NULL;
+}
+
+static void json_escaping(void)
+{
+    struct tmpl_ctx hc = ctx;
+    hc.lookup = hostile_lookup;
+    const char *names[] = {"quote", "inject", "backslash", "ctl", "utf8", "bad", "dollar", "nul"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char src[128];
+        /* a NUL is valid in a JSON value (\u0000), not in a jansson key */
+        if (strcmp(names[i], "nul"))
+            snprintf(src, sizeof src, "{\"k\":\"<${%s}>\",\"n\":1,\"${%s}\":true}", names[i],
+                     names[i]);
+        else
+            snprintf(src, sizeof src, "{\"k\":\"<${nul}>\",\"n\":1,\"m\":true}");
+        tmpl *t = NULL;
+        CHECK_INT(tmpl_compile_json(src, &t, NULL, 0, NULL), 0);
+        struct sbuf out = SBUF_INIT;
+        CHECK_INT(tmpl_expand(t, &hc, &out), 0);
+        json_error_t je;
+        json_t *j = json_loadb(out.buf, out.len, JSON_ALLOW_NUL, &je);
+        if (!j) {
+            printf("    %s: not JSON: %s: %s\n", names[i], je.text, sbuf_str(&out));
+            unit_case_failed = 1;
+        } else {
+            CHECK_INT(json_object_size(j), 3);
+            CHECK_INT(json_integer_value(json_object_get(j, "n")), 1);
+            const char *k = json_string_value(json_object_get(j, "k"));
+            size_t kl = json_string_length(json_object_get(j, "k"));
+            const char *want = NULL;
+            size_t wl = 0;
+            if (!strcmp(names[i], "bad")) {
+                /* 12 invalid bytes and a cut-short sequence of 2: each byte one U+FFFD */
+                CHECK(k && strstr(k, "\xef\xbf\xbd") && kl == 2 + 12 * 3);
+            } else {
+                want = hostile_lookup(NULL, names[i], &wl);
+                CHECK(k && kl == wl + 2 && k[0] == '<' && !memcmp(k + 1, want, wl) && k[kl - 1] == '>');
+            }
+            json_decref(j);
+        }
+        sbuf_free(&out);
+        tmpl_free(t);
+    }
+    /* built-ins are unchanged; a plain template still substitutes raw bytes */
+    tmpl *t = NULL;
+    CHECK_INT(tmpl_compile_json("[\"${vu}-${iteration}\",\"${quote}\"]", &t, NULL, 0, NULL), 0);
+    struct sbuf out = SBUF_INIT;
+    CHECK_INT(tmpl_expand(t, &hc, &out), 0);
+    CHECK_STR(sbuf_str(&out), "[\"7-3\",\"a\\\"b\"]");
+    sbuf_free(&out);
+    tmpl_free(t);
+    CHECK_INT(tmpl_compile("${quote}", &t, NULL, 0, NULL), 0);
+    CHECK_INT(tmpl_expand(t, &hc, &out), 0);
+    CHECK_STR(sbuf_str(&out), "a\"b");
+    sbuf_free(&out);
+    tmpl_free(t);
+    /* env values are escaped too */
+    setenv("SURGE_TMPL_JSON", "x\"\\y", 1);
+    CHECK_INT(tmpl_compile_json("\"${env.SURGE_TMPL_JSON}\"", &t, NULL, 0, NULL), 0);
+    CHECK_INT(tmpl_expand(t, &hc, &out), 0);
+    CHECK_STR(sbuf_str(&out), "\"x\\\"\\\\y\"");
+    sbuf_free(&out);
+    tmpl_free(t);
+    /* a compile error is still an error, *out untouched */
+    t = (tmpl *)&seed;
+    CHECK(tmpl_compile_json("\"${nope\"", &t, NULL, 0, NULL) < 0 && t == (tmpl *)&seed);
+}
+
 int main(void)
 {
     RUN(literals_and_escapes);
@@ -456,5 +551,6 @@ int main(void)
     RUN(error_buffer_edges);
     RUN(reserved_names);
     RUN(cookies);
+    RUN(json_escaping);
     UNIT_EXIT();
 }
