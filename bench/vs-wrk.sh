@@ -5,7 +5,7 @@
 # Usage: bench/vs-wrk.sh            (or: make bench)
 # Environment:
 #   ROUNDS=5        rounds; each runs surge and wrk once (order alternates per round)
-#   DURATION=5s     length of each run (wrk/surge syntax: 500ms, 5s, 1m)
+#   DURATION=5s     length of each run (5s, 1m: whole seconds, wrk takes no ms)
 #   CONNECTIONS=50  connections; both tools run with one thread (-t1)
 #   SURGE_BIN=build/bin/surge  WRK=wrk  NGINX=nginx
 #   BENCH_KEEP=1    keep the temporary directory (nginx config, raw outputs)
@@ -69,63 +69,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    local p
-    for _ in $(seq 1 50); do
-        p=$((20000 + RANDOM % 30000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-    done
-    return 1
-}
-
-mkdir -p "$DIR/www" "$DIR/nginx" "$DIR/out"
-head -c 1024 /dev/zero | tr '\0' x >"$DIR/www/1k"
-chmod -R a+rX "$DIR/www"
-
-start_nginx() {
-    PORT=$(free_port) || return 1
-    cat >"$DIR/nginx.conf" <<NGX
-worker_processes 1;
-daemon off;
-pid $DIR/nginx/nginx.pid;
-error_log $DIR/nginx/error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $DIR/nginx;
-    proxy_temp_path $DIR/nginx;
-    fastcgi_temp_path $DIR/nginx;
-    uwsgi_temp_path $DIR/nginx;
-    scgi_temp_path $DIR/nginx;
-    keepalive_requests 10000000;
-    keepalive_timeout 120s;
-    server {
-        listen 127.0.0.1:$PORT;
-        root $DIR/www;
-    }
-}
-NGX
-    ${NGX_CPU:+taskset -c "$NGX_CPU"} "$NGINX" -c "$DIR/nginx.conf" -p "$DIR/nginx" >"$DIR/nginx/stdout" 2>&1 &
-    NGX_PID=$!
-    for _ in $(seq 1 100); do
-        kill -0 "$NGX_PID" 2>/dev/null || break
-        if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then return 0; fi
-        sleep 0.05
-    done
-    kill "$NGX_PID" 2>/dev/null; wait "$NGX_PID" 2>/dev/null; NGX_PID=""
-    return 1
-}
-
-started=0
-for _ in 1 2 3; do # the port can be taken between the probe and nginx's bind
-    if start_nginx; then started=1; break; fi
-done
-if [ $started -eq 0 ]; then
+mkdir -p "$DIR/out"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh # bench_start_nginx: a 1 KB file on a free port (3 tries)
+if ! bench_start_nginx; then
     echo "vs-wrk: nginx did not start:" >&2
     cat "$DIR/nginx/stdout" "$DIR/nginx/error.log" 2>/dev/null | tail -20 >&2
     exit 2
 fi
-URL="http://127.0.0.1:$PORT/1k"
 size=$(curl -s -o /dev/null -w '%{size_download}' "$URL" 2>/dev/null || echo "?")
 [ "$size" = "1024" ] || [ "$size" = "?" ] || die "nginx served $size bytes for $URL, not 1024 (see $DIR/nginx/error.log)"
 
