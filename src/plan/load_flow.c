@@ -190,6 +190,30 @@ static void default_headers(struct ld *l, struct plan_step *st, const struct yno
     }
 }
 
+/* A request or ws step's name (as given in nn, else defname; unique in the flow) and its
+ * headers (the defaults', less those it sets, then its own) and query. */
+static void step_name_headers(struct ld *l, struct fb *fb, struct plan_step *st,
+                              const struct ynode *m, const struct ynode *nn, const char *defname)
+{
+    const char *name = nn ? ld_str(l, nn, "name") : NULL;
+    if (!name)
+        name = defname;
+    st->name = ld_strdup(l, name);
+    const struct plan_step *dup = st->name ? name_taken(fb->f, st->name, fb->f->nsteps - 1) : NULL;
+    if (dup)
+        ld_errn(l, nn ? nn : m,
+                "duplicate step name '%s' in flow '%s' (first at line %d); "
+                "names must be unique within a flow",
+                name, fb->f->name, dup->loc.line);
+    const struct ynode *hm = yaml_map_get(m, "headers");
+    default_headers(l, st, hm);
+    if (hm)
+        ld_kv_map(l, hm, "headers", 1, &st->headers, &st->nheaders);
+    const struct ynode *q = yaml_map_get(m, "query");
+    if (q)
+        ld_kv_map(l, q, "query", 0, &st->query, &st->nquery);
+}
+
 /* Check every string inside a `json:` value as a template (at its own position). */
 static void json_check(struct ld *l, const struct ynode *n, long *budget)
 {
@@ -757,27 +781,9 @@ static void request_step(struct ld *l, struct fb *fb, const struct ynode *m)
     }
     /* the name labels the metrics: as given, else "METHOD url-as-written" */
     const struct ynode *nn = yaml_map_get(m, "name");
-    const char *name = nn ? ld_str(l, nn, "name") : NULL;
     char defname[512];
-    if (!name) {
-        snprintf(defname, sizeof defname, "%s %s", method, us ? us : "?");
-        name = defname;
-    }
-    st->name = ld_strdup(l, name);
-    const struct plan_step *dup = st->name ? name_taken(fb->f, st->name, fb->f->nsteps - 1) : NULL;
-    if (dup)
-        ld_errn(l, nn ? nn : m,
-                "duplicate step name '%s' in flow '%s' (first at line %d); "
-                "names must be unique within a flow",
-                name, fb->f->name, dup->loc.line);
-
-    const struct ynode *hm = yaml_map_get(m, "headers");
-    default_headers(l, st, hm);
-    if (hm)
-        ld_kv_map(l, hm, "headers", 1, &st->headers, &st->nheaders);
-    const struct ynode *q = yaml_map_get(m, "query");
-    if (q)
-        ld_kv_map(l, q, "query", 0, &st->query, &st->nquery);
+    snprintf(defname, sizeof defname, "%s %s", method, us ? us : "?");
+    step_name_headers(l, fb, st, m, nn, defname);
 
     const struct ynode *body = NULL;
     for (int i = 0; i < m->n; i++) {
@@ -1070,26 +1076,9 @@ static void ws_step(struct ld *l, struct fb *fb, const struct ynode *m)
                     "--target", us);
     }
     const struct ynode *nn = yaml_map_get(m, "name");
-    const char *name = nn ? ld_str(l, nn, "name") : NULL;
     char defname[512];
-    if (!name) {
-        snprintf(defname, sizeof defname, "WS %s", us ? us : "?");
-        name = defname;
-    }
-    st->name = ld_strdup(l, name);
-    const struct plan_step *dup = st->name ? name_taken(fb->f, st->name, fb->f->nsteps - 1) : NULL;
-    if (dup)
-        ld_errn(l, nn ? nn : m,
-                "duplicate step name '%s' in flow '%s' (first at line %d); "
-                "names must be unique within a flow",
-                name, fb->f->name, dup->loc.line);
-    const struct ynode *hm = yaml_map_get(m, "headers");
-    default_headers(l, st, hm);
-    if (hm)
-        ld_kv_map(l, hm, "headers", 1, &st->headers, &st->nheaders);
-    const struct ynode *q = yaml_map_get(m, "query");
-    if (q)
-        ld_kv_map(l, q, "query", 0, &st->query, &st->nquery);
+    snprintf(defname, sizeof defname, "WS %s", us ? us : "?");
+    step_name_headers(l, fb, st, m, nn, defname);
     st->timeout_us = l->p->defaults.timeout_us;
     const struct ynode *to = yaml_map_get(m, "timeout");
     if (to)
