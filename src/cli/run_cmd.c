@@ -615,6 +615,8 @@ int run_cmd(int argc, char **argv)
                          .dh = dh, .sec_hists = dh && dh->second ? json_object() : NULL};
     st.series = open_series(p, out_dir, &st.start_epoch);
     if (!st.series) { /* the out dir is not writable: say so before any load */
+        histfile_free(st.hf);
+        json_decref(st.sec_hists);
         judge_free(jd);
         watch_free(w);
         trace_free(tr);
