@@ -294,6 +294,10 @@ static enum errclass connect_class(int e)
         return ERR_CONNECT_REFUSED;
     case ETIMEDOUT:
         return ERR_CONNECT_TIMEOUT;
+    case ECONNRESET:
+        /* the peer answered the SYN and then reset (a listener closing with connections in
+         * its backlog): a reset, whatever phase it hit */
+        return ERR_RESET;
     case EMFILE:
     case ENFILE:
         if (atomic_compare_exchange_strong(&warned_fd, &zero, 1))
