@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "engine/engine.h"
+#include "engine/origin.h"
 #include "engine/tls.h"
 #include "engine/url.h"
 #include "exec/slice.h"
@@ -58,6 +59,7 @@ struct runner {
     int nsc;
     struct url url;
     struct conn_target target;
+    struct origin *origins;     /* plan->origins resolved, plan->norigins of them */
     struct srcaddr src;         /* defaults.source_addresses, parsed (target.src) */
     struct conn_reach reach;    /* whether any connect succeeded (target.reach) */
     ev_timer watchdog;          /* --abort-unreachable: checks reach every 100 ms */
@@ -136,7 +138,8 @@ static void start_scenario(struct sc_run *s)
         *cmd = (struct slice_cmd){.sh = &s->sh, .target = &r->target,
                                   .authority = r->url.authority,
                                   .base_path = strcmp(r->url.path, "/") ? r->url.path : "",
-                                  .https = r->url.tls, .slot = &s->slots[i]};
+                                  .https = r->url.tls, .origins = r->origins,
+                                  .slot = &s->slots[i]};
         if (worker_post(engine_worker(r->e, i), slice_start, cmd)) {
             free(cmd);
             atomic_fetch_add(&s->sh.slices_done, 1);
@@ -644,6 +647,9 @@ void runner_free(runner *r)
     free(r->sc);
     free(r->vus);
     tls_ctx_free(r->tls);
+    for (int i = 0; r->origins && i < r->plan->norigins; i++)
+        origin_close(&r->origins[i]);
+    free(r->origins);
     url_free(&r->url);
     srcaddr_free(&r->src);
     free(r);
@@ -691,6 +697,20 @@ static int resolve_target(runner *r, char *err, int errlen)
             return -1;
         }
         r->target.tls = r->tls;
+    }
+    /* the other origins of request steps: resolved once, now, like the target */
+    if (p->norigins && !(r->origins = calloc((size_t)p->norigins, sizeof *r->origins))) {
+        snprintf(err, (size_t)errlen, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < p->norigins; i++) {
+        const struct plan_origin *po = &p->origins[i];
+        if (origin_open(&r->origins[i], po->url, p->defaults.insecure, p->defaults.cacert,
+                        p->defaults.connect_timeout_us, e2, sizeof e2)) {
+            snprintf(err, (size_t)errlen, "%s:%d:%d: %s (in '%s')", p->file, po->loc.line,
+                     po->loc.col, e2, po->url);
+            return -1;
+        }
     }
     return 0;
 }

@@ -393,6 +393,7 @@ void slice_start(worker *w, void *ud)
         .authority = cmd->authority,
         .base_path = cmd->base_path,
         .https = cmd->https,
+        .origins = cmd->origins,
         .loop = worker_loop(w),
         .timers = ptimer_new(worker_loop(w)),
         .sh = worker_shard(w),

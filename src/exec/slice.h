@@ -52,6 +52,7 @@ struct slice_cmd {
     const struct conn_target *target;
     const char *authority, *base_path;
     int https;
+    const struct origin *origins; /* the plan's other origins (plan->origins, resolved) */
     struct slice **slot;         /* where the worker keeps its slice (freed at stop) */
 };
 void slice_start(worker *w, void *cmd);   /* creates the slice and starts the executor */

@@ -40,8 +40,12 @@ struct var {
 struct vu {
     struct vu_ctx *ctx;
     int id;
-    conn *c;
-    cookiejar *jar;
+    conn *c;               /* to the target */
+    conn **oc;             /* per other origin (plan->origins): its keep-alive connection,
+                              made on its first step; NULL when the plan has none */
+    conn *cur;             /* the connection of the request in flight or just answered
+                              (c or one of oc); NULL after it was dropped */
+    cookiejar *jar;        /* one jar: cookies are kept per host (flow/cookies.h) */
     struct var *vars;      /* plan vars (expanded once), then extracted names */
     int nvars, nplanvars;
     struct sbuf head, hdrs, body, scratch;
@@ -90,6 +94,25 @@ static void ws_resumed(vu *v, const struct conn_result *r);
 static vu *of_wake(struct ptimer_entry *e)
 {
     return (vu *)((char *)e - offsetof(struct vu, wake));
+}
+
+/* A request step's server: the target, or the other origin its absolute URL names. */
+static const struct origin *step_origin(const vu *v, const struct plan_step *st)
+{
+    return st->origin > 0 ? &v->ctx->origins[st->origin - 1] : NULL;
+}
+
+/* The host a step's cookies are stored and sent for, and whether it is https. */
+static const char *step_host(const vu *v, const struct plan_step *st)
+{
+    const struct origin *o = step_origin(v, st);
+    return o ? o->url.host : v->ctx->target->host;
+}
+
+static int step_https(const vu *v, const struct plan_step *st)
+{
+    const struct origin *o = step_origin(v, st);
+    return o ? o->url.tls : v->ctx->https;
 }
 
 /* ---- variables -------------------------------------------------------------------- */
@@ -186,6 +209,10 @@ vu *vu_new(struct vu_ctx *ctx, int id)
     int nt = ctx->flow->ntxns;
     v->c = conn_new(ctx->loop, ctx->target);
     v->jar = cookiejar_new();
+    if (ctx->plan->norigins && !(v->oc = calloc((size_t)ctx->plan->norigins, sizeof *v->oc))) {
+        vu_free(v);
+        return NULL;
+    }
     v->tr = id == 1 ? ctx->trace : NULL;
     v->txn_start = calloc((size_t)(nt ? nt : 1), sizeof *v->txn_start);
     v->txn_failed = calloc((size_t)(nt ? nt : 1), sizeof *v->txn_failed);
@@ -202,6 +229,9 @@ void vu_free(vu *v)
         return;
     ptimer_cancel(v->ctx->timers, &v->wake);
     conn_free(v->c);
+    for (int i = 0; v->oc && i < v->ctx->plan->norigins; i++)
+        conn_free(v->oc[i]);
+    free(v->oc);
     ws_free(v->ws);
     cookiejar_free(v->jar);
     for (int i = 0; i < v->nvars; i++)
@@ -333,9 +363,23 @@ static int build_request(vu *v, const struct plan_step *st)
     sbuf_reset(&v->scratch);
     sbuf_reset(&v->hdrs);
     sbuf_reset(&v->body);
-    /* URL: the target's path prefix, then the step's (relative) path and query */
-    if (sbuf_puts(&v->scratch, v->ctx->base_path) || expand(v, st->url, &v->scratch))
+    /* URL: the target's path prefix, then the step's (relative) path and query; a URL on
+     * another origin goes in origin form ("/path"), its origin being the connection's */
+    const struct origin *og = step_origin(v, st);
+    if (sbuf_puts(&v->scratch, og ? "" : v->ctx->base_path) || expand(v, st->url, &v->scratch))
         return -1;
+    if (og) {
+        const char *u = sbuf_str(&v->scratch), *sep = strstr(u, "://");
+        size_t n = sep ? (size_t)(sep + 3 + strcspn(sep + 3, "/?#") - u) : 0;
+        memmove(v->scratch.buf, u + n, v->scratch.len - n + 1);
+        v->scratch.len -= n;
+        if (v->scratch.buf[0] != '/') { /* "http://h" or "http://h?q": the path is "/" */
+            if (sbuf_putc(&v->scratch, '\0'))
+                return -1;
+            memmove(v->scratch.buf + 1, v->scratch.buf, v->scratch.len);
+            v->scratch.buf[0] = '/';
+        }
+    }
     if (st->nquery) {
         int q = strchr(sbuf_str(&v->scratch), '?') != NULL;
         for (int i = 0; i < st->nquery; i++) {
@@ -446,9 +490,9 @@ static int build_request(vu *v, const struct plan_step *st)
         sbuf_reset(&v->ck);
         if (own_cookie && expand(v, own_cookie->value, &v->ck))
             return -1;
-        if (cookiejar_header_merge(v->jar, v->ctx->target->host, sbuf_str(&v->scratch),
-                                   v->ctx->https, (int64_t)time(NULL), sbuf_str(&v->ck), v->ck.len,
-                                   &v->hdrs) > 0) {
+        if (cookiejar_header_merge(v->jar, step_host(v, st), sbuf_str(&v->scratch),
+                                   step_https(v, st), (int64_t)time(NULL), sbuf_str(&v->ck),
+                                   v->ck.len, &v->hdrs) > 0) {
             if (sbuf_putc(&v->hdrs, '\0'))
                 return -1;
             vo[nh] = ck;
@@ -469,7 +513,8 @@ static int build_request(vu *v, const struct plan_step *st)
         if (sbuf_reserve(&v->head, cap))
             return -1;
         hl = http1_write_head(v->head.buf, cap, st->method, sbuf_str(&v->scratch),
-                              v->ctx->authority, h, nh, st->body == BODY_NONE ? -1 : (int64_t)blen);
+                              og ? og->url.authority : v->ctx->authority, h, nh,
+                              st->body == BODY_NONE ? -1 : (int64_t)blen);
         if (hl != -ENOSPC || cap > (1u << 20))
             break;
     }
@@ -497,7 +542,7 @@ static json_t *body_json(vu *v)
     if (!v->json_tried) {
         v->json_tried = 1;
         size_t len;
-        const char *b = http1_resp_body(conn_response(v->c), &len);
+        const char *b = http1_resp_body(conn_response(v->cur), &len);
         v->json = json_loadb(b, len, JSON_DECODE_ANY, NULL);
     }
     return v->json;
@@ -510,15 +555,15 @@ static void forget_response(vu *v)
     v->json_tried = 0;
 }
 
-static void take_cookies(vu *v, const char *path)
+static void take_cookies(vu *v, const struct plan_step *st, const char *path)
 {
-    const http1_resp *r = conn_response(v->c);
+    const http1_resp *r = conn_response(v->cur);
     int n = http1_resp_header_count(r);
     for (int i = 0; i < n; i++) {
         const char *name, *value;
         http1_resp_header(r, i, &name, &value);
         if (name && !strcasecmp(name, "Set-Cookie"))
-            cookiejar_set(v->jar, value, v->ctx->target->host, path, (int64_t)time(NULL));
+            cookiejar_set(v->jar, value, step_host(v, st), path, (int64_t)time(NULL));
     }
 }
 
@@ -540,7 +585,7 @@ static enum errclass check_expect(vu *v, const struct plan_step *st, int status)
     if (e->body_contains) {
         sbuf_reset(&v->scratch);
         size_t len;
-        const char *b = http1_resp_body(conn_response(v->c), &len);
+        const char *b = http1_resp_body(conn_response(v->cur), &len);
         if (expand(v, e->body_contains, &v->scratch))
             return ERR_EXPECT;
         if (!memmem(b, len, v->scratch.buf ? v->scratch.buf : "", v->scratch.len)) {
@@ -597,9 +642,10 @@ static int take(const struct plan_extract *x, const char *s, size_t n, struct sb
 }
 
 /* One extract into dst; 1 when it took a value, else 0 with what it found in why. */
-static int extract_one(vu *v, const struct plan_extract *x, struct sbuf *dst, struct sbuf *why)
+static int extract_one(vu *v, const struct plan_step *st, const struct plan_extract *x,
+                       struct sbuf *dst, struct sbuf *why)
 {
-    const http1_resp *r = conn_response(v->c);
+    const http1_resp *r = conn_response(v->cur);
     const char *re = x->regex ? "the regex did not match " : "";
     size_t blen;
     const char *body = http1_resp_body(r, &blen);
@@ -648,7 +694,7 @@ static int extract_one(vu *v, const struct plan_extract *x, struct sbuf *dst, st
     }
     case EXTRACT_COOKIE: {
         size_t n;
-        const char *c = cookiejar_get(v->jar, v->ctx->target->host, NULL, v->ctx->https,
+        const char *c = cookiejar_get(v->jar, step_host(v, st), NULL, step_https(v, st),
                                       (int64_t)time(NULL), x->cookie, &n);
         if (c) {
             sbuf_reset(&v->ck);
@@ -661,7 +707,7 @@ static int extract_one(vu *v, const struct plan_extract *x, struct sbuf *dst, st
             return 0;
         }
         sbuf_reset(&v->ck);
-        cookiejar_header(v->jar, v->ctx->target->host, "/", v->ctx->https, (int64_t)time(NULL),
+        cookiejar_header(v->jar, step_host(v, st), "/", step_https(v, st), (int64_t)time(NULL),
                          &v->ck);
         sbuf_printf(why, "cookie %s: not in the jar, which has ", x->cookie);
         if (v->ck.len)
@@ -689,7 +735,7 @@ static enum errclass do_extract(vu *v, const struct plan_step *st)
             continue;
         dst->set = 0;
         sbuf_reset(&v->body); /* the request body is sent: its buffer is free */
-        dst->set = extract_one(v, x, &dst->val, &v->body);
+        dst->set = extract_one(v, st, x, &dst->val, &v->body);
         if (!dst->set) {
             snprintf(v->reason, sizeof v->reason, "extract '%s' from %s", x->var,
                      v->body.len ? sbuf_str(&v->body) : "the response: out of memory");
@@ -749,7 +795,7 @@ static void on_response(void *ud, conn *c, const struct conn_result *r)
     if (r->err != ERR_NONE) {
         snprintf(v->reason, sizeof v->reason, "%s", r->detail ? r->detail : errclass_name(r->err));
     } else {
-        take_cookies(v, sbuf_str(&v->scratch));
+        take_cookies(v, st, sbuf_str(&v->scratch));
         s.err = check_expect(v, st, r->status);
         if (s.err == ERR_NONE && st->poll) {
             json_t *j = body_json(v);
@@ -807,7 +853,7 @@ static int step_cookies(vu *v, const struct plan_step *st)
         if (sbuf_puts(&v->ck, kv->name) || sbuf_putc(&v->ck, '=') ||
             expand(v, kv->value, &v->ck) || sbuf_puts(&v->ck, "; Path=/"))
             return -1;
-        if (cookiejar_set(v->jar, sbuf_str(&v->ck), v->ctx->target->host, "/",
+        if (cookiejar_set(v->jar, sbuf_str(&v->ck), step_host(v, st), "/",
                           (int64_t)time(NULL))) {
             snprintf(v->reason, sizeof v->reason,
                      "cookies set %s: not a cookie value (no ';', ',', blanks or control "
@@ -822,10 +868,13 @@ static int step_cookies(vu *v, const struct plan_step *st)
 static void send_step(vu *v)
 {
     const struct plan_step *st = v->sub ? v->sub : &v->ctx->flow->steps[v->step];
-    if (!v->c && !(v->c = conn_new(v->ctx->loop, v->ctx->target))) {
+    const struct origin *og = step_origin(v, st);
+    conn **slot = og ? &v->oc[st->origin - 1] : &v->c;
+    if (!*slot && !(*slot = conn_new(v->ctx->loop, og ? &og->target : v->ctx->target))) {
         step_failed(v, ERR_IO, "out of memory");
         return;
     }
+    v->cur = *slot;
     if ((st->cookies_clear || st->ncookies_set) && !v->polling && step_cookies(v, st)) {
         step_failed(v, ERR_TEMPLATE, v->reason);
         return;
@@ -850,7 +899,7 @@ static void send_step(vu *v)
         .capture_headers = 1, /* Set-Cookie, extract from headers */
         .capture_body = capture ? CAPTURE_BODY_MAX : 0,
     };
-    conn_send(v->c, &req, on_response, v);
+    conn_send(v->cur, &req, on_response, v);
 }
 
 /* ---- steps and iterations ------------------------------------------------------------ */
@@ -996,9 +1045,17 @@ void vu_abort(vu *v)
     if (!v->busy)
         return;
     ptimer_cancel(v->ctx->timers, &v->wake);
-    /* a request in flight is dropped with its connection */
+    /* a request in flight is dropped with its connection (another origin's is made
+     * again on its next step) */
+    for (int i = 0; v->oc && i < v->ctx->plan->norigins; i++) {
+        if (v->oc[i] && conn_busy(v->oc[i])) {
+            conn_free(v->oc[i]);
+            v->oc[i] = NULL;
+        }
+    }
     conn_free(v->c);
     v->c = conn_new(v->ctx->loop, v->ctx->target);
+    v->cur = NULL;
     ws_free(v->ws);
     v->ws = NULL;
     v->ws_phase = WSP_NONE;
@@ -1079,6 +1136,7 @@ static void ws_finish(vu *v, enum errclass err)
     if (v->sub) { /* a resume_check in flight goes with its connection */
         conn_free(v->c);
         v->c = conn_new(v->ctx->loop, v->ctx->target);
+        v->cur = NULL;
         v->sub = NULL;
     }
     ws_drop(v); /* a fresh client per step: no callback of this one reaches a later step */
@@ -1399,7 +1457,7 @@ static void ws_resumed(vu *v, const struct conn_result *r)
         snprintf(v->reason, sizeof v->reason, "resume_check: %s",
                  r->detail ? r->detail : errclass_name(r->err));
     } else {
-        take_cookies(v, sbuf_str(&v->scratch));
+        take_cookies(v, rs, sbuf_str(&v->scratch));
         err = check_expect(v, rs, r->status);
         if (err == ERR_NONE)
             err = do_extract(v, rs);
@@ -1417,7 +1475,7 @@ static void ws_resumed(vu *v, const struct conn_result *r)
     json_t *j = body_json(v);
     if (!v->ws_met && j && cond_eval(st->ws->until, j)) {
         size_t n;
-        const char *b = http1_resp_body(conn_response(v->c), &n);
+        const char *b = http1_resp_body(conn_response(v->cur), &n);
         if (ws_extract(v, st, j, (const uint8_t *)b, n)) {
             ws_finish(v, ERR_EXTRACT);
             return;

@@ -10,6 +10,7 @@
 #include <ev.h>
 
 #include "engine/conn.h"
+#include "engine/origin.h"
 #include "engine/ptimer.h"
 #include "plan/plan.h"
 #include "stats/shard.h"
@@ -36,6 +37,8 @@ struct vu_ctx {
     const char *authority;            /* Host header of the target */
     const char *base_path;            /* the target's path prefix ("" or "/api") */
     int https;
+    const struct origin *origins;     /* plan->origins resolved (a step's origin i > 0 is
+                                         origins[i - 1]), or NULL when there are none */
     struct ev_loop *loop;
     ptimer *timers;
     shard *sh;

@@ -1134,6 +1134,11 @@ void plan_free(struct plan *p)
     for (int i = 0; i < p->nflows; i++)
         ld_flow_free(&p->flows[i]);
     free(p->flows);
+    for (int i = 0; i < p->norigins; i++) {
+        free(p->origins[i].key);
+        free(p->origins[i].url);
+    }
+    free(p->origins);
     for (int i = 0; i < p->nscenarios; i++)
         scenario_free(&p->scenarios[i]);
     free(p->scenarios);

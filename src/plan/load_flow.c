@@ -1,5 +1,6 @@
 /* load_flow.c — the plan loader's `flows:`: request, think and transaction steps, with
  * their headers, bodies, expectations, extractions and polls, checked and compiled. */
+#include "engine/origin.h"
 #include "flow/cond.h"
 #include "flow/jpath.h"
 #include "plan/load_int.h"
@@ -716,23 +717,46 @@ static int is_absolute_url(const char *s)
     return !strncasecmp(s, "http://", 7) || !strncasecmp(s, "https://", 8);
 }
 
-/* Length of the origin ("http://host:port") at the start of an absolute URL. */
-static size_t origin_len(const char *u)
+/* The origin of the absolute URL us, written out in the step at node url: 0 when it
+ * is the target's (the target's connection, the URL sent as written), else 1 + its
+ * index in p->origins (added on first sight). -1 after an error. */
+static int step_origin(struct ld *l, const struct ynode *url, const char *mk, const char *us)
 {
-    const char *h = strstr(u, "://");
-    if (!h)
+    char key[ORIGIN_KEY_MAX], tkey[ORIGIN_KEY_MAX], err[256];
+    const char *sep = strstr(us, "://");
+    if (sep && memchr(us, '$', (size_t)(sep + 3 + strcspn(sep + 3, "/?#") - us))) {
+        ld_errn(l, url,
+                "%s: '%s': write the scheme, host and port of an absolute URL out (${} only "
+                "after them)",
+                mk, us);
+        return -1;
+    }
+    if (origin_key(us, key, sizeof key, NULL, err, sizeof err)) {
+        ld_errn(l, url, "%s: %s", mk, err);
+        return -1;
+    }
+    if (l->p->target && !origin_key(l->p->target, tkey, sizeof tkey, NULL, err, sizeof err) &&
+        !strcmp(key, tkey))
         return 0;
-    h += 3;
-    return (size_t)(h + strcspn(h, "/?#") - u);
-}
-
-/* An absolute URL is sent to the target's connections (in absolute form): one to another
- * origin would reach the wrong server, so it is refused until steps get their own
- * connection pools. */
-static int other_origin(const char *us, const char *target)
-{
-    size_t a = origin_len(us), b = target ? origin_len(target) : 0;
-    return b && (a != b || strncasecmp(us, target, a) != 0);
+    for (int i = 0; i < l->p->norigins; i++)
+        if (!strcmp(l->p->origins[i].key, key))
+            return i + 1;
+    struct plan_origin *a =
+        realloc(l->p->origins, (size_t)(l->p->norigins + 1) * sizeof *a);
+    if (!a) {
+        l->oom = 1;
+        return -1;
+    }
+    l->p->origins = a;
+    struct plan_origin *o = &a[l->p->norigins];
+    *o = (struct plan_origin){.key = ld_strdup(l, key), .url = ld_strdup(l, us),
+                              .loc = {url->line, url->col}};
+    if (!o->key || !o->url) {
+        free(o->key);
+        free(o->url);
+        return -1;
+    }
+    return ++l->p->norigins;
 }
 
 static void request_step(struct ld *l, struct fb *fb, const struct ynode *m)
@@ -772,11 +796,8 @@ static void request_step(struct ld *l, struct fb *fb, const struct ynode *m)
                         "%s: the path '%s' needs a target: set target: in the plan or "
                         "pass --target",
                         mk->str, us);
-            else if (is_absolute_url(us) && other_origin(us, l->p->target))
-                ld_errn(l, url,
-                        "%s: '%s' is not on the target %s: steps on another host are not "
-                        "supported yet (one connection pool per run)",
-                        mk->str, us, l->p->target ? l->p->target : "(none)");
+            else if (is_absolute_url(us) && (st->origin = step_origin(l, url, mk->str, us)) < 0)
+                st->origin = 0;
         }
     }
     /* the name labels the metrics: as given, else "METHOD url-as-written" */
@@ -1042,6 +1063,9 @@ static void ws_resume(struct ld *l, struct fb *fb, struct plan_ws *w, const stru
     struct plan_flow one = {.name = fb->f->name};
     struct fb sub = {.f = &one};
     request_step(l, &sub, n);
+    if (one.nsteps == 1 && one.steps[0].origin)
+        ld_errn(l, n, "resume_check: goes over the ws step's connection, to the target: "
+                      "a URL on another origin is not supported there");
     if (one.nsteps == 1 && !one.steps[0].poll) {
         w->resume = one.steps;
         return;

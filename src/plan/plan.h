@@ -124,6 +124,8 @@ struct plan_step {
     /* STEP_REQUEST */
     char *method;            /* "GET", "POST", ... */
     struct tmpl *url;        /* path ("/api/x") relative to the target, or an absolute URL */
+    int origin;              /* 0: the target's connection; i > 0: an absolute URL on
+                                another origin, plan->origins[i - 1] (its own connection) */
     struct plan_kv *headers; /* with the defaults' headers merged in by the loader (a step
                                 header of the same name replaces the default) */
     int nheaders;
@@ -143,8 +145,8 @@ struct plan_step {
     uint64_t timeout_us;     /* whole request; from defaults unless set */
     int cookies_clear;       /* cookies: {clear: true}: empty the jar before the request */
     struct plan_kv *cookies_set; /* cookies: {set: {name: value}}: stored (after any
-                                    clear) for the target's host, Path=/, before the
-                                    request */
+                                    clear) for the step's host (the target's, or its
+                                    other origin's), Path=/, before the request */
     int ncookies_set;
     /* STEP_THINK */
     uint64_t think_min_us, think_max_us;
@@ -241,6 +243,14 @@ struct plan_payload {
     struct payload *data;    /* loaded (or generated) once at plan load */
 };
 
+/* An origin (scheme, host, port) other than the target's that request steps go to. */
+struct plan_origin {
+    char *key;               /* "http://host:port" (engine/origin.h's origin_key) */
+    char *url;               /* the first step URL naming it, as written: resolved at run
+                                start, its messages at loc */
+    struct plan_loc loc;
+};
+
 struct plan {
     char *file;              /* path as given, for messages */
     char *target;            /* base URL (after --target) */
@@ -252,6 +262,8 @@ struct plan {
     int npayloads;
     struct plan_flow *flows;
     int nflows;
+    struct plan_origin *origins; /* other origins of request steps (step->origin - 1) */
+    int norigins;
     struct plan_scenario *scenarios;
     int nscenarios;
     /* Sections accepted now and read by later stages (watch, criteria, workload,

@@ -922,11 +922,31 @@ static void overrides(void)
                 "executor: per-vu-iterations, vus: 1, iterations: 1}]\n",
                 "1:19: get: the path '/a' needs a target: set target: in the plan or pass "
                 "--target");
-    /* an absolute URL on another origin than the target would reach the wrong server */
-    EXPECT_ERRS("target: http://a:1/p\nflows: {f: [{get: \"http://A:1/ok\"}, {get: \"http://a:2/b\"}]}\n"
+    /* absolute URLs: the target's origin stays on the target's connection; other origins
+     * are collected once each (keyed: default port, case), in order of first use */
+    p = NULL;
+    errs = load("target: http://a:1/p\nflows: {f: [{get: \"http://A:1/ok\"}, {get: \"http://a:2/b\"},"
+                " {post: \"HTTP://a:2/c?x=${vu}\"}, {get: \"https://b/\"}, {get: \"https://B:443/z\"}]}\n"
                 "scenarios: [{name: s, flow: f, executor: per-vu-iterations, vus: 1, iterations: 1}]\n",
-                "2:44: get: 'http://a:2/b' is not on the target http://a:1/p: steps on another "
-                "host are not supported yet (one connection pool per run)");
+                NULL, &p);
+    CHECK(errs == NULL);
+    free(errs);
+    if (p) {
+        CHECK_INT(p->norigins, 2);
+        CHECK_STR(p->origins[0].key, "http://a:2");
+        CHECK_STR(p->origins[0].url, "http://a:2/b");
+        CHECK_INT(p->origins[0].loc.line, 2);
+        CHECK_STR(p->origins[1].key, "https://b:443");
+        const int want[] = {0, 1, 1, 2, 2};
+        for (int i = 0; i < 5; i++)
+            CHECK_INT(p->flows[0].steps[i].origin, want[i]);
+        plan_free(p);
+    }
+    /* the origin must be written out: it is resolved before the run */
+    EXPECT_ERRS("target: http://a:1/p\nvars: {h: x}\nflows: {f: [{get: \"http://${h}:2/b\"}]}\n"
+                "scenarios: [{name: s, flow: f, executor: per-vu-iterations, vus: 1, iterations: 1}]\n",
+                "3:20: get: 'http://${h}:2/b': write the scheme, host and port of an absolute URL "
+                "out (${} only after them)");
 }
 
 static void aliases_and_limits(void)
