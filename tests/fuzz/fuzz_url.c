@@ -1,4 +1,6 @@
-/* fuzz_url.c — libFuzzer target: url_parse on arbitrary strings, checking what it returns. */
+/* fuzz_url.c — libFuzzer target: url_parse and origin_key on arbitrary strings, checking
+ * what they return. */
+#include "engine/origin.h"
 #include "engine/url.h"
 
 #include <stdint.h>
@@ -24,6 +26,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         url_free(&u);
     } else if (strlen(err) >= sizeof err) {
         abort();
+    }
+    /* an origin key is lower-case scheme://host:port, its prefix inside the input */
+    char key[ORIGIN_KEY_MAX];
+    size_t n = 0;
+    if (origin_key(s, key, size % 3 ? sizeof key : 12, &n, err, sizeof err) == 0) {
+        if ((strncmp(key, "http://", 7) && strncmp(key, "https://", 8)) || n > size ||
+            !strrchr(key, ':') || strpbrk(key, "/?# \r\n@") != key + 5 + (key[4] == 's'))
+            abort();
+        for (const char *c = key; *c; c++)
+            if (*c >= 'A' && *c <= 'Z')
+                abort();
     }
     free(s);
     return 0;
