@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# bench/self-soak.sh — surge's own memory over a long open-model run: RSS of the surge
+# process sampled from /proc every few seconds, printed at 1 minute, at the end, and the
+# growth between them (issue 14: < 2 % over a 10-minute run at 5,000 req/s).
+#
+# Usage: bench/self-soak.sh      Environment: DURATION=600 (seconds) RATE=5000 CONNS=50
+#   SAMPLE=5 (seconds between samples)  SURGE_BIN=build/bin/surge  NGINX=nginx
+# Traffic only to an nginx on 127.0.0.1 (bench/lib.sh); the run is bounded by its
+# duration and timeout(1).
+set -u -o pipefail
+cd "$(dirname "$0")/.." || exit 2
+. bench/lib.sh
+DURATION=${DURATION:-600}
+RATE=${RATE:-5000}
+CONNS=${CONNS:-50}
+SAMPLE=${SAMPLE:-5}
+SURGE_BIN=${SURGE_BIN:-build/bin/surge}
+case $DURATION in ''|*[!0-9]*) echo "self-soak: DURATION must be whole seconds" >&2; exit 2 ;; esac
+[ "$DURATION" -gt 60 ] || { echo "self-soak: DURATION must be over 60 s" >&2; exit 2; }
+DIR=$(mktemp -d /tmp/surge-soak.XXXXXX)
+trap 'bench_stop_nginx; [ -n "${sp:-}" ] && kill "$sp" 2>/dev/null; rm -rf "$DIR"' EXIT
+bench_start_nginx || { echo "self-soak: nginx did not start" >&2; exit 2; }
+
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+
+timeout $((DURATION + 60)) "$SURGE_BIN" -R "$RATE" -c "$CONNS" -t 1 -d "${DURATION}s" -q \
+    --json "$DIR/results.json" "$URL" >"$DIR/surge.out" 2>&1 &
+sp=$!
+start=$(date +%s)
+# timeout(1) runs surge as its child: sample that child, not timeout itself
+pid=""
+for _ in $(seq 50); do
+    pid=$(pgrep -P "$sp" | head -1)
+    [ -n "$pid" ] && break
+    sleep 0.1
+done
+[ -n "$pid" ] || { echo "self-soak: surge did not start" >&2; exit 3; }
+at1=""
+last=""
+: >"$DIR/samples"
+while kill -0 "$pid" 2>/dev/null; do
+    r=$(rss_kb "$pid")
+    [ -n "$r" ] || break
+    t=$(( $(date +%s) - start ))
+    echo "$t $r" >>"$DIR/samples"
+    [ -z "$at1" ] && [ "$t" -ge 60 ] && at1=$r
+    last=$r
+    sleep "$SAMPLE"
+done
+wait "$sp"
+rc=$?
+sp=""
+[ "${VERBOSE:-0}" = 1 ] && cat "$DIR/samples"
+[ -n "$at1" ] && [ -n "$last" ] || { echo "self-soak: no samples (surge exit $rc)" >&2; cat "$DIR/surge.out" >&2; exit 3; }
+reqs=$(grep -o '"requests": *[0-9]*' "$DIR/results.json" | head -1 | grep -o '[0-9]*$')
+echo "surge -R $RATE -c $CONNS -t 1 for ${DURATION}s (exit $rc, ${reqs:-?} requests)"
+echo "RSS at 1 min:  $at1 KB"
+echo "RSS at end:    $last KB (last sample before exit)"
+awk -v a="$at1" -v b="$last" 'BEGIN{printf "growth after the first minute: %.2f %%\n", (b-a)*100/a}'
