@@ -233,7 +233,8 @@ static void emit_seconds(quick_run *q)
         return;
     const series *se = collect_series(q->col, 0);
     for (size_t i = 0; i < series_len(se); i++) {
-        const struct series_point *pt = series_at(se, i);
+        struct series_point buf;
+        const struct series_point *pt = series_get(se, i, &buf);
         if (pt->t + pt->span <= q->emitted)
             continue;
         json_t *o = results_json_point(pt);

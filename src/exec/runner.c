@@ -299,7 +299,9 @@ static void live_line(runner *r)
         if (s->state != SC_RUNNING && s->state != SC_BETWEEN)
             continue;
         const series *se = collect_series(r->col, s->key0);
-        const struct series_point *p = series_len(se) ? series_at(se, series_len(se) - 1) : NULL;
+        struct series_point last;
+        const struct series_point *p =
+            series_len(se) ? series_get(se, series_len(se) - 1, &last) : NULL;
         const struct plan_scenario *sc = s->sh.sc;
         struct live_row *w = &rows[n];
         *w = (struct live_row){.scenario = sc->name, .done = -1,
@@ -356,17 +358,15 @@ static void fill_vus(runner *r)
     }
 }
 
-/* The series point of second n on the run clock of a scenario's series (the last point
- * covering n once the series is coarsened), or NULL. */
-static const struct series_point *point_at(const series *se, uint32_t n)
+/* The series point of second n on the run clock of a scenario's series (the point
+ * covering n once the series is coarsened), decoded into *buf, or NULL. */
+static const struct series_point *point_at(const series *se, uint32_t n,
+                                           struct series_point *buf)
 {
-    size_t len = series_len(se);
-    for (size_t i = len; i-- > 0;) {
-        const struct series_point *p = series_at(se, i);
-        if (p->t_run <= n)
-            return p->t_run + p->span > n ? p : NULL;
-    }
-    return NULL;
+    uint32_t origin = series_origin(se);
+    if (n < origin)
+        return NULL;
+    return series_get(se, (n - origin) / series_span(se), buf);
 }
 
 /* Did scenario s run in second n of the run (load started before its end, and it had not
@@ -399,7 +399,8 @@ static int emit_seconds(runner *r)
         json_object_set_new(line, "t_run", json_integer(n));
         for (int i = 0; i < r->nsc; i++) {
             struct sc_run *s = &r->sc[i];
-            const struct series_point *p = point_at(collect_series(r->col, s->key0), n);
+            struct series_point buf;
+            const struct series_point *p = point_at(collect_series(r->col, s->key0), n, &buf);
             if (!p || !s->started_us || !(ran_in(r, s, n) || p->requests))
                 continue;
             json_object_set_new(scs, s->sh.sc->name, results_json_point(p));

@@ -102,8 +102,9 @@ static json_t *ws_obj(const struct stats_counts *c)
 static json_t *series_arr(const series *s)
 {
     json_t *a = json_array();
+    struct series_point p;
     for (size_t i = 0; s && i < series_len(s); i++)
-        json_array_append_new(a, results_json_point(series_at(s, i)));
+        json_array_append_new(a, results_json_point(series_get(s, i, &p)));
     return a;
 }
 

@@ -57,7 +57,9 @@ void series_free(series *s); /* NULL is fine */
 int series_append(series *s, const struct series_point *p);
 
 size_t series_len(const series *s);
-const struct series_point *series_at(const series *s, size_t i); /* NULL past the end */
+/* Point i, decoded into *buf (the series stores points compactly: there is no pointer
+ * into it to hand out). @return buf, or NULL past the end (or s or buf NULL). */
+const struct series_point *series_get(const series *s, size_t i, struct series_point *buf);
 uint32_t series_span(const series *s); /* seconds each point covers now (1, 2, 4, ...) */
 uint32_t series_origin(const series *s); /* the run second the series starts at */
 

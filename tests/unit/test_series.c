@@ -1,6 +1,9 @@
 /* test_series.c — the per-second series against a dense model: gaps, order, coarsening,
  * and a series starting at an origin later than the run's second 0. */
 #include "unit.h"
+
+/* series_get with a buffer that lives to the end of the enclosing block */
+#define series_at(s, i) series_get((s), (i), &(struct series_point){0})
 #include "stats/series.h"
 
 #include <errno.h>
@@ -341,6 +344,48 @@ static void origin(void)
     series_free(s);
 }
 
+/* Points are stored compactly, their error classes only in chunks that had an error:
+ * error-free seconds, then a few with errors (in a later chunk), then error-free ones
+ * again, coarsened twice (errors merged down into chunks that had none) and grown past
+ * one chunk again, match the dense model at every step; has_ws and ws_* survive too. */
+static void compact_errors(void)
+{
+    enum { N = 700 };
+    static struct series_point dense[N];
+    series *s = series_new(256);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    int ok = 1;
+    for (uint32_t t = 0; t < N; t++) {
+        struct series_point p = make_point(t);
+        memset(p.errors, 0, sizeof p.errors);
+        p.failed = 0;
+        if (t >= 190 && t < 200) { /* the chunk of points 128..191 gets error rows */
+            p.failed = 3;
+            p.errors[ERR_RESET] = 2;
+            p.errors[ERR_WS_CLOSED] = 1;
+        }
+        if (t >= 600) {
+            p.has_ws = 1;
+            p.ws_active = t;
+            p.ws_msgs_in = 2 * t;
+        }
+        dense[t] = p;
+        dense[t].span = 1;
+        ok = ok && series_append(s, &p) == 0;
+        if (t == 255 || t == 256 || t == 511 || t == 512 || t == N - 1)
+            ok = ok && check_against(s, dense, t + 1);
+    }
+    CHECK(ok);
+    CHECK_INT(series_span(s), 4);
+    struct series_point buf;
+    const struct series_point *last = series_get(s, series_len(s) - 1, &buf);
+    CHECK(last && last->has_ws && last->ws_active == N - 1);
+    CHECK(series_get(s, series_len(s), &buf) == NULL && series_get(s, 0, NULL) == NULL);
+    series_free(s);
+}
+
 static void free_null(void)
 {
     series_free(NULL);
@@ -356,6 +401,7 @@ int main(void)
     RUN(coarsening);
     RUN(default_max_and_far_seconds);
     RUN(origin);
+    RUN(compact_errors);
     RUN(free_null);
     UNIT_EXIT();
 }
