@@ -5,6 +5,9 @@
 #
 # Usage: bench/self-soak.sh      Environment: DURATION=600 (seconds) RATE=5000 CONNS=50
 #   SAMPLE=5 (seconds between samples)  SURGE_BIN=build/bin/surge  NGINX=nginx
+#   MODE=quick (surge -R RATE -c CONNS URL) or plan (surge run: a constant-arrival-rate
+#   scenario of RATE iterations/s over a 3-step flow, CONNS VUs at most, every output
+#   written to an out dir: series.ndjson, hlogs, reports)
 # Traffic only to an nginx on 127.0.0.1 (bench/lib.sh); the run is bounded by its
 # duration and timeout(1).
 set -u -o pipefail
@@ -23,8 +26,28 @@ bench_start_nginx || { echo "self-soak: nginx did not start" >&2; exit 2; }
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 
-timeout $((DURATION + 60)) "$SURGE_BIN" -R "$RATE" -c "$CONNS" -t 1 -d "${DURATION}s" -q \
-    --json "$DIR/results.json" "$URL" >"$DIR/surge.out" 2>&1 &
+MODE=${MODE:-quick}
+case $MODE in
+quick)
+    timeout $((DURATION + 60)) "$SURGE_BIN" -R "$RATE" -c "$CONNS" -t 1 -d "${DURATION}s" -q \
+        --json "$DIR/results.json" "$URL" >"$DIR/surge.out" 2>&1 &
+    ;;
+plan)
+    cat >"$DIR/soak.yaml" <<YAML
+target: http://127.0.0.1:$PORT
+flows:
+  f:
+    - {name: a, get: /1k}
+    - {name: b, get: "/1k?n=\${iteration}", expect: {status: 200}}
+    - {name: c, get: /1k}
+scenarios:
+  - {name: soak, flow: f, executor: constant-arrival-rate, rate: $((RATE / 3)), duration: ${DURATION}s, max_vus: $CONNS}
+YAML
+    timeout $((DURATION + 60)) "$SURGE_BIN" run "$DIR/soak.yaml" -t 1 -q -o "$DIR/out" \
+        >"$DIR/surge.out" 2>&1 &
+    ;;
+*) echo "self-soak: MODE is quick or plan" >&2; exit 2 ;;
+esac
 sp=$!
 start=$(date +%s)
 # timeout(1) runs surge as its child: sample that child, not timeout itself
@@ -52,8 +75,14 @@ rc=$?
 sp=""
 [ "${VERBOSE:-0}" = 1 ] && cat "$DIR/samples"
 [ -n "$at1" ] && [ -n "$last" ] || { echo "self-soak: no samples (surge exit $rc)" >&2; cat "$DIR/surge.out" >&2; exit 3; }
-reqs=$(grep -o '"requests": *[0-9]*' "$DIR/results.json" | head -1 | grep -o '[0-9]*$')
-echo "surge -R $RATE -c $CONNS -t 1 for ${DURATION}s (exit $rc, ${reqs:-?} requests)"
+res=$DIR/results.json
+[ "$MODE" = plan ] && res=$DIR/out/results.json
+reqs=$(grep -o '"requests": *[0-9]*' "$res" 2>/dev/null | head -1 | grep -o '[0-9]*$')
+if [ "$MODE" = plan ]; then
+    echo "surge run: $((RATE / 3)) iterations/s of 3 steps, <= $CONNS VUs, -t 1, for ${DURATION}s, outputs written (exit $rc, ${reqs:-?} requests)"
+else
+    echo "surge -R $RATE -c $CONNS -t 1 for ${DURATION}s (exit $rc, ${reqs:-?} requests)"
+fi
 echo "RSS at 1 min:  $at1 KB"
 echo "RSS at end:    $last KB (last sample before exit)"
 awk -v a="$at1" -v b="$last" 'BEGIN{printf "growth after the first minute: %.2f %%\n", (b-a)*100/a}'
