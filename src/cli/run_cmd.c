@@ -322,8 +322,16 @@ static int check_fds(const char *path, const struct plan *p)
     if (at < 0)
         return 0;
     char what[512], err[1024];
-    snprintf(what, sizeof what, "%s: scenario '%s' (%llu VUs, one connection each)", path,
-             p->scenarios[at].name, (unsigned long long)peak);
+    int per = fdlim_conns_per_vu(p, at);
+    if (per == 1)
+        snprintf(what, sizeof what, "%s: scenario '%s' (%llu VUs, one connection each)", path,
+                 p->scenarios[at].name, (unsigned long long)peak);
+    else
+        snprintf(what, sizeof what,
+                 "%s: scenario '%s' (%llu VUs, %d connections each: the target and %d other "
+                 "origin%s)",
+                 path, p->scenarios[at].name, (unsigned long long)peak / (unsigned)per, per,
+                 per - 1, per == 2 ? "" : "s");
     if (fdlim_ensure(peak, sum, what, "lower its VUs", err, sizeof err) != -EMFILE)
         return 0;
     fprintf(stderr, "surge: %s\n", err);

@@ -33,13 +33,31 @@ static uint64_t scenario_vus(const struct plan_scenario *sc)
     return n;
 }
 
+int fdlim_conns_per_vu(const struct plan *p, int scenario)
+{
+    const struct plan_scenario *sc = &p->scenarios[scenario];
+    if (sc->flow < 0 || sc->flow >= p->nflows)
+        return 1;
+    const struct plan_flow *f = &p->flows[sc->flow];
+    int n = 1;
+    for (int o = 1; o <= p->norigins; o++) {
+        for (int i = 0; i < f->nsteps; i++) {
+            if (f->steps[i].kind == STEP_REQUEST && f->steps[i].origin == o) {
+                n++;
+                break;
+            }
+        }
+    }
+    return n;
+}
+
 void fdlim_plan_vus(const struct plan *p, uint64_t *peak_one, int *peak_scenario,
                     uint64_t *sum_all)
 {
     uint64_t peak = 0, sum = 0;
     int at = -1;
     for (int i = 0; i < p->nscenarios; i++) {
-        uint64_t n = scenario_vus(&p->scenarios[i]);
+        uint64_t n = scenario_vus(&p->scenarios[i]) * (uint64_t)fdlim_conns_per_vu(p, i);
         if (at < 0 || n > peak)
             peak = n, at = i;
         sum += n;

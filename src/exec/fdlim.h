@@ -10,9 +10,13 @@ struct plan;
  * event fds and timers, output files, the watch's sockets. */
 #define FDLIM_RESERVE 64
 
-/* The most VUs one scenario of p has at once (each VU holds one connection), that
- * scenario's index (-1 when there are none), and the sum over all scenarios (what
- * overlapping scenarios could hold together). */
+/* Connections one VU of scenario i of p may hold: 1 (the target's), plus one per other
+ * origin its flow's request steps go to (plan.md: Other origins). */
+int fdlim_conns_per_vu(const struct plan *p, int scenario);
+
+/* The most connections one scenario of p holds at once (its VUs times
+ * fdlim_conns_per_vu), that scenario's index (-1 when there are none), and the sum over
+ * all scenarios (what overlapping scenarios could hold together). */
 void fdlim_plan_vus(const struct plan *p, uint64_t *peak_one, int *peak_scenario,
                     uint64_t *sum_all);
 

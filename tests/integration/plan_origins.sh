@@ -108,6 +108,13 @@ check "a \${} in the origin: validate exits 2" test $? -eq 2
 check "a \${} in the origin: said at its place" \
     grep -qE '^'"$T_DIR"'/tv.yaml:6:[0-9]+: .*write the scheme, host and port' "$T_DIR/tv.err"
 
+# the descriptor check counts one connection per VU and origin
+sed 's/per-vu-iterations, vus: 2, iterations: 5/constant-vus, vus: 100, duration: 1s/' "$T_DIR/two.yaml" >"$T_DIR/fds.yaml"
+(ulimit -n 200 && exec timeout 30 "$SURGE_BIN" run "$T_DIR/fds.yaml" -q -o "$T_DIR/fds") 2>"$T_DIR/fds.err"
+check "fd check: exit 2" test $? -eq 2
+check "fd check: 100 VUs on two origins need 200 connections, said before any load" \
+    bash -c "grep -q \"scenario 's' (100 VUs, 2 connections each: the target and 1 other origin) needs about 264 file descriptors\" '$T_DIR/fds.err' && test ! -e '$T_DIR/fds/results.json'"
+
 # an https second origin (nginx on 127.0.0.2, a throwaway CA): its certificate is checked
 # for its own host with defaults.cacert; without that CA its steps fail as tls
 if nginx -V 2>&1 | grep -q -- '--with-http_ssl_module'; then
