@@ -17,7 +17,24 @@ OPT       ?= -O2 -g
 CFLAGS    ?=
 CFLAGS    += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -Isrc $(PKG_CFLAGS) \
              -DSURGE_VERSION='"$(VERSION)"' -MMD -MP
-LDLIBS    += $(PKG_LIBS) -lev -lhttp_parser -lwslay -lpthread -lm
+# `make` links the Debian static archives (lib*.a) of the libraries below into every binary,
+# with -no-pie; glibc (libc, libm) stays dynamic. Start-up then maps no other shared library
+# (issue 13: exec to first request < 5 ms). A library without an archive stays dynamic;
+# `make STATIC=0` links them all dynamically, as do the sanitizer builds.
+STATIC    ?= 1
+ifneq ($(SANITIZE),)
+  override STATIC := 0
+endif
+ifeq ($(STATIC),1)
+  # In link order: each before the libraries it uses.
+  STATIC_LIBS := ev http_parser wslay ssl crypto jansson fyaml jpeg png16 z
+  lib_or_a  = $(if $(filter /%,$(1)),$(1),-l$(2))
+  LDLIBS    += $(foreach l,$(STATIC_LIBS),$(call lib_or_a,$(shell $(CC) -print-file-name=lib$(l).a),$(l))) \
+               -ldl -lpthread -lm
+  LDFLAGS   += -no-pie
+else
+  LDLIBS    += $(PKG_LIBS) -lev -lhttp_parser -lwslay -lpthread -lm
+endif
 
 ifeq ($(SANITIZE),1)
   CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
