@@ -17,23 +17,25 @@ OPT       ?= -O2 -g
 CFLAGS    ?=
 CFLAGS    += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -Isrc $(PKG_CFLAGS) \
              -DSURGE_VERSION='"$(VERSION)"' -MMD -MP
-# `make` links the Debian static archives (lib*.a) of the libraries below into every binary,
-# with -no-pie; glibc (libc, libm) stays dynamic. Start-up then maps no other shared library
-# (issue 13: exec to first request < 5 ms). A library without an archive stays dynamic;
-# `make STATIC=0` links them all dynamically, as do the sanitizer builds.
+LDLIBS    += $(PKG_LIBS) -lev -lhttp_parser -lwslay -lpthread -lm
+
+# `make` links the Debian static archives (lib*.a) of the libraries above into every
+# binary, with -no-pie; glibc (libc, libm, libdl, libpthread, librt) stays dynamic. Start-up
+# then maps hardly any shared library (issue 13: exec to first request < 5 ms). A library
+# without an archive stays dynamic; `make STATIC=0` links them all dynamically, as do
+# the sanitizer builds. (Switching modes relinks nothing by itself: make clean first.)
 STATIC    ?= 1
 ifneq ($(SANITIZE),)
   override STATIC := 0
 endif
 ifeq ($(STATIC),1)
-  # In link order: each before the libraries it uses.
-  STATIC_LIBS := ev http_parser wslay ssl crypto jansson fyaml jpeg png16 z
-  lib_or_a  = $(if $(filter /%,$(1)),$(1),-l$(2))
-  LDLIBS    += $(foreach l,$(STATIC_LIBS),$(call lib_or_a,$(shell $(CC) -print-file-name=lib$(l).a),$(l))) \
-               -ldl -lpthread -lm
+  # pkg-config --static lists what each archive needs after it (libpng16.a: -lz -lm)
+  PKG_LIBS_STATIC := $(shell pkg-config --libs --static $(PKGS) 2>/dev/null)
+  GLIBC_LIBS := -lc -lm -ldl -lpthread -lrt -lresolv
+  archive_or = $(if $(filter /%,$(1)),$(1),$(2))
+  static_lib = $(if $(filter $(GLIBC_LIBS),$(1)),$(1),$(call archive_or,$(shell $(CC) -print-file-name=lib$(1:-l%=%).a),$(1)))
+  LDLIBS    := $(foreach l,$(PKG_LIBS_STATIC) $(filter-out $(PKG_LIBS),$(LDLIBS)),$(if $(filter -l%,$(l)),$(call static_lib,$(l)),$(l)))
   LDFLAGS   += -no-pie
-else
-  LDLIBS    += $(PKG_LIBS) -lev -lhttp_parser -lwslay -lpthread -lm
 endif
 
 ifeq ($(SANITIZE),1)
