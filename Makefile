@@ -19,6 +19,25 @@ CFLAGS    += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -Isrc $(PKG_CFLAGS) \
              -DSURGE_VERSION='"$(VERSION)"' -MMD -MP
 LDLIBS    += $(PKG_LIBS) -lev -lhttp_parser -lwslay -lpthread -lm
 
+# `make` links the Debian static archives (lib*.a) of the libraries above into every
+# binary, with -no-pie; glibc (libc, libm, libdl, libpthread, librt) stays dynamic. Start-up
+# then maps hardly any shared library (issue 13: exec to first request < 5 ms). A library
+# without an archive stays dynamic; `make STATIC=0` links them all dynamically, as do
+# the sanitizer builds. (Switching modes relinks nothing by itself: make clean first.)
+STATIC    ?= 1
+ifneq ($(SANITIZE),)
+  override STATIC := 0
+endif
+ifeq ($(STATIC),1)
+  # pkg-config --static lists what each archive needs after it (libpng16.a: -lz -lm)
+  PKG_LIBS_STATIC := $(shell pkg-config --libs --static $(PKGS) 2>/dev/null)
+  GLIBC_LIBS := -lc -lm -ldl -lpthread -lrt -lresolv
+  archive_or = $(if $(filter /%,$(1)),$(1),$(2))
+  static_lib = $(if $(filter $(GLIBC_LIBS),$(1)),$(1),$(call archive_or,$(shell $(CC) -print-file-name=lib$(1:-l%=%).a),$(1)))
+  LDLIBS    := $(foreach l,$(PKG_LIBS_STATIC) $(filter-out $(PKG_LIBS),$(LDLIBS)),$(if $(filter -l%,$(l)),$(call static_lib,$(l)),$(l)))
+  LDFLAGS   += -no-pie
+endif
+
 ifeq ($(SANITIZE),1)
   CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
   LDFLAGS += -fsanitize=address,undefined

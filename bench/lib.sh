@@ -13,6 +13,7 @@ bench_free_port() {
 }
 
 # Start nginx under $DIR; sets PORT, NGX_PID and URL (the 1 KB file). @return 0 or 1.
+# NGX_WORKERS=N: N worker processes sharing the port (reuseport); default 1.
 bench_start_nginx() {
     local nginx=${NGINX:-nginx}
     mkdir -p "$DIR/www" "$DIR/nginx"
@@ -22,7 +23,7 @@ bench_start_nginx() {
     for _ in 1 2 3; do
         PORT=$(bench_free_port) || return 1
         cat >"$DIR/nginx.conf" <<NGX
-worker_processes 1;
+worker_processes ${NGX_WORKERS:-1};
 daemon off;
 pid $DIR/nginx/nginx.pid;
 error_log $DIR/nginx/error.log;
@@ -38,7 +39,7 @@ http {
     keepalive_requests 10000000;
     keepalive_timeout 120s;
     server {
-        listen 127.0.0.1:$PORT;
+        listen 127.0.0.1:$PORT${NGX_WORKERS:+ reuseport};
         root $DIR/www;
     }
 }

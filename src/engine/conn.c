@@ -15,6 +15,7 @@
 
 #include <openssl/err.h>
 
+#include "engine/rbuf.h"
 #include "engine/tls.h"
 #include "util/clock.h"
 
@@ -61,9 +62,8 @@ struct conn {
     void *raw_ud;
 };
 
-/* One read buffer per thread: a response is parsed as it is read, so no
+/* One read buffer per thread (rbuf_get): a response is parsed as it is read, so no
  * connection needs a buffer of its own (idle connections stay small). */
-static _Thread_local char rbuf[64 * 1024];
 
 static void on_io(struct ev_loop *loop, ev_io *w, int revents);
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents);
@@ -111,14 +111,9 @@ int conn_reach_lost(struct conn_reach *r, uint64_t now_us, uint64_t for_us)
 
 conn *conn_new(struct ev_loop *loop, const struct conn_target *t)
 {
-    conn *c = calloc(1, sizeof *c);
+    conn *c = calloc(1, sizeof *c); /* the parser comes with the first conn_send */
     if (!c)
         return NULL;
-    c->resp = http1_resp_new();
-    if (!c->resp) {
-        free(c);
-        return NULL;
-    }
     c->loop = loop;
     c->t = t;
     c->fd = -1;
@@ -567,8 +562,13 @@ static void keep_upgraded(conn *c, const char *rest, size_t n)
 
 static void read_response(conn *c)
 {
+    char *rbuf = rbuf_get();
+    if (!rbuf) {
+        fail_errno(c, io_errclass(ENOMEM), ENOMEM);
+        return;
+    }
     for (;;) {
-        ssize_t n = tr_read(c, rbuf, sizeof rbuf);
+        ssize_t n = tr_read(c, rbuf, RBUF_SIZE);
         if (n == TR_RETRY_READ || n == TR_RETRY_WRITE) {
             want(c, n == TR_RETRY_READ ? EV_READ : EV_WRITE);
             return;
@@ -614,7 +614,7 @@ static void read_response(conn *c)
             finish(c, ERR_NONE, NULL);
             return;
         }
-        if ((size_t)n < sizeof rbuf && !(c->ssl && SSL_pending(c->ssl)))
+        if ((size_t)n < RBUF_SIZE && !(c->ssl && SSL_pending(c->ssl)))
             return; /* drained: wait for the next readable event */
     }
 }
@@ -623,7 +623,8 @@ static void read_response(conn *c)
  * next request reopens it instead of failing on a dead socket. */
 static void idle_readable(conn *c)
 {
-    ssize_t n = tr_read(c, rbuf, sizeof rbuf);
+    char buf[512]; /* whatever arrives is dropped: no need for the big buffer */
+    ssize_t n = tr_read(c, buf, sizeof buf);
     if (n == TR_RETRY_READ || n == TR_RETRY_WRITE)
         return;
     close_fd(c); /* EOF, reset, or bytes nobody asked for */

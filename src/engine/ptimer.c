@@ -15,11 +15,17 @@ struct ptimer {
     struct ptimer_entry **heap;
     int n, cap;
     uint64_t armed_us; /* deadline the timerfd is set to; 0: disarmed */
+    uint32_t slack_us; /* ptimer_set_slack */
+    int running;       /* inside on_fd: it sets the timerfd once, after the callbacks */
 };
 
 static void set_fd(ptimer *p)
 {
+    if (p->running)
+        return;
     uint64_t at = p->n ? p->heap[0]->at_us : 0;
+    if (at && p->slack_us)
+        at = (at + p->slack_us - 1) / p->slack_us * p->slack_us;
     if (at == p->armed_us)
         return;
     p->armed_us = at;
@@ -92,11 +98,13 @@ static void on_fd(struct ev_loop *loop, ev_io *w, int revents)
     p->armed_us = 0;
     uint64_t now = clock_us();
     /* run what is due; a callback may re-arm (itself or others) */
+    p->running = 1;
     while (p->n && p->heap[0]->at_us <= now) {
         struct ptimer_entry *e = p->heap[0];
         remove_at(p, 0);
         e->fn(e);
     }
+    p->running = 0;
     set_fd(p);
 }
 
@@ -127,6 +135,12 @@ void ptimer_free(ptimer *p)
     close(p->fd);
     free(p->heap);
     free(p);
+}
+
+void ptimer_set_slack(ptimer *p, uint32_t slack_us)
+{
+    p->slack_us = slack_us;
+    set_fd(p);
 }
 
 void ptimer_entry_init(struct ptimer_entry *e, ptimer_fn fn)

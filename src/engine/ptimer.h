@@ -30,6 +30,11 @@ void ptimer_entry_init(struct ptimer_entry *e, ptimer_fn fn);
 /* Arm e for at_us (re-arming moves it). A deadline already past fires on the next
  * loop iteration, never inside this call. @return 0 or -ENOMEM. */
 int ptimer_arm(ptimer *p, struct ptimer_entry *e, uint64_t at_us);
+
+/* Batch wake-ups: the timerfd is set to the earliest deadline rounded up to a multiple of
+ * slack_us, so deadlines within one such window fire together in one wake-up; none fires
+ * early, none more than slack_us late. 0 (the default): every deadline exactly. */
+void ptimer_set_slack(ptimer *p, uint32_t slack_us);
 void ptimer_cancel(ptimer *p, struct ptimer_entry *e); /* not armed: no-op */
 int ptimer_armed(const struct ptimer_entry *e);
 

@@ -664,7 +664,9 @@ static int resolve_target(runner *r, char *err, int errlen)
         snprintf(err, (size_t)errlen, "bad target '%s': %s", p->target, e2);
         return -1;
     }
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res;
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+                             .ai_flags = r->url.host_is_ip ? AI_NUMERICHOST : 0},
+                    *res;
     char port[8];
     snprintf(port, sizeof port, "%u", r->url.port);
     int rc = getaddrinfo(r->url.host, port, &hints, &res);

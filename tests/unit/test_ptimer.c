@@ -1,5 +1,5 @@
 /* test_ptimer.c — the precise timer heap: order, re-arm, cancel, past deadlines,
- * re-arming from a callback, and how late it fires. */
+ * re-arming from a callback, batching with a slack, and how late it fires. */
 #include "engine/ptimer.h"
 #include "unit.h"
 #include "util/clock.h"
@@ -107,6 +107,32 @@ static void past_and_rearm(void)
     ev_loop_destroy(loop);
 }
 
+static void slack_batches(void)
+{
+    /* five deadlines inside one 4 ms slack window fire together at its end, none early */
+    enum { G = 4000 };
+    struct ev_loop *loop = ev_loop_new(0);
+    ptimer *pt = ptimer_new(loop);
+    ptimer_set_slack(pt, G);
+    uint64_t end = ((clock_us() + 3000) / G + 1) * G;
+    struct probe p[5];
+    norder = 0;
+    for (int k = 0; k < 5; k++) {
+        p[k].id = k;
+        ptimer_entry_init(&p[k].e, fire);
+        ptimer_arm(pt, &p[k].e, end - 3000 + (uint64_t)k * 500);
+    }
+    run_for(loop, 0.03);
+    CHECK_INT(norder, 5);
+    for (int k = 0; k < 5; k++) {
+        CHECK_INT(order[k], k);
+        CHECK(p[k].fired_us >= end); /* the window's end: late by design, never early */
+        CHECK(p[k].fired_us - p[0].fired_us < 500); /* one wake-up */
+    }
+    ptimer_free(pt);
+    ev_loop_destroy(loop);
+}
+
 static void lateness(void)
 {
     /* informational bound, generous for shared machines: a 2 ms timer fires within
@@ -141,6 +167,7 @@ int main(void)
 {
     RUN(ordering);
     RUN(past_and_rearm);
+    RUN(slack_batches);
     RUN(lateness);
     UNIT_EXIT();
 }
