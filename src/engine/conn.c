@@ -111,9 +111,16 @@ int conn_reach_lost(struct conn_reach *r, uint64_t now_us, uint64_t for_us)
 
 conn *conn_new(struct ev_loop *loop, const struct conn_target *t)
 {
-    conn *c = calloc(1, sizeof *c); /* the parser comes with the first conn_send */
+    conn *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
+    /* The parser is made here, not at the first send: a send that cannot get one
+     * left quick mode's connection idle forever (failing_malloc's quick sweep hung). */
+    c->resp = http1_resp_new();
+    if (!c->resp) {
+        free(c);
+        return NULL;
+    }
     c->loop = loop;
     c->t = t;
     c->fd = -1;
